@@ -1,0 +1,42 @@
+# bgview — every target sets up what it needs from nothing.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# Two cores here: two test workers keep the suite quick without starving the ptys.
+WORKERS ?= 2
+
+.PHONY: all demo test lint bench screenshots clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+## demo: a few sample jobs in a throwaway store, and the viewer on them
+demo: $(STAMP)
+	$(PY) -m bgview.demo
+
+## test: venv, install, and every test
+test: $(STAMP)
+	$(PY) -m pytest -q -n $(WORKERS) -p no:cacheprovider
+
+## lint: ruff and mypy
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bgview tests
+	$(VENV)/bin/ruff format --check bgview tests
+	$(VENV)/bin/mypy
+
+## bench: the speed budgets, measured on this machine
+bench: $(STAMP)
+	$(PY) -m tests.bench
+
+## screenshots: the README's pictures, from the snapshot scenarios
+screenshots: $(STAMP)
+	$(PY) -m tests.ui.screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench

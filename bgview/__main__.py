@@ -1,0 +1,9 @@
+"""``python -m bgview`` is the ``bgview`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from bgview.cli import main
+
+sys.exit(main())

@@ -1,0 +1,328 @@
+"""The ``bgview`` command.
+
+``bgview`` alone opens the viewer; the subcommands are a contract that scripts, agents and
+tests rely on. Every problem the user can fix ends in one line on stderr and exit status 2.
+Only the runtime is imported here; the viewer, the REPL and the MCP server are imported when
+their subcommand runs, so ``bgview run`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from typing import NoReturn
+
+from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
+from bgview.runtime.logstate import parse_size
+from bgview.runtime.notices import format_seconds, format_size
+from bgview.runtime.output import DEFAULT_TAIL, MAX_TAIL
+
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line that names the problem (and exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.rstrip("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value != value or value < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _tail(text: str) -> int:
+    value = _size(text)
+    if value > MAX_TAIL:
+        raise argparse.ArgumentTypeError(f"--tail {text} is over the limit of {MAX_TAIL:,} bytes")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="bgview",
+        description="Background jobs for terminal coding agents. With no command: the viewer.",
+    )
+    parser.add_argument("--project", metavar="DIR", help="the project (default: git root of .)")
+    parser.add_argument("--all", action="store_true", help="every project's jobs (viewer, list)")
+    parser.add_argument("--version", action="version", version="bgview 0.1.0")
+    sub = parser.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="start a command in the background, print its id")
+    run.add_argument("--name", help="a name; refused while a job of that name runs")
+    run.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="kill it after this")
+    run.add_argument("--cwd", metavar="DIR", help="working directory (default: .)")
+    run.add_argument("--keep", action="store_true", help="outlive the host session, if any")
+    run.add_argument("--max-log", type=_size, metavar="SIZE", help="log size cap (default 512M)")
+    run.add_argument("command", nargs="*", help="'a shell string', or -- PROGRAM [ARG...]")
+
+    ls = sub.add_parser("list", help="the project's jobs")
+    ls.add_argument("--json", action="store_true", help="a JSON array of job records")
+    ls.add_argument("--all", action="store_true", dest="all_here", help="every project's jobs")
+
+    out = sub.add_parser("output", help="new output since this consumer's last read")
+    out.add_argument("id")
+    out.add_argument("--consumer", default="agent", help="whose cursor (default: agent)")
+    out.add_argument("--filter", metavar="RE", help="keep only lines matching this regex")
+    out.add_argument("--exclude", metavar="RE", help="drop lines matching this regex")
+    out.add_argument("--wait", type=_seconds, metavar="SECONDS", help="wait for new output")
+    out.add_argument("--peek", action="store_true", help="show the tail; move no cursor")
+    out.add_argument("--tail", type=_tail, default=DEFAULT_TAIL, metavar="BYTES")
+
+    kill = sub.add_parser("kill", help="kill a job and its whole process group")
+    kill.add_argument("id")
+    kill.add_argument("--grace", type=_seconds, default=3.0, metavar="SECONDS")
+
+    wait = sub.add_parser("wait", help="wait for a job to end (or for a pattern)")
+    wait.add_argument("id")
+    wait.add_argument("--timeout", type=_seconds, metavar="SECONDS")
+    wait.add_argument("--for", dest="pattern", metavar="REGEX", help="wait for this in output")
+
+    notices = sub.add_parser("notices", help="completion notices not yet given")
+    notices.add_argument("--consumer", default="agent")
+
+    prune = sub.add_parser("prune", help="delete finished jobs")
+    prune.add_argument("--older-than", type=_duration, metavar="AGE", default=0.0)
+
+    sub.add_parser("shell", help="a REPL with background jobs and /bashes")
+    sub.add_parser("mcp", help="an MCP server (stdio) with the agent tools")
+    return parser
+
+
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    raw = text.strip().lower()
+    scale = units.get(raw[-1:], None)
+    number = raw[:-1] if scale else raw
+    try:
+        value = float(number) * (scale or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an age: {text!r} (try 7d or 12h)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not an age: {text!r}")
+    return value
+
+
+def _split_run_args(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """``bgview run [opts] -- PROGRAM ARGS``: what follows ``--`` is an argv, kept verbatim."""
+    if "run" not in argv:
+        return argv, None
+    at = argv.index("run")
+    if "--" in argv[at:]:
+        cut = argv.index("--", at)
+        return argv[:cut], argv[cut + 1 :]
+    return argv, None
+
+
+def status_word(job: Job) -> str:
+    """``exited 1``, ``killed SIGTERM``: the status in words, readable without colour."""
+    if job.status is JobStatus.EXITED:
+        return f"exited {job.exit_code}"
+    if job.status is JobStatus.KILLED:
+        return f"killed {job.signal or ''}".strip()
+    return job.status.value
+
+
+def _print_table(jobs: list[Job], show_project: bool) -> None:
+    if not jobs:
+        print("no jobs", file=sys.stderr)
+        return
+    rows = [
+        (
+            job.id,
+            status_word(job),
+            format_seconds(job.wall_seconds()),
+            format_size(job.output_bytes),
+            (f"[{os.path.basename(job.project)}] " if show_project else "")
+            + (f"({job.name}) " if job.name else "")
+            + job.command.replace("\n", " "),
+        )
+        for job in jobs
+    ]
+    header = ("ID", "STATUS", "TIME", "OUTPUT", "COMMAND")
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]
+    width = shutil.get_terminal_size((120, 20)).columns
+    for row in [header, *rows]:
+        line = "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True))
+        line = f"{line}  {row[4]}"
+        print(line[: max(width, 40)] if sys.stdout.isatty() else line)
+
+
+def _cmd_run(rt: Runtime, args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
+    if argv_cmd is not None:
+        if args.command:
+            raise BgviewError("give the command either as one shell string or after --, not both")
+        if not argv_cmd:
+            raise BgviewError("nothing to run after --")
+        command: str | list[str] = argv_cmd
+    elif len(args.command) == 1:
+        command = args.command[0]
+    elif not args.command:
+        raise BgviewError("nothing to run: bgview run 'a shell string' or bgview run -- PROGRAM")
+    else:
+        raise BgviewError("several words given: quote them as one shell string, or put them after --")
+    foreground = os.environ.get("BGVIEW_DISABLE_BACKGROUND_TASKS") == "1"
+    owner = os.environ.get("BGVIEW_OWNER_PID")
+    if owner and owner.isdigit() and not args.keep:
+        rt.owner_pid = int(owner)  # started from inside a host session: it ends with it
+    job = rt.start(
+        command,
+        name=args.name,
+        timeout=args.timeout,
+        cwd=args.cwd,
+        keep=args.keep,
+        max_log=args.max_log,
+    )
+    print(job.id, flush=True)
+    if job.status is JobStatus.FAILED:
+        print(notice_text(job), file=sys.stderr)
+        return 1
+    if foreground:
+        return _follow(rt, job)
+    return 0
+
+
+def _follow(rt: Runtime, job: Job) -> int:
+    """Run in the foreground (``BGVIEW_DISABLE_BACKGROUND_TASKS=1``): stream, then the code."""
+    offset = 0
+    out = sys.stdout.buffer
+    while True:
+        current = rt.job(job.id)
+        peek = rt.peek(job.id, offset=offset, tail=MAX_TAIL)
+        out.write(peek.data)
+        out.flush()
+        offset = peek.end
+        if current.status.ended and not peek.data:
+            print(notice_text(current), file=sys.stderr)
+            return current.exit_code if current.exit_code is not None else 1
+        if not peek.data:
+            time.sleep(0.01)
+
+
+def _cmd_output(rt: Runtime, args: argparse.Namespace) -> int:
+    if args.peek:
+        if args.filter or args.exclude or args.wait is not None:
+            raise BgviewError("--peek shows the raw tail: it takes no --filter, --exclude or --wait")
+        from bgview.runtime.clean import clean_bytes
+
+        peek = rt.peek(args.id, tail=args.tail)
+        if peek.truncated:
+            print(
+                f"[showing the last {format_size(len(peek.data))} of {format_size(peek.end)}]",
+                file=sys.stderr,
+            )
+        text = clean_bytes(peek.data)
+        sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
+        return 0
+    result = rt.read(
+        args.id, consumer=args.consumer, filter=args.filter, exclude=args.exclude, wait=args.wait
+    )
+    sys.stdout.write(result.render())
+    return 0
+
+
+def _cmd_kill(rt: Runtime, args: argparse.Namespace) -> int:
+    before = rt.job(args.id)
+    job = rt.kill(args.id, grace=args.grace)
+    if before.status.ended:
+        print(f"{job.id} had already ended: {notice_text(job)}")
+    else:
+        print(notice_text(job))
+    return 0
+
+
+def _cmd_wait(rt: Runtime, args: argparse.Namespace) -> int:
+    job, happened = rt.wait(args.id, timeout=args.timeout, pattern=args.pattern)
+    if args.pattern is not None:
+        print(f"{job.id}: {'matched' if happened else 'no match'} {args.pattern!r}")
+    elif happened:
+        print(notice_text(job))
+    else:
+        print(f"{job.id} still running after {format_seconds(args.timeout or 0)}", file=sys.stderr)
+    return 0 if happened else 1
+
+
+def _cmd_prune(rt: Runtime, args: argparse.Namespace) -> int:
+    from bgview.runtime.prune import prune
+
+    removed = prune(rt.project, older_than=args.older_than)
+    print(f"removed {len(removed)} finished job{'s' if len(removed) != 1 else ''}")
+    return 0
+
+
+def dispatch(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
+    if args.cmd == "shell":
+        from bgview.host import run_shell
+
+        return run_shell(project=args.project)
+    if args.cmd == "mcp":
+        from bgview.agent import serve_mcp
+
+        return serve_mcp(project=args.project)
+    rt = Runtime(args.project)
+    if args.cmd is None:
+        from bgview.ui import run_viewer
+
+        return run_viewer(project=args.project, all_projects=args.all)
+    if args.cmd == "run":
+        return _cmd_run(rt, args, argv_cmd)
+    if args.cmd == "list":
+        jobs = rt.jobs(all_projects_=args.all or args.all_here)
+        if args.json:
+            json.dump([j.to_json() for j in jobs], sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            _print_table(jobs, show_project=args.all or args.all_here)
+        return 0
+    if args.cmd == "output":
+        return _cmd_output(rt, args)
+    if args.cmd == "kill":
+        return _cmd_kill(rt, args)
+    if args.cmd == "wait":
+        return _cmd_wait(rt, args)
+    if args.cmd == "notices":
+        for notice in rt.notices(args.consumer):
+            print(notice.text)
+        return 0
+    if args.cmd == "prune":
+        return _cmd_prune(rt, args)
+    raise AssertionError(args.cmd)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    head, argv_cmd = _split_run_args(raw)
+    args = build_parser().parse_args(head)
+    try:
+        return dispatch(args, argv_cmd)
+    except BgviewError as exc:
+        print(f"bgview: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `bgview list | head`: the reader left; that is not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

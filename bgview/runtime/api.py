@@ -1,0 +1,177 @@
+"""The runtime as one typed Python API: what the viewer, the REPL and the agent tools use.
+
+>>> rt = Runtime()                      # the current directory's project
+>>> job = rt.start("npm run dev", name="dev")
+>>> rt.read(job.id).text                # new complete lines since the agent's last read
+>>> rt.kill(job.id)                     # the whole process group; returns once it is gone
+
+A :class:`Session` is a runtime whose jobs belong to the calling process: they end when the
+session closes — or when the process dies, even by SIGKILL — unless started with ``keep``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from bgview.runtime import control, notices, output
+from bgview.runtime.logstate import DEFAULT_MAX_LOG, parse_size
+from bgview.runtime.model import Job
+from bgview.runtime.notices import Notice
+from bgview.runtime.output import DEFAULT_TAIL, MAX_CHARS, Output, Peek
+from bgview.runtime.store import Project, all_projects, iter_jobs
+
+
+def default_max_log() -> int:
+    """``$BGVIEW_MAX_LOG`` (``512M``, ``1G``…) or 512 MiB."""
+    raw = os.environ.get("BGVIEW_MAX_LOG")
+    if not raw:
+        return DEFAULT_MAX_LOG
+    try:
+        return parse_size(raw)
+    except ValueError:
+        return DEFAULT_MAX_LOG
+
+
+class Runtime:
+    """One project's jobs. Cheap to create; holds no state but where the project lives."""
+
+    owner_pid: int | None = None
+
+    def __init__(self, project: str | os.PathLike[str] | None = None, *, home: Path | None = None):
+        self.project = Project.open(project, root=home)
+
+    @property
+    def path(self) -> Path:
+        """The project directory."""
+        return self.project.path
+
+    def start(
+        self,
+        command: str | Sequence[str],
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        keep: bool = False,
+        max_log: int | None = None,
+    ) -> Job:
+        """Start ``command`` in the background and return at once.
+
+        A string runs through the shell; a sequence is executed as is. A job that cannot
+        start comes back ``failed`` with the reason (it is not an exception).
+        """
+        request = control.StartRequest(
+            command,
+            name=name,
+            timeout=timeout,
+            cwd=cwd,
+            keep=keep,
+            owner_pid=None if keep else self.owner_pid,
+            max_log=max_log if max_log is not None else default_max_log(),
+        )
+        return control.start(self.project, request)
+
+    def jobs(self, *, all_projects_: bool = False) -> list[Job]:
+        """Every job of the project (or of every project), oldest first."""
+        if all_projects_:
+            return list(iter_jobs(all_projects(self.project.dir.parent.parent)))
+        return self.project.jobs()
+
+    def job(self, job_id: str) -> Job:
+        """A fresh snapshot of one job."""
+        return self.project.load(job_id)
+
+    def read(
+        self,
+        job_id: str,
+        *,
+        consumer: str = "agent",
+        filter: str | None = None,
+        exclude: str | None = None,
+        wait: float | None = None,
+        max_chars: int = MAX_CHARS,
+    ) -> Output:
+        """The consumer's new complete lines since its last read (see :mod:`output`)."""
+        return output.read(
+            self.project,
+            job_id,
+            consumer=consumer,
+            filter=filter,
+            exclude=exclude,
+            wait=wait,
+            max_chars=max_chars,
+        )
+
+    def peek(self, job_id: str, *, tail: int = DEFAULT_TAIL, offset: int | None = None) -> Peek:
+        """Raw bytes from the log's tail (or from ``offset``); moves no cursor."""
+        return output.peek(self.project, job_id, tail=tail, offset=offset)
+
+    def kill(self, job_id: str, *, grace: float = 3.0, by: str = "user") -> Job:
+        """SIGTERM the whole group, SIGKILL after ``grace``; returns once it is all gone."""
+        return control.kill(self.project, job_id, grace=grace, by=by)
+
+    def wait(
+        self, job_id: str, *, timeout: float | None = None, pattern: str | None = None
+    ) -> tuple[Job, bool]:
+        """Wait for the job's end (or for ``pattern`` in its output).
+
+        Returns the job and whether what was waited for happened before the timeout.
+        """
+        if timeout is not None and not (0 <= timeout <= 7 * 24 * 3600):
+            raise output.InvalidRequest(f"timeout {timeout:g}s is out of range")
+        if pattern is not None:
+            return output.wait_for_pattern(self.project, job_id, pattern, timeout)
+        job = control.wait_meta(self.project, job_id, timeout)
+        return job, job.status.ended
+
+    def write_stdin(self, job_id: str, data: str | bytes) -> None:
+        """Type into the job's terminal (``"\\x03"`` is Ctrl+C)."""
+        raw = data.encode() if isinstance(data, str) else data
+        control.write_stdin(self.project, job_id, raw)
+
+    def notices(self, consumer: str = "agent", *, from_now: bool = False) -> list[Notice]:
+        """Notices of ended jobs not yet given to ``consumer``; each is given once."""
+        return notices.drain(self.project, consumer, from_now=from_now)
+
+
+class Session(Runtime):
+    """A runtime whose jobs end with this process (unless started with ``keep``).
+
+    The supervisors watch this process through a pidfd, so the guarantee holds even when it
+    is killed outright; :meth:`close` (also run at exit) ends them promptly on a normal exit.
+    """
+
+    def __init__(self, project: str | os.PathLike[str] | None = None, *, home: Path | None = None):
+        super().__init__(project, home=home)
+        self.owner_pid = os.getpid()
+        self._closed = False
+        atexit.register(self.close)
+
+    def owned(self) -> list[Job]:
+        """This session's jobs that are still running (and not kept)."""
+        return [
+            j for j in self.project.jobs() if j.running and j.owner_pid == self.owner_pid and not j.keep
+        ]
+
+    def close(self, grace: float = 1.0) -> list[Job]:
+        """End the session's running jobs (each as a whole group); returns them as ended."""
+        if self._closed or os.getpid() != self.owner_pid:
+            return []
+        self._closed = True
+        atexit.unregister(self.close)
+        return [self.kill(j.id, grace=grace, by="owner-exit") for j in self.owned()]
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

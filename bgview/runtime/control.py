@@ -1,0 +1,264 @@
+"""Starting, killing, waiting for and typing into jobs.
+
+Starting a job writes its record and hands it to a fresh supervisor process, then returns at
+once: the caller never waits for the command. Killing asks the supervisor (through the job's
+``control`` FIFO) so that the one process that knows the job records its end; a job whose
+supervisor is gone is dealt with directly.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bgview.runtime import proc
+from bgview.runtime.errors import BgviewError, InvalidRequest
+from bgview.runtime.fsio import FILE_MODE, open_private, write_json_atomic
+from bgview.runtime.journal import META, finalize
+from bgview.runtime.logstate import MIN_MAX_LOG
+from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.store import CONTROL, CURSORS, LOCK, LOG, STDIN, Project
+
+_spawned: list[int] = []
+"""Supervisor PIDs this process started, reaped opportunistically so a long-lived host (the
+REPL, the MCP server) does not collect zombies."""
+
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_SUPERVISOR_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[3]); "
+    "from bgview.runtime.supervisor import main; sys.exit(main(sys.argv))"
+)
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """Everything needed to start a job; validated by :func:`start`."""
+
+    command: str | Sequence[str]
+    name: str | None = None
+    timeout: float | None = None
+    cwd: str | os.PathLike[str] | None = None
+    keep: bool = False
+    owner_pid: int | None = None
+    max_log: int | None = None
+
+
+def shell_argv(command: str) -> list[str]:
+    """How a shell string runs: bash if there is one (agents write bash), else sh."""
+    shell = shutil.which("bash") or "/bin/sh"
+    return [shell, "-c", command]
+
+
+def _reap_spawned() -> None:
+    for pid in list(_spawned):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _spawned.remove(pid)
+
+
+def start(project: Project, request: StartRequest) -> Job:
+    """Create the job and its supervisor; returns as soon as the supervisor is spawned."""
+    _reap_spawned()
+    if isinstance(request.command, str):
+        if not request.command.strip():
+            raise InvalidRequest("empty command: give a command to run")
+        argv = shell_argv(request.command)
+        display = request.command
+    else:
+        argv = [str(a) for a in request.command]
+        if not argv or not argv[0]:
+            raise InvalidRequest("empty command: give a command to run")
+        display = shlex.join(argv)
+    if request.timeout is not None and not (0 < request.timeout <= 7 * 24 * 3600):
+        raise InvalidRequest(f"timeout {request.timeout:g}s is out of range (0 < timeout ≤ 604800)")
+    if request.max_log is not None and request.max_log < MIN_MAX_LOG:
+        raise InvalidRequest(f"log cap {request.max_log} is too small (at least {MIN_MAX_LOG})")
+    if request.name is not None and (not request.name.strip() or len(request.name) > 200):
+        raise InvalidRequest("a job name must be 1 to 200 characters")
+    cwd = os.path.abspath(os.fspath(request.cwd)) if request.cwd is not None else os.getcwd()
+
+    project.ensure()
+    with _name_lock(project):
+        if request.name is not None:
+            for job in project.jobs():
+                if job.running and job.name == request.name:
+                    raise InvalidRequest(
+                        f"a job named {request.name!r} is already running as {job.id}"
+                    )
+        job_id, job_dir = project.allocate()
+        meta: dict[str, object] = {
+            "id": job_id,
+            "project": str(project.path),
+            "command": display,
+            "argv": argv,
+            "cwd": cwd,
+            "name": request.name,
+            "status": JobStatus.RUNNING.value,
+            "started_at": time.time(),
+            "timeout": request.timeout,
+            "keep": request.keep,
+            "owner_pid": request.owner_pid,
+            "owner_start": proc.start_time(request.owner_pid) if request.owner_pid else None,
+            "max_log": request.max_log,
+        }
+        os.close(open_private(job_dir / LOG, os.O_WRONLY | os.O_CREAT))
+        os.mkdir(job_dir / CURSORS, 0o700)
+        os.mkfifo(job_dir / CONTROL, FILE_MODE)
+        os.mkfifo(job_dir / STDIN, FILE_MODE)
+        write_json_atomic(job_dir / META, meta)
+
+    problem = _cannot_start(argv, cwd)
+    if problem is not None:
+        finalize(job_dir, {"status": JobStatus.FAILED.value, "reason": problem, "ended_at": time.time()})
+        return project.load(job_id)
+    _spawn_supervisor(job_dir)
+    return project.load(job_id)
+
+
+class _name_lock:
+    """Serialise starts within a project so that two jobs of one name cannot both start."""
+
+    def __init__(self, project: Project) -> None:
+        self.path = project.dir / "start.lock"
+
+    def __enter__(self) -> None:
+        self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        os.close(self.fd)
+
+
+def _cannot_start(argv: list[str], cwd: str) -> str | None:
+    """The reasons we can give at once, before any process exists (the supervisor catches
+    the rest, such as a binary that fails to exec)."""
+    if not os.path.isdir(cwd):
+        what = "does not exist" if not os.path.exists(cwd) else "is not a directory"
+        return f"cannot use working directory {cwd}: it {what}"
+    program = argv[0]
+    if "/" not in program and shutil.which(program) is None:
+        return f"command not found: {program}"
+    return None
+
+
+def _spawn_supervisor(job_dir: Path) -> None:
+    """Start the supervisor in its own session with the liveness lock already held.
+
+    We take ``supervisor.lock`` before the supervisor exists and hand the locked descriptor
+    over, so there is no moment when a reader could find the lock free and call the job lost.
+    """
+    lock_fd = open_private(job_dir / LOCK, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)
+    err_fd = open_private(job_dir / "supervisor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        os.set_inheritable(lock_fd, True)
+        pid = os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-S", "-c", _SUPERVISOR_BOOT, str(job_dir), str(lock_fd), _PACKAGE_PARENT],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, err_fd, 2),
+            ],
+            setsid=True,
+        )
+    except OSError as exc:
+        finalize(
+            job_dir,
+            {
+                "status": JobStatus.FAILED.value,
+                "reason": f"could not start its supervisor: {exc.strerror}",
+                "ended_at": time.time(),
+            },
+        )
+        return
+    finally:
+        os.close(lock_fd)
+        os.close(err_fd)
+    _spawned.append(pid)
+
+
+def kill(project: Project, job_id: str, *, grace: float = 3.0, by: str = "user") -> Job:
+    """Kill the job's whole process group and return once it is gone and recorded."""
+    if not (0 <= grace <= 3600):
+        raise InvalidRequest(f"grace {grace:g}s is out of range (0 to 3600)")
+    job = project.load(job_id)
+    if job.status.ended:
+        return job
+    try:
+        fd = os.open(job.dir / CONTROL, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:  # ENXIO: no reader, the supervisor is gone
+            raise
+        return project.load(job_id)  # loading a job whose supervisor is gone records it lost
+    try:
+        request = json.dumps({"op": "kill", "grace": float(grace), "by": by}) + "\n"
+        os.write(fd, request.encode())
+    finally:
+        os.close(fd)
+    deadline = time.monotonic() + grace + 10.0
+    while time.monotonic() < deadline:
+        job = project.load(job_id)
+        if job.status.ended:
+            return job
+        time.sleep(0.005)
+    raise BgviewError(f"{job_id} did not end within {grace + 10:g}s of being killed")
+
+
+def write_stdin(project: Project, job_id: str, data: bytes) -> None:
+    """Send bytes to the job's terminal, as if typed (``\\x03`` is Ctrl+C)."""
+    job = project.load(job_id)
+    if job.status.ended:
+        raise InvalidRequest(f"{job_id} has ended ({job.status.value}); it takes no input")
+    try:
+        fd = os.open(job.dir / STDIN, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise InvalidRequest(f"{job_id} is not accepting input (its supervisor is gone)") from exc
+        raise
+    try:
+        view = memoryview(data)
+        deadline = time.monotonic() + 5.0
+        while view:
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise BgviewError(f"{job_id} is not reading its input") from None
+                time.sleep(0.005)
+    finally:
+        os.close(fd)
+
+
+def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
+    """Poll the job's record until it ends or ``timeout`` passes; returns the last snapshot."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    meta_path = project.job_dir(job_id) / META
+    last_mtime = -1.0
+    job = project.load(job_id)
+    while not job.status.ended:
+        if deadline is not None and time.monotonic() >= deadline:
+            return job
+        time.sleep(0.01)
+        try:
+            mtime = os.stat(meta_path).st_mtime
+        except FileNotFoundError:
+            mtime = 0.0
+        # A meta change, or now and then a fresh look (which also notices a lost supervisor).
+        if mtime != last_mtime or int(time.monotonic() * 100) % 50 == 0:
+            last_mtime = mtime
+            job = project.load(job_id)
+    return job

@@ -1,0 +1,103 @@
+"""Completion notices: one line per ended job, given to each consumer exactly once.
+
+``[bg:bash_3 exited 0, 1.4MB out, 12s wall]``. Every ended job is appended once to the
+project's ``notices.log`` (:mod:`bgview.runtime.journal`); each consumer keeps an offset into
+it, advanced under a lock, so two processes draining for one consumer never both get a notice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass
+
+from bgview.runtime.fsio import open_private, private_dir
+from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.store import ID_RE, Project, load_job, notices_log, validate_consumer
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A job's end, as told to one consumer."""
+
+    job: Job
+    text: str
+
+
+def format_size(n: int) -> str:
+    """``812B``, ``12KB``, ``1.4MB``: short, like ``ls -h``."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            if unit == "B":
+                return f"{int(value)}B"
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_seconds(seconds: float) -> str:
+    """``0.4s``, ``12s``, ``300s``: the wall-clock time of a job."""
+    return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
+
+
+def notice_text(job: Job) -> str:
+    """The one-line notice for an ended job."""
+    tail = f"{format_size(job.output_bytes)} out, {format_seconds(job.wall_seconds())} wall"
+    if job.status is JobStatus.EXITED:
+        return f"[bg:{job.id} exited {job.exit_code}, {tail}]"
+    if job.status is JobStatus.TIMEOUT:
+        limit = format_seconds(job.timeout or job.wall_seconds())
+        return f"[bg:{job.id} timed out after {limit}, {tail}]"
+    if job.status is JobStatus.KILLED:
+        return f"[bg:{job.id} killed by {job.signal or 'a signal'}, {tail}]"
+    if job.status is JobStatus.FAILED:
+        return f"[bg:{job.id} failed: {job.reason or 'could not start'}]"
+    if job.status is JobStatus.LOST:
+        return f"[bg:{job.id} lost: {job.reason or 'its supervisor vanished'}, {tail}]"
+    return f"[bg:{job.id} running, {tail}]"
+
+
+def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) -> list[Notice]:
+    """Notices this consumer has not been given yet, oldest first, each given once.
+
+    A consumer seen for the first time starts at the beginning of the project's history, or
+    at its present end with ``from_now`` (a new REPL session does not want last week's jobs).
+    """
+    validate_consumer(consumer)
+    log = notices_log(project)
+    if not project.dir.is_dir():
+        return []
+    private_dir(project.dir / "notices")
+    fd = open_private(project.dir / "notices" / consumer, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        raw = os.pread(fd, 32, 0).strip()
+        try:
+            size = os.stat(log).st_size
+        except FileNotFoundError:
+            size = 0
+        if not raw.isdigit():
+            offset = size if from_now else 0
+        else:
+            offset = int(raw)
+        if offset >= size:
+            if not raw.isdigit():
+                os.pwrite(fd, str(offset).encode(), 0)
+            return []
+        with open(log, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(size - offset)
+        end = data.rfind(b"\n") + 1  # a line being appended right now waits for next time
+        notices = []
+        for line in data[:end].decode("ascii", "replace").split():
+            if not ID_RE.fullmatch(line):
+                continue
+            job = load_job(project.jobs_dir / line, project.path)
+            if job is not None:
+                notices.append(Notice(job, notice_text(job)))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(offset + end).encode(), 0)
+        return notices
+    finally:
+        os.close(fd)

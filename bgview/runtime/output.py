@@ -1,0 +1,365 @@
+"""Reading a job's output: cursor reads for agents, and peeks that move nothing.
+
+A *read* belongs to a consumer (default ``agent``) and returns only what that consumer has not
+seen: complete lines, cleaned (:mod:`bgview.runtime.clean`), optionally filtered, at most
+30,000 characters per call. A partial line waits for its newline — or for the job's end, after
+which every last byte is delivered. A *peek* returns raw bytes by offset and moves no cursor;
+the viewer only ever peeks.
+
+Offsets are logical: bytes since the job started, even after the log's size cap dropped the
+oldest ones (:mod:`bgview.runtime.logstate`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bgview.runtime.clean import clean_bytes
+from bgview.runtime.errors import InvalidRequest
+from bgview.runtime.fsio import open_private
+from bgview.runtime.logstate import consistent_read
+from bgview.runtime.model import Job
+from bgview.runtime.store import CURSORS, Project, validate_consumer
+
+MAX_CHARS = 30_000
+"""The most one read returns; the rest waits for the next call."""
+DEFAULT_TAIL = 64 * 1024
+MAX_TAIL = 1024 * 1024
+READ_CHUNK = 1 << 20
+MAX_LINE_BYTES = 1 << 20
+"""A partial line longer than this is delivered without waiting for its newline: a program
+that never ends its line must not hide its output forever."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """The result of one cursor read."""
+
+    job: Job
+    """The job as it was when the read began."""
+    text: str
+    """Cleaned complete lines (each ending in ``\\n``, but a last line cut by the job's end)."""
+    lines: int
+    start: int
+    """The logical offset this read started from."""
+    next_offset: int
+    """Where the consumer's next read starts."""
+    skipped: int = 0
+    """Bytes this consumer will never see: the log cap dropped them before they were read."""
+    more: bool = False
+    """The character cap was reached: call again to read on."""
+    unread: int = 0
+    """Bytes of output after ``next_offset`` right now."""
+
+    def render(self) -> str:
+        """The text with the notes a reader needs (dropped bytes, how to read on)."""
+        notes = []
+        if self.skipped:
+            notes.append(f"[{self.skipped:,} bytes dropped by the log size cap before this read]\n")
+        body = self.text
+        if body and not body.endswith("\n"):
+            body += "\n"
+        if self.more:
+            body += (
+                f"[output cut at {MAX_CHARS:,} characters; {self.unread:,} more bytes unread:"
+                f" read {self.job.id} again to continue]\n"
+            )
+        return "".join(notes) + body
+
+
+@dataclass(frozen=True)
+class Peek:
+    """Raw bytes of a job's log by logical offset; reading them moved no cursor."""
+
+    job: Job
+    data: bytes
+    start: int
+    """Logical offset of ``data[0]``."""
+    end: int
+    """Logical offset just after the data: pass it as ``offset`` to continue."""
+    dropped: int
+    """Bytes the log cap dropped from the front of the log (the first offset still on disk)."""
+
+    @property
+    def truncated(self) -> bool:
+        """Whether output before ``start`` exists (or existed) and is not included."""
+        return self.start > 0
+
+
+def compile_pattern(pattern: str | None, what: str) -> re.Pattern[str] | None:
+    """Compile a user's regex (multi-line: ``^`` and ``$`` match at every line)."""
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise InvalidRequest(f"invalid {what} regex {pattern!r}: {exc}") from None
+
+
+def select_lines(
+    text: str, keep: re.Pattern[str] | None, drop: re.Pattern[str] | None
+) -> tuple[str, int]:
+    """Keep the lines of ``text`` that match ``keep`` and do not match ``drop``.
+
+    Works on the whole block with ``search`` jumping from match to match, rather than line by
+    line in Python: a rare pattern over 100 MB runs at the regex engine's speed.
+    """
+    if keep is not None:
+        text = "".join(_matching_lines(text, keep))
+    if drop is not None:
+        out, pos = [], 0
+        for start, end in _line_spans(text, drop):
+            out.append(text[pos:start])
+            pos = end
+        out.append(text[pos:])
+        text = "".join(out)
+    return text, text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def _line_spans(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line (with its newline) holding a match, in order, once each."""
+    pos = 0
+    while pos <= len(text):
+        match = pattern.search(text, pos)
+        if match is None:
+            return
+        start = text.rfind("\n", 0, match.start()) + 1
+        if start < pos:
+            start = pos
+        newline = text.find("\n", max(match.end(), match.start() + 1) - 1)
+        end = len(text) if newline < 0 else newline + 1
+        if start < end:
+            yield start, end
+        pos = end if end > pos else pos + 1
+
+
+def _matching_lines(text: str, pattern: re.Pattern[str]) -> Iterator[str]:
+    for start, end in _line_spans(text, pattern):
+        yield text[start:end]
+
+
+def _blocks(fd: int, pos: int, size: int, final: bool) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(physical_start, bytes)`` blocks that end at a newline, oldest first.
+
+    The trailing partial line is yielded only when the job has ended (``final``) or it has
+    grown past :data:`MAX_LINE_BYTES`.
+    """
+    carry_start, carry = pos, b""
+    while pos < size:
+        chunk = os.pread(fd, min(READ_CHUNK, size - pos), pos)
+        if not chunk:
+            break
+        pos += len(chunk)
+        cut = chunk.rfind(b"\n") + 1
+        if cut == 0:
+            carry += chunk
+            if len(carry) >= MAX_LINE_BYTES:
+                yield carry_start, carry
+                carry_start, carry = pos, b""
+            continue
+        block = carry + chunk[:cut]
+        yield carry_start, block
+        carry_start, carry = carry_start + len(block), chunk[cut:]
+    if carry and final:
+        yield carry_start, carry
+
+
+@dataclass
+class _Scan:
+    text: str
+    lines: int
+    next_offset: int
+    skipped: int
+    more: bool
+    unread: int
+
+
+def scan(
+    fd: int,
+    dropped: int,
+    offset: int,
+    final: bool,
+    keep: re.Pattern[str] | None = None,
+    drop: re.Pattern[str] | None = None,
+    max_chars: int = MAX_CHARS,
+) -> _Scan:
+    """Read cleaned lines from logical ``offset``; the heart of :func:`read`."""
+    skipped = max(0, dropped - offset)
+    offset = max(offset, dropped)
+    size = os.fstat(fd).st_size if fd >= 0 else 0
+    pos = offset - dropped
+    parts: list[str] = []
+    lines = 0
+    budget = max_chars
+    more = False
+    if fd >= 0 and pos < size:
+        for start, block in _blocks(fd, pos, size, final):
+            text, count = select_lines(clean_bytes(block), keep, drop)
+            if len(text) <= budget:
+                parts.append(text)
+                lines += count
+                budget -= len(text)
+                pos = start + len(block)
+                continue
+            more = True
+            for raw in block.splitlines(keepends=True):
+                text, count = select_lines(clean_bytes(raw), keep, drop)
+                if len(text) > budget:
+                    if not parts:  # one line larger than a whole read: give its start
+                        cut = len(text) - budget
+                        parts.append(text[:budget] + f" [… line cut: {cut:,} more characters]\n")
+                        lines += 1
+                        pos += len(raw)
+                    break
+                parts.append(text)
+                lines += count
+                budget -= len(text)
+                pos += len(raw)
+            break
+    return _Scan("".join(parts), lines, pos + dropped, skipped, more, max(0, size - pos))
+
+
+class _CursorLock:
+    """Holds a consumer's cursor file locked for a read-modify-write."""
+
+    def __init__(self, project: Project, job_id: str, consumer: str) -> None:
+        self.path = project.job_dir(job_id) / CURSORS / validate_consumer(consumer)
+
+    def __enter__(self) -> _CursorLock:
+        try:
+            self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
+        except FileNotFoundError:  # a job from before cursors had their own directory
+            os.makedirs(self.path.parent, 0o700, exist_ok=True)
+            self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def get(self) -> int:
+        raw = os.pread(self.fd, 32, 0).strip()
+        return int(raw) if raw.isdigit() else 0
+
+    def set(self, offset: int) -> None:
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(offset).encode(), 0)
+
+    def __exit__(self, *_: object) -> None:
+        os.close(self.fd)
+
+
+def read(
+    project: Project,
+    job_id: str,
+    *,
+    consumer: str = "agent",
+    filter: str | None = None,
+    exclude: str | None = None,
+    wait: float | None = None,
+    max_chars: int = MAX_CHARS,
+) -> Output:
+    """The consumer's new complete lines since its last read, and move its cursor past them.
+
+    With ``wait``, block up to that many seconds for new output or the job's end.
+    """
+    keep = compile_pattern(filter, "filter")
+    drop = compile_pattern(exclude, "exclude")
+    if wait is not None and not (0 <= wait <= 3600):
+        raise InvalidRequest(f"wait {wait:g}s is out of range (0 to 3600)")
+    deadline = time.monotonic() + (wait or 0.0)
+    log_path = project.job_dir(job_id) / "output.log"
+    while True:
+        with _CursorLock(project, job_id, consumer) as cursor:
+            offset = cursor.get()
+            job = project.load(job_id)  # the status first: if ended, every byte is on disk
+            final = job.status.ended
+            result = consistent_read(
+                job.dir, lambda fd, dropped: scan(fd, dropped, offset, final, keep, drop, max_chars)
+            )
+            if result.next_offset != offset:
+                cursor.set(result.next_offset)
+        if result.lines or result.skipped or final or time.monotonic() >= deadline:
+            return Output(
+                job,
+                result.text,
+                result.lines,
+                offset,
+                result.next_offset,
+                result.skipped,
+                result.more,
+                result.unread,
+            )
+        _wait_for_change(log_path, job, deadline)
+
+
+def _wait_for_change(log_path: os.PathLike[str], job: Job, deadline: float) -> None:
+    """Sleep in small steps until the log grows, the job's record changes, or the deadline."""
+    meta = job.dir / "meta.json"
+
+    def state() -> tuple[int, float]:
+        try:
+            size = os.stat(log_path).st_size
+        except OSError:
+            size = -1
+        try:
+            mtime = os.stat(meta).st_mtime
+        except OSError:
+            mtime = -1.0
+        return size, mtime
+
+    before = state()
+    checks = 0
+    while time.monotonic() < deadline:
+        time.sleep(0.005)
+        checks += 1
+        if state() != before or checks % 100 == 0:  # every half second, look for a lost job
+            return
+
+
+def peek(
+    project: Project, job_id: str, *, tail: int = DEFAULT_TAIL, offset: int | None = None
+) -> Peek:
+    """The last ``tail`` bytes, or up to ``tail`` bytes from ``offset``; no cursor moves."""
+    if not (0 < tail <= MAX_TAIL):
+        raise InvalidRequest(f"tail {tail} is out of range (1 to {MAX_TAIL:,} bytes)")
+    if offset is not None and offset < 0:
+        raise InvalidRequest(f"offset {offset} is out of range (it must be 0 or more)")
+    job = project.load(job_id)
+
+    def take(fd: int, dropped: int) -> tuple[bytes, int, int]:
+        size = os.fstat(fd).st_size if fd >= 0 else 0
+        end = dropped + size
+        start = max(end - tail, dropped) if offset is None else min(max(offset, dropped), end)
+        stop = min(start + tail, end)
+        data = os.pread(fd, stop - start, start - dropped) if fd >= 0 and stop > start else b""
+        return data, start, dropped
+
+    data, start, dropped = consistent_read(job.dir, take)
+    return Peek(job, data, start, start + len(data), dropped)
+
+
+def wait_for_pattern(
+    project: Project, job_id: str, pattern: str, timeout: float | None
+) -> tuple[Job, bool]:
+    """Wait until a cleaned line of output matches ``pattern`` (``True``) or the job ends or
+    the timeout passes (``False``). Reads from the start of the output; moves no cursor."""
+    regex = compile_pattern(pattern, "--for")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    offset = 0
+    job_dir = project.job_dir(job_id)
+    while True:
+        job = project.load(job_id)
+        final = job.status.ended
+        found = consistent_read(job_dir, lambda fd, dropped: scan(fd, dropped, offset, final, regex, None, 1))
+        if found.lines:
+            return job, True
+        offset = found.next_offset
+        if final:
+            return job, False
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return job, False
+        _wait_for_change(job_dir / "output.log", job, time.monotonic() + min(remaining or 0.5, 0.5))

@@ -1,0 +1,73 @@
+"""Process facts and process-group signalling, careful about reused PIDs.
+
+A PID alone is not an identity: after a job ends its number can be given to an unrelated
+process. Where it matters we compare the kernel's start time of the process (``/proc``) with
+the one recorded when the job started.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (Linux), or ``None`` if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after its last ')'.
+    fields = raw[raw.rfind(b")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def is_same_process(pid: int, recorded_start: int | None) -> bool:
+    """Whether ``pid`` is still the process that started at ``recorded_start``."""
+    current = start_time(pid)
+    if current is None or recorded_start is None:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return recorded_start is None or current is None
+    return current == recorded_start
+
+
+def group_exists(pgid: int) -> bool:
+    """Whether any process (zombies included) is still in process group ``pgid``."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def signal_group(pgid: int, sig: int) -> bool:
+    """Send ``sig`` to group ``pgid``; ``False`` when the group no longer exists."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except OSError as exc:
+        if exc.errno == errno.EPERM:
+            return True
+        raise
+    return True
+
+
+def signal_name(signum: int) -> str:
+    """``SIGTERM`` for 15, and a readable fallback for numbers without a name."""
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"SIG{signum}"
