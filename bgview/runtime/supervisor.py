@@ -223,11 +223,16 @@ class Supervisor:
         keep = self.max_log // 2
         cut = self.log_size - keep
         tmp = self.job_dir / ".output.log.trim"
+        # Not O_APPEND yet: copy_file_range refuses an append-mode destination (EBADF).
         new_fd = os.open(
-            tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, FILE_MODE
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
         )
-        src = os.open(self.job_dir / "output.log", os.O_RDONLY | os.O_CLOEXEC)
+        src = os.open(self.job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
+            # Cut at a line start when one is near, so readers never begin mid-line.
+            newline = os.pread(src, min(CHUNK, keep), cut).find(b"\n")
+            if newline >= 0:
+                cut += newline + 1
             offset = cut
             while offset < self.log_size:
                 n = os.copy_file_range(src, new_fd, self.log_size - offset, offset)
@@ -236,13 +241,14 @@ class Supervisor:
                 offset += n
         finally:
             os.close(src)
+        fcntl.fcntl(new_fd, fcntl.F_SETFL, fcntl.fcntl(new_fd, fcntl.F_GETFL) | os.O_APPEND)
         self.gen += 1
         write_state(self.job_dir, self.gen, self.dropped)
         os.replace(tmp, self.job_dir / "output.log")
         os.close(self.log_fd)
         self.log_fd = new_fd
         self.dropped += cut
-        self.log_size = keep
+        self.log_size -= cut
         self.gen += 1
         write_state(self.job_dir, self.gen, self.dropped)
         self.meta["dropped_bytes"] = self.dropped
@@ -319,6 +325,8 @@ class Supervisor:
             fields.update(status="timeout", killed_by="timeout")
         elif self.kill_by is not None:
             fields.update(status="killed", killed_by=self.kill_by)
+            if self.kill_by == "owner-exit":
+                fields["reason"] = f"its session (pid {self.meta.get('owner_pid')}) ended"
         elif sig is not None:
             fields.update(status="killed")
         else:
