@@ -10,12 +10,14 @@ around its read.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from bgview.runtime.errors import BgviewError
 from bgview.runtime.fsio import read_json, write_json_atomic
 
 STATE = "log.state"
@@ -52,6 +54,10 @@ def consistent_read(job_dir: Path, read: Callable[[int, int], T]) -> T:
             fd = os.open(job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             fd = -1
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise BgviewError(f"refusing {job_dir / 'output.log'}: it is a symbolic link") from exc
+            raise
         try:
             result = read(fd, dropped)
         finally:

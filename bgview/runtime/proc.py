@@ -28,17 +28,23 @@ def start_time(pid: int) -> int | None:
 
 
 def is_same_process(pid: int, recorded_start: int | None) -> bool:
-    """Whether ``pid`` is still the process that started at ``recorded_start``."""
+    """Whether ``pid`` is still the process that started at ``recorded_start``.
+
+    Without a recorded start time there is no telling a reused PID from the original, so the
+    answer is no: we would rather leave a process alone than signal a stranger.
+    """
     current = start_time(pid)
-    if current is None or recorded_start is None:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return recorded_start is None or current is None
-    return current == recorded_start
+    if current is not None:
+        return recorded_start is not None and current == recorded_start
+    if os.path.isdir("/proc/self"):
+        return False  # /proc works here and has no such process: it is gone
+    try:  # no /proc on this system: the PID is all there is to go by
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def group_exists(pgid: int) -> bool:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bgview.runtime import proc
-from bgview.runtime.errors import InvalidRequest, NoSuchJob
+from bgview.runtime.errors import BgviewError, InvalidRequest, NoSuchJob
 from bgview.runtime.fsio import (
     check_private_dir,
     open_private,
@@ -146,6 +146,7 @@ class Project:
         """The directory of an existing job; a clear error for a bad or unknown id."""
         validate_id(job_id)
         path = self.jobs_dir / job_id
+        check_private_dir(path)  # a planted symlink or a writable-by-others dir is refused
         if not (path / META).is_file():
             raise NoSuchJob(f"no job {job_id} in {self.path} (see `bgview list`)")
         return path
@@ -193,7 +194,12 @@ def iter_jobs(projects: list[Project]) -> Iterator[Job]:
 
 
 def load_job(job_dir: Path, project: Path) -> Job | None:
-    """Read a job's record; ``None`` if it is missing or not a job record at all."""
+    """Read a job's record; ``None`` if it is missing, not a job record at all, or in a
+    directory that is not private (a symlink, another user's, writable by others)."""
+    try:
+        check_private_dir(job_dir)
+    except BgviewError:
+        return None
     meta = read_json(job_dir / META)
     if meta is None:
         return None
