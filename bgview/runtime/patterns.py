@@ -11,8 +11,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import regex
-
 from bgview.runtime.errors import InvalidRequest
 
 TIME_BUDGET = 10.0
@@ -26,6 +24,10 @@ class UserPattern:
         self.source = source
         self.what = what
         self.budget = budget
+        # Imported here, not at the top: the supervisor runs without site-packages (-S) and
+        # `bgview run` should not pay for an engine it does not use.
+        import regex
+
         try:
             self._compiled: Any = regex.compile(source, regex.MULTILINE | regex.VERSION0)
         except (regex.error, TypeError, ValueError) as exc:

@@ -36,6 +36,8 @@ PTY_COLS, PTY_ROWS = 120, 40
 EXIT_DRAIN = 0.5
 """Seconds the rest of the group gets to go after the leader exits (they were sent SIGHUP)."""
 PR_SET_CHILD_SUBREAPER = 36
+RESERVE = 64 * 1024
+"""Bytes of disk set aside per job so that its final record can be written on a full disk."""
 
 
 def _become_subreaper() -> None:
@@ -121,6 +123,9 @@ class Supervisor:
         self.gen = 0
         self.written = 0
         self.lost_at: int | None = None
+        self.reserve = job_dir / ".reserve"
+        _make_reserve(self.reserve)
+        self.next_log_check = 0.0
         self.pid = 0
         self.leader_status: int | None = None
         self.pty_open = True
@@ -152,6 +157,8 @@ class Supervisor:
         if report:
             os.waitpid(pid, 0)
             os.close(master)
+            with contextlib.suppress(OSError):
+                os.unlink(self.reserve)
             finalize(
                 self.job_dir,
                 {
@@ -189,8 +196,34 @@ class Supervisor:
                 self.pty_open = False
                 return
             self.write_log(data)
+        self.check_log_file()
+
+    def check_log_file(self) -> None:
+        """Twice a second, make sure ``output.log`` is still the file we write: if someone
+        deleted or replaced it, new output goes to a fresh ``output.log`` rather than to an
+        unlinked inode where no reader will ever find it."""
+        now = time.monotonic()
+        if now < self.next_log_check:
+            return
+        self.next_log_check = now + 0.5
+        st = os.fstat(self.log_fd)
+        if st.st_nlink > 0:
+            self.log_size = st.st_size  # also notices a truncation by hand
+            return
+        with contextlib.suppress(OSError):
+            fd = os.open(
+                self.job_dir / "output.log",
+                os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                FILE_MODE,
+            )
+            os.close(self.log_fd)
+            self.log_fd = fd
+            self.log_size = os.fstat(fd).st_size
 
     def write_log(self, data: bytes) -> None:
+        if self.lost_at is not None:  # the disk is full: the job runs on, its output is dropped
+            self.written += len(data)
+            return
         view = memoryview(data)
         while view:
             try:
@@ -212,6 +245,9 @@ class Supervisor:
         if self.lost_at is not None:
             return
         self.lost_at = self.dropped + self.log_size
+        # Free the space set aside at start, so this record and the final one can be written.
+        with contextlib.suppress(OSError):
+            os.unlink(self.reserve)
         self.meta["output_lost"] = (
             f"output from byte {self.lost_at} on could not be written: {exc.strerror}"
         )
@@ -417,7 +453,26 @@ class Supervisor:
         if self.pty_open:
             self.pump()  # what the last processes wrote just before they went
         finalize(self.job_dir, {**self.result(), "pid_start": self.meta.get("pid_start")})
+        with contextlib.suppress(OSError):
+            os.unlink(self.reserve)
         return True
+
+    def crashed(self, exc: BaseException) -> None:
+        """A bug or an unexpected error in this loop: take the job down with us (nothing may
+        run unsupervised) and record it ``lost`` with the reason."""
+        with contextlib.suppress(OSError):
+            self.hard_kill()
+        with contextlib.suppress(OSError):
+            os.unlink(self.reserve)
+        with contextlib.suppress(OSError):
+            finalize(
+                self.job_dir,
+                {
+                    "status": "lost",
+                    "reason": f"its supervisor failed: {exc!r}"[:500],
+                    "ended_at": time.time(),
+                },
+            )
 
     def handle_control(self, line: bytes) -> None:
         try:
@@ -427,6 +482,16 @@ class Supervisor:
         if isinstance(request, dict) and request.get("op") == "kill":
             grace = request.get("grace", 3.0)
             self.request_kill(str(request.get("by") or "user"), float(grace))
+
+
+def _make_reserve(path: Path) -> None:
+    """Set a little disk space aside (freed when the disk fills) for the job's records."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+        try:
+            os.write(fd, bytes(RESERVE))
+        finally:
+            os.close(fd)
 
 
 def _drain(fd: int) -> bytes:
@@ -479,7 +544,11 @@ def main(argv: list[str]) -> int:
     owner_fd, owner_gone = _watch_owner(meta)
     if owner_gone:
         supervisor.request_kill("owner-exit", 1.0)
-    supervisor.run(control_fd, stdin_fd, wake_r, owner_fd)
+    try:
+        supervisor.run(control_fd, stdin_fd, wake_r, owner_fd)
+    except BaseException as exc:
+        supervisor.crashed(exc)
+        raise  # the traceback goes to supervisor.log
     return 0
 
 
