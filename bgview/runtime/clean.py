@@ -51,7 +51,7 @@ def clean_bytes(data: bytes) -> str:
 def clean_text(text: str) -> str:
     """The slow path of :func:`clean_bytes`, on already-decoded text."""
     text = _RAW_CONTROLS_RE.sub("", text)
-    if "\x1b" in text:
+    if "\x1b" in text or "\x9b" in text:  # ESC, or the 8-bit CSI (C1 0x9b)
         text = _EL_RE.sub(lambda m: _ERASE_LINE if m.group(1) == "2" else _ERASE_TO_END, text)
         text = _ANSI_RE.sub("", text)
         text = text.replace("\x1b", "")

@@ -98,6 +98,11 @@ def start(project: Project, request: StartRequest) -> Job:
                         f"a job named {request.name!r} is already running as {job.id}"
                     )
         job_id, job_dir = project.allocate()
+        # Hold the liveness lock before the record says "running": a reader that finds a
+        # running record with no lock held calls the job lost, and must never do so for a job
+        # that is still being started (or is about to be recorded failed).
+        lock_fd = open_private(job_dir / LOCK, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
         meta: dict[str, object] = {
             "id": job_id,
             "project": str(project.path),
@@ -119,11 +124,17 @@ def start(project: Project, request: StartRequest) -> Job:
         os.mkfifo(job_dir / STDIN, FILE_MODE)
         write_json_atomic(job_dir / META, meta)
 
-    problem = _cannot_start(argv, cwd)
-    if problem is not None:
-        finalize(job_dir, {"status": JobStatus.FAILED.value, "reason": problem, "ended_at": time.time()})
-        return project.load(job_id)
-    _spawn_supervisor(job_dir)
+    try:
+        problem = _cannot_start(argv, cwd)
+        if problem is not None:
+            finalize(
+                job_dir,
+                {"status": JobStatus.FAILED.value, "reason": problem, "ended_at": time.time()},
+            )
+        else:
+            _spawn_supervisor(job_dir, lock_fd)
+    finally:
+        os.close(lock_fd)
     return project.load(job_id)
 
 
@@ -153,14 +164,13 @@ def _cannot_start(argv: list[str], cwd: str) -> str | None:
     return None
 
 
-def _spawn_supervisor(job_dir: Path) -> None:
+def _spawn_supervisor(job_dir: Path, lock_fd: int) -> None:
     """Start the supervisor in its own session with the liveness lock already held.
 
-    We take ``supervisor.lock`` before the supervisor exists and hand the locked descriptor
-    over, so there is no moment when a reader could find the lock free and call the job lost.
+    The caller took ``supervisor.lock`` before the job's record existed; the locked
+    descriptor is handed over (the caller closes its copy), so there is no moment when a
+    reader could find the lock free and call the job lost.
     """
-    lock_fd = open_private(job_dir / LOCK, os.O_RDWR | os.O_CREAT)
-    fcntl.flock(lock_fd, fcntl.LOCK_EX)
     err_fd = open_private(job_dir / "supervisor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         os.set_inheritable(lock_fd, True)
@@ -186,7 +196,7 @@ def _spawn_supervisor(job_dir: Path) -> None:
         )
         return
     finally:
-        os.close(lock_fd)
+        os.set_inheritable(lock_fd, False)
         os.close(err_fd)
     _spawned.append(pid)
 

@@ -27,7 +27,10 @@ from bgview.runtime.model import Job
 from bgview.runtime.store import CURSORS, Project, validate_consumer
 
 MAX_CHARS = 30_000
-"""The most one read returns; the rest waits for the next call."""
+"""The most one read returns, notes included; the rest waits for the next call."""
+NOTE_ROOM = 200
+"""Characters of a read's budget kept for :meth:`Output.render`'s notes, so the rendered text
+with its notes stays within the cap."""
 DEFAULT_TAIL = 64 * 1024
 MAX_TAIL = 1024 * 1024
 READ_CHUNK = 1 << 20
@@ -66,8 +69,8 @@ class Output:
             body += "\n"
         if self.more:
             body += (
-                f"[output cut at {MAX_CHARS:,} characters; {self.unread:,} more bytes unread:"
-                f" read {self.job.id} again to continue]\n"
+                f"[output cut at the per-read character limit; {self.unread:,} more bytes"
+                f" unread: read {self.job.id} again to continue]\n"
             )
         return "".join(notes) + body
 
@@ -169,6 +172,27 @@ def _blocks(fd: int, pos: int, size: int, final: bool) -> Iterator[tuple[int, by
         yield carry_start, carry
 
 
+def _split_lines(block: bytes) -> Iterator[bytes]:
+    """The lines of ``block``, each with its ``\\n`` (not ``bytes.splitlines``, which also
+    splits at ``\\r`` and would tear a progress bar's rewrites apart)."""
+    start = 0
+    while start < len(block):
+        end = block.find(b"\n", start) + 1 or len(block)
+        yield block[start:end]
+        start = end
+
+
+def _cut_line(text: str, budget: int) -> str:
+    """The start of a line too long for one read, with a note of how much was left out."""
+    body = text.rstrip("\n")
+    head = max(0, budget - len(_line_cut_note(len(body))))
+    return body[:head] + _line_cut_note(len(body) - head)
+
+
+def _line_cut_note(cut: int) -> str:
+    return f" [… line cut: {cut:,} more characters]\n"
+
+
 @dataclass
 class _Scan:
     text: str
@@ -191,6 +215,8 @@ def scan(
     """Read cleaned lines from logical ``offset``; the heart of :func:`read`."""
     skipped = max(0, dropped - offset)
     offset = max(offset, dropped)
+    # Keep room for the notes render() adds (a cut, dropped bytes) inside the cap.
+    max_chars -= NOTE_ROOM if max_chars >= 10 * NOTE_ROOM else max_chars // 10
     size = os.fstat(fd).st_size if fd >= 0 else 0
     pos = offset - dropped
     parts: list[str] = []
@@ -206,13 +232,14 @@ def scan(
                 budget -= len(text)
                 pos = start + len(block)
                 continue
+            # The block does not fit: take whole lines while they do, and stop before the
+            # first that does not, so the next read resumes exactly there.
             more = True
-            for raw in block.splitlines(keepends=True):
+            for raw in _split_lines(block):
                 text, count = select_lines(clean_bytes(raw), keep, drop)
                 if len(text) > budget:
-                    if not parts:  # one line larger than a whole read: give its start
-                        cut = len(text) - budget
-                        parts.append(text[:budget] + f" [… line cut: {cut:,} more characters]\n")
+                    if not lines:  # one line larger than a whole read: give its start
+                        parts.append(_cut_line(text, budget))
                         lines += 1
                         pos += len(raw)
                     break
@@ -353,10 +380,14 @@ def wait_for_pattern(
     while True:
         job = project.load(job_id)
         final = job.status.ended
-        found = consistent_read(job_dir, lambda fd, dropped: scan(fd, dropped, offset, final, regex, None, 1))
+        found = consistent_read(
+            job_dir, lambda fd, dropped: scan(fd, dropped, offset, final, regex, None)
+        )
         if found.lines:
             return job, True
         offset = found.next_offset
+        if found.more:
+            continue  # a read's worth of non-matching text: look on at once
         if final:
             return job, False
         remaining = None if deadline is None else deadline - time.monotonic()
