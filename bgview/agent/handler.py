@@ -1,0 +1,298 @@
+"""Carrying out agent tool calls on the runtime, and the notices every result ends with.
+
+>>> handler = ToolHandler(Session())
+>>> handler.call("bash", {"command": "npm run dev", "run_in_background": True}).text
+'started bash_1 …'
+
+A :class:`ToolHandler` is what a harness (or the MCP server) calls with a tool's name and its
+arguments. It gives back text for the model, or a tool error whose text says what to change.
+Every result, errors included, ends with the notices of jobs that ended since the previous
+call; a job whose end the result itself states (``kill_shell``, a foreground ``bash``, a read
+of an ended job) is not told twice.
+
+Calls may run concurrently (the MCP server runs each in its own thread).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bgview.agent.arguments import ToolCallError, check_arguments
+from bgview.agent.tools import BY_NAME, DEFAULT_TIMEOUT, TOOLS
+from bgview.runtime import BgviewError, Job, NoSuchJob, Output, Runtime, notice_text
+from bgview.runtime.notices import format_seconds, format_size
+
+WAIT_SLICE = 0.25
+"""Long waits run in slices this long, so a cancelled call stops within one slice."""
+TIMEOUT_GRACE = 15.0
+"""With background jobs disabled the runtime kills a command at its timeout; how much longer
+we wait for that kill to be recorded before saying it is still running."""
+LIST_LIMIT = 30
+"""``list_shells`` shows every running job and the most recent ended ones, this many in all."""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool call gives back to the model."""
+
+    text: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A tool's own answer, before the notices are added."""
+
+    text: str
+    stated: tuple[str, ...] = ()
+    """Jobs whose end this answer states (with their notice line): not told again."""
+    is_error: bool = False
+
+
+def stated_end(job: Job) -> str:
+    """A job's end as told in the result of the call that saw it end.
+
+    The notice line without its ``bg:`` marker: it is the same wording agents get in notices,
+    but this command was not in the background as far as the agent is concerned.
+    """
+    return notice_text(job).replace("[bg:", "[", 1)
+
+
+def background_disabled() -> bool:
+    """``BGVIEW_DISABLE_BACKGROUND_TASKS=1``: every command runs in the foreground."""
+    return os.environ.get("BGVIEW_DISABLE_BACKGROUND_TASKS") == "1"
+
+
+class ToolHandler:
+    """Dispatches tool calls (name + arguments) to one project's runtime.
+
+    ``consumer`` names this agent's read cursors and its place in the notices: two agents
+    with different consumers each get every line and every notice.
+    """
+
+    def __init__(self, runtime: Runtime | None = None, *, consumer: str = "agent") -> None:
+        self.runtime = runtime if runtime is not None else Runtime()
+        self.consumer = consumer
+        self._closing = threading.Event()
+        self._lock = threading.Lock()
+        self._stated: set[str] = set()
+        self._tools: dict[str, Callable[[dict[str, Any], threading.Event], _Reply]] = {
+            "bash": self._bash,
+            "bash_output": self._bash_output,
+            "kill_shell": self._kill_shell,
+            "list_shells": self._list_shells,
+            "write_stdin": self._write_stdin,
+        }
+        assert set(self._tools) == set(BY_NAME), "every tool has a handler"
+
+    def call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> ToolResult:
+        """Carry out one tool call; never raises for a problem the agent can fix.
+
+        ``cancel``, when set, makes a waiting call give up (a foreground command it started is
+        killed: the caller no longer wants it).
+        """
+        stop = cancel if cancel is not None else threading.Event()
+        try:
+            tool = self._tools.get(name)
+            if tool is None:
+                names = ", ".join(t.name for t in TOOLS)
+                raise ToolCallError(f"unknown tool {name!r} (the tools are: {names})")
+            reply = tool(check_arguments(BY_NAME[name], arguments), stop)
+        except NoSuchJob:
+            job_id = arguments.get("shell_id") if isinstance(arguments, Mapping) else None
+            reply = _Reply(
+                f"{name}: no job {job_id} in this project (list_shells shows the jobs)",
+                is_error=True,
+            )
+        except BgviewError as exc:
+            text = str(exc)
+            reply = _Reply(
+                text if text.startswith(f"{name}:") else f"{name}: {text}", is_error=True
+            )
+        except OSError as exc:  # the store itself failed (a full disk, permissions): say so
+            reply = _Reply(f"{name}: {exc.strerror or exc}", is_error=True)
+        return ToolResult(self._with_notices(reply.text, reply.stated), reply.is_error)
+
+    def close(self) -> None:
+        """Make calls in flight stop waiting (the host is shutting down)."""
+        self._closing.set()
+
+    # ---- notices -----------------------------------------------------------------------------
+
+    def _with_notices(self, text: str, stated: Iterable[str]) -> str:
+        with self._lock:
+            self._stated.update(stated)
+            lines = []
+            for notice in self.runtime.notices(self.consumer):
+                if notice.job.id in self._stated:
+                    self._stated.discard(notice.job.id)  # its notice is spent: forget it
+                    continue
+                lines.append(notice.text)
+        if not lines:
+            return text
+        return text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+
+    def _stopped(self, cancel: threading.Event) -> bool:
+        return cancel.is_set() or self._closing.is_set()
+
+    # ---- the tools ---------------------------------------------------------------------------
+
+    def _bash(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
+        background = bool(args.get("run_in_background", False))
+        timeout = float(args.get("timeout", DEFAULT_TIMEOUT))
+        disabled = background_disabled()
+        note = ""
+        if disabled and background:
+            background = False
+            note = (
+                "[run_in_background was ignored: BGVIEW_DISABLE_BACKGROUND_TASKS=1 runs every "
+                "command in the foreground]\n"
+            )
+        job = self.runtime.start(
+            args["command"],
+            name=args.get("name"),
+            keep=bool(args.get("keep", False)),
+            # With background jobs disabled nothing may outlive the call: the timeout kills.
+            timeout=timeout if disabled else None,
+        )
+        if job.status.ended:  # could not start: the reason is in the notice
+            return _Reply(note + stated_end(job), (job.id,), is_error=True)
+        if background:
+            what = f" ({args['description']})" if args.get("description") else ""
+            return _Reply(
+                f"started {job.id}{what}\nlog: {job.log_path}\n"
+                f'read its output with bash_output("{job.id}"), stop it with '
+                f'kill_shell("{job.id}")\n'
+            )
+        limit = timeout + TIMEOUT_GRACE if disabled else timeout
+        job = self._wait_end(job.id, limit, cancel)
+        if not job.status.ended and cancel.is_set():
+            job = self.runtime.kill(job.id, by="agent")  # the caller gave up on it: stop it
+        output = self.runtime.read(job.id, consumer=self.consumer)
+        body = note + (output.render() or "(no output)\n")
+        if output.job.status.ended:
+            return _Reply(body + stated_end(output.job) + "\n", (job.id,))
+        return _Reply(
+            body + f"[still running as {job.id} after {format_seconds(timeout)}: moved to the "
+            f'background, not killed. bash_output("{job.id}") reads on, kill_shell("{job.id}") '
+            f"stops it. log: {job.log_path}]\n"
+        )
+
+    def _wait_end(self, job_id: str, seconds: float, cancel: threading.Event) -> Job:
+        """Wait for the job's end, up to ``seconds``, giving up early if cancelled."""
+        deadline = time.monotonic() + seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            job, ended = self.runtime.wait(job_id, timeout=max(0.0, min(remaining, WAIT_SLICE)))
+            if ended or remaining <= WAIT_SLICE or self._stopped(cancel):
+                return job
+
+    def _bash_output(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
+        job_id: str = args["shell_id"]
+        filtered = "filter" in args or "exclude" in args
+        output = self._read(
+            job_id, args.get("filter"), args.get("exclude"), args.get("wait_seconds"), cancel
+        )
+        body = output.render()
+        if not body:
+            body = "(no new output matching the filter)\n" if filtered else "(no new output)\n"
+        job = output.job
+        if job.status.ended:
+            return _Reply(body + stated_end(job) + "\n", (job.id,))
+        return _Reply(
+            body + f"[{job.id} still running after {format_seconds(job.wall_seconds())}]\n"
+        )
+
+    def _read(
+        self,
+        job_id: str,
+        keep: str | None,
+        drop: str | None,
+        wait: float | None,
+        cancel: threading.Event,
+    ) -> Output:
+        """The consumer's cursor read; with ``wait``, as soon as something new arrives."""
+        read = self.runtime.read
+        if not wait:
+            return read(job_id, consumer=self.consumer, filter=keep, exclude=drop)
+        deadline = time.monotonic() + wait
+        while True:
+            remaining = deadline - time.monotonic()
+            step = max(0.0, min(remaining, WAIT_SLICE))
+            output = read(job_id, consumer=self.consumer, filter=keep, exclude=drop, wait=step)
+            if (
+                output.lines
+                or output.skipped
+                or output.job.status.ended
+                or remaining <= WAIT_SLICE
+                or self._stopped(cancel)
+            ):
+                return output
+
+    def _kill_shell(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
+        job_id: str = args["shell_id"]
+        before = self.runtime.job(job_id)
+        if before.status.ended:
+            return _Reply(f"{job_id} had already ended: {notice_text(before)}\n", (job_id,))
+        return _Reply(notice_text(self.runtime.kill(job_id, by="agent")) + "\n", (job_id,))
+
+    def _list_shells(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
+        jobs = self.runtime.jobs()
+        if not jobs:
+            return _Reply("no jobs in this project yet\n")
+        running = [j for j in jobs if j.running]
+        ended = [j for j in jobs if not j.running]
+        shown_ended = (
+            ended[-max(0, LIST_LIMIT - len(running)) :] if len(running) < LIST_LIMIT else []
+        )
+        rows = [_row(j) for j in running + shown_ended]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+            for r in rows
+        ]
+        hidden = len(ended) - len(shown_ended)
+        if hidden:
+            lines.append(f"({hidden} older ended job{'s' if hidden != 1 else ''} not shown)")
+        return _Reply("\n".join(lines) + "\n")
+
+    def _write_stdin(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
+        job_id: str = args["shell_id"]
+        text: str = args["text"]
+        if not text:
+            raise ToolCallError("write_stdin: text is empty: give what to type (\\n is Enter)")
+        self.runtime.write_stdin(job_id, text)
+        return _Reply(
+            f"sent {len(text)} character{'s' if len(text) != 1 else ''} to {job_id}; "
+            f'read its response with bash_output("{job_id}", wait_seconds=...)\n'
+        )
+
+
+def _row(job: Job) -> tuple[str, str, str, str, str]:
+    if job.status.value == "exited":
+        state = f"exited {job.exit_code}"
+    elif job.signal and job.status.value == "killed":
+        state = f"killed {job.signal}"
+    else:
+        state = job.status.value
+    label = (f"({job.name}) " if job.name else "") + job.command.replace("\n", " ")
+    if job.keep and job.running:
+        label += "  [kept]"
+    return (
+        job.id,
+        state,
+        format_seconds(job.wall_seconds()),
+        format_size(job.output_bytes),
+        label,
+    )

@@ -1,0 +1,204 @@
+"""The agent tools, defined once: names, descriptions and JSON schemas of their arguments.
+
+Every way in reads from :data:`TOOLS`: the Anthropic and OpenAI tool lists for harness authors
+(:func:`anthropic_tools`, :func:`openai_tools`), the MCP server's ``tools/list``, and the
+argument checks of :mod:`bgview.agent.arguments`. Changing a tool here changes it everywhere.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Literal
+
+MAX_TIMEOUT = 600.0
+"""The longest a foreground ``bash`` waits before moving its command to the background."""
+DEFAULT_TIMEOUT = 120.0
+MAX_WAIT = 600.0
+"""The longest ``bash_output`` may wait for new output."""
+
+JsonSchema = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool as an agent sees it."""
+
+    name: str
+    description: str
+    parameters: JsonSchema
+    """A JSON Schema object describing the arguments."""
+
+    def schema(self) -> JsonSchema:
+        """A fresh copy of the argument schema (callers may mutate what they are given)."""
+        return copy.deepcopy(self.parameters)
+
+
+def _object(properties: dict[str, JsonSchema], required: list[str]) -> JsonSchema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+_SHELL_ID: JsonSchema = {
+    "type": "string",
+    "description": "The job's id, as returned by bash: bash_1, bash_2, …",
+}
+
+BASH = ToolSpec(
+    name="bash",
+    description=(
+        "Run a shell command (bash -c) in the project directory, in a terminal (pty).\n"
+        "Foreground (default): waits for it and returns its output (ANSI codes stripped, at most "
+        "30,000 characters; the rest stays readable with bash_output) and how it ended. If it "
+        "is still running after `timeout` seconds it is NOT killed: it is moved to the "
+        "background and the result says `still running as bash_N`.\n"
+        "run_in_background=true: returns at once with `started bash_N`; use it for dev "
+        "servers, watchers and long builds, then read with bash_output and stop with "
+        "kill_shell. Every job gets an id and a log, and a person can watch it live with "
+        "`bgview`. When a background job ends, a notice such as "
+        "`[bg:bash_3 exited 0, 1.4MB out, 12s wall]` is added to the end of your next tool "
+        "result.\n"
+        "Jobs end when this session ends unless keep=true."
+    ),
+    parameters=_object(
+        {
+            "command": {"type": "string", "description": "The command, as one shell string."},
+            "run_in_background": {
+                "type": "boolean",
+                "description": "Return at once with the job's id instead of waiting.",
+                "default": False,
+            },
+            "timeout": {
+                "type": "number",
+                "description": (
+                    f"Foreground only: seconds to wait (default {DEFAULT_TIMEOUT:g}, at most "
+                    f"{MAX_TIMEOUT:g}) before moving the command to the background."
+                ),
+                "exclusiveMinimum": 0,
+                "maximum": MAX_TIMEOUT,
+                "default": DEFAULT_TIMEOUT,
+            },
+            "description": {
+                "type": "string",
+                "description": "A few words on what the command is for (echoed in the result).",
+            },
+            "name": {
+                "type": "string",
+                "description": (
+                    "A name to show beside the id (e.g. `dev`); refused while another running "
+                    "job has it, so one dev server cannot be started twice."
+                ),
+            },
+            "keep": {
+                "type": "boolean",
+                "description": "Let the job outlive this session (default: it ends with it).",
+                "default": False,
+            },
+        },
+        ["command"],
+    ),
+)
+
+BASH_OUTPUT = ToolSpec(
+    name="bash_output",
+    description=(
+        "New output of a job since your last bash_output (or bash) on it: only complete lines, "
+        "ANSI codes stripped, progress bars in their final form, at most 30,000 characters per "
+        "call. Ends with the job's state. `filter` keeps only lines matching a regex, `exclude` "
+        "drops lines matching one (lines filtered out are consumed too). `wait_seconds` waits "
+        "up to that long and returns as soon as there is new (matching) output or the job ends."
+    ),
+    parameters=_object(
+        {
+            "shell_id": _SHELL_ID,
+            "filter": {
+                "type": "string",
+                "description": "A Python regex: return only the lines that match it.",
+            },
+            "exclude": {
+                "type": "string",
+                "description": "A Python regex: leave out the lines that match it.",
+            },
+            "wait_seconds": {
+                "type": "number",
+                "description": (
+                    f"Wait up to this long (0 to {MAX_WAIT:g} seconds) for new output or the "
+                    "job's end."
+                ),
+                "minimum": 0,
+                "maximum": MAX_WAIT,
+            },
+        },
+        ["shell_id"],
+    ),
+)
+
+KILL_SHELL = ToolSpec(
+    name="kill_shell",
+    description=(
+        "Stop a job: SIGTERM to its whole process group, SIGKILL after a grace period; returns "
+        "once every process is gone, with the job's final notice."
+    ),
+    parameters=_object({"shell_id": _SHELL_ID}, ["shell_id"]),
+)
+
+LIST_SHELLS = ToolSpec(
+    name="list_shells",
+    description=(
+        "The project's jobs: id, state, wall time, output size and command; running ones first."
+    ),
+    parameters=_object({}, []),
+)
+
+WRITE_STDIN = ToolSpec(
+    name="write_stdin",
+    description=(
+        "Type text into a running job's terminal, e.g. to answer a prompt. Nothing is added: "
+        "end the text with a newline to press Enter. Control characters work as keys: "
+        "\\u0003 is Ctrl+C, \\u0004 is Ctrl+D. Read the job's response with bash_output."
+    ),
+    parameters=_object(
+        {
+            "shell_id": _SHELL_ID,
+            "text": {"type": "string", "description": "What to type (include \\n for Enter)."},
+        },
+        ["shell_id", "text"],
+    ),
+)
+
+TOOLS: tuple[ToolSpec, ...] = (BASH, BASH_OUTPUT, KILL_SHELL, LIST_SHELLS, WRITE_STDIN)
+"""Every tool, in the order agents are shown them."""
+
+BY_NAME: dict[str, ToolSpec] = {tool.name: tool for tool in TOOLS}
+
+
+def anthropic_tools() -> list[JsonSchema]:
+    """The tools in the Anthropic Messages API format (``tools=[...]``)."""
+    return [
+        {"name": t.name, "description": t.description, "input_schema": t.schema()} for t in TOOLS
+    ]
+
+
+def openai_tools(api: Literal["chat", "responses"] = "chat") -> list[JsonSchema]:
+    """The tools in the OpenAI format: Chat Completions (default) or the Responses API."""
+    if api == "responses":
+        return [
+            {
+                "type": "function",
+                "name": t.name,
+                "description": t.description,
+                "parameters": t.schema(),
+            }
+            for t in TOOLS
+        ]
+    return [
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description, "parameters": t.schema()},
+        }
+        for t in TOOLS
+    ]
