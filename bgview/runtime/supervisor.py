@@ -182,6 +182,7 @@ class Supervisor:
     def pump(self) -> None:
         """Copy what the pty has to the log; stop at EAGAIN (or after a bounded burst, so
         control requests are still seen under a firehose)."""
+        self.check_log_file()
         for _ in range(256):
             try:
                 data = os.read(self.master, CHUNK)
@@ -196,7 +197,6 @@ class Supervisor:
                 self.pty_open = False
                 return
             self.write_log(data)
-        self.check_log_file()
 
     def check_log_file(self) -> None:
         """Twice a second, make sure ``output.log`` is still the file we write: if someone
