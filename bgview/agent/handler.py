@@ -117,9 +117,10 @@ class ToolHandler:
             )
         except BgviewError as exc:
             text = str(exc)
-            reply = _Reply(
-                text if text.startswith(f"{name}:") else f"{name}: {text}", is_error=True
-            )
+            # Say which tool failed, once (an unknown tool has no name worth repeating).
+            if name in self._tools and not text.startswith(f"{name}:"):
+                text = f"{name}: {text}"
+            reply = _Reply(text, is_error=True)
         except OSError as exc:  # the store itself failed (a full disk, permissions): say so
             reply = _Reply(f"{name}: {exc.strerror or exc}", is_error=True)
         return ToolResult(self._with_notices(reply.text, reply.stated), reply.is_error)
