@@ -1,0 +1,99 @@
+"""One raw line of terminal output to a Rich ``Text``, as a terminal would have shown it.
+
+Colours (SGR escapes) are kept and drawn. ``\\r`` returns to column 0 and what follows
+overwrites in place (a progress bar ends as its last state, in its colours); erase-line
+escapes erase. Every other escape — cursor moves, screen clears, titles, hyperlinks — and every
+other control character is removed here, so none of them can ever reach the real terminal
+through the viewer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.ansi import AnsiDecoder
+from rich.text import Text
+
+MAX_LINE_BYTES = 16 * 1024
+"""A longer line is drawn up to here, then marked as cut: styling a megabyte-long line on
+every frame would stall the viewer, and no terminal is that wide."""
+
+_ERASE_TO_END = "\x00"
+_ERASE_LINE = "\x01"
+_SGR_OR_EL = re.compile(r"\x1b\[([0-9;:]*)m|\x1b\[([012]?)K")
+_OTHER_ESCAPES = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]              # any other CSI: cursor moves, screen clears, modes
+  | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?   # OSC: titles, hyperlinks
+  | \x1b[PX^_][^\x1b]*(?:\x1b\\)?        # DCS, SOS, PM, APC
+  | \x1b[ -/]*[0-~]?                     # two-byte escapes (charset, keypad), a lone ESC
+  | \x9b[0-?]*[ -/]*[@-~]                # the 8-bit CSI
+    """,
+    re.VERBOSE,
+)
+_SGR_MARK = "\x02"
+"""Stands for ``ESC [`` of a colour escape while the other escapes are removed."""
+_CONTROLS = re.compile(r"[\x03-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Controls dropped after the escapes are handled (keeps tab, CR, BS and our sentinels)."""
+_TOKENS = re.compile(r"([\r\x08\x00\x01])")
+_NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def sanitize(line: str) -> str:
+    """Keep colour escapes (as real escapes), turn erase-line into sentinels, drop the rest."""
+
+    def keep(match: re.Match[str]) -> str:
+        if match.group(2) is not None:
+            return _ERASE_LINE if match.group(2) == "2" else _ERASE_TO_END
+        return _SGR_MARK + match.group(1) + "m"
+
+    for raw_sentinel in (_ERASE_TO_END, _ERASE_LINE, _SGR_MARK):
+        line = line.replace(raw_sentinel, "")
+    line = _SGR_OR_EL.sub(keep, line)
+    line = _OTHER_ESCAPES.sub("", line).replace("\x1b", "")
+    line = _CONTROLS.sub("", line)
+    return line.replace(_SGR_MARK, "\x1b[")
+
+
+def render_line(raw: bytes) -> Text:
+    """The line (without its newline) as styled text, no wider than the terminal made it."""
+    cut = len(raw) > MAX_LINE_BYTES
+    if cut:
+        raw = raw[:MAX_LINE_BYTES]
+    line = raw.decode("utf-8", "replace").rstrip("\n")
+    if line.endswith("\r"):
+        line = line[:-1]  # CRLF: the pty's own line ending, not an overwrite
+    plain = not _NEEDS_WORK.search(line)
+    text = Text(line, no_wrap=True) if plain else _overlay(sanitize(line))
+    if "\t" in text.plain:
+        text.expand_tabs(8)
+    if cut:
+        text.append(" … (line cut)", style="dim italic")
+    return text
+
+
+def _overlay(line: str) -> Text:
+    """Apply ``\\r``, backspace and the erase sentinels, keeping colour state across them."""
+    decoder = AnsiDecoder()
+    if not _TOKENS.search(line):
+        return decoder.decode_line(line)
+    screen = Text(no_wrap=True)
+    col = 0
+    for token in _TOKENS.split(line):
+        if not token:
+            continue
+        if token == "\r":
+            col = 0
+        elif token == "\x08":
+            col = max(0, col - 1)
+        elif token == _ERASE_TO_END:
+            screen = screen[:col]
+        elif token == _ERASE_LINE:
+            screen = Text(" " * col, no_wrap=True)
+        else:
+            piece = decoder.decode_line(token)
+            if col > len(screen):
+                screen.append(" " * (col - len(screen)))
+            screen = Text.assemble(screen[:col], piece, screen[col + len(piece) :], no_wrap=True)
+            col += len(piece)
+    return screen

@@ -1,0 +1,129 @@
+"""How jobs are put into words and colours: table cells, the toast, the detail header.
+
+Pure functions (Rich ``Text`` at most), so they are tested without an app. Every status is
+readable without colour: a symbol and a word; the colour only repeats what they say.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from rich.text import Text
+
+from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.notices import format_size
+
+Clock = Callable[[], float]
+Severity = Literal["information", "warning", "error"]
+
+STATUS_STYLE: dict[JobStatus, tuple[str, str]] = {
+    JobStatus.RUNNING: ("●", "bold green"),
+    JobStatus.EXITED: ("✓", "green"),
+    JobStatus.KILLED: ("✗", "yellow"),
+    JobStatus.TIMEOUT: ("⏱", "yellow"),
+    JobStatus.FAILED: ("✗", "bold red"),
+    JobStatus.LOST: ("?", "magenta"),
+}
+
+
+def failed(job: Job) -> bool:
+    """Whether the job's end is a failure a user should see in red."""
+    if job.status is JobStatus.EXITED:
+        return job.exit_code != 0
+    return job.status in (JobStatus.FAILED, JobStatus.LOST)
+
+
+def status_text(job: Job) -> Text:
+    """``● running``, ``✓ exited``, ``✗ exited`` (red), ``✗ killed``…"""
+    symbol, style = STATUS_STYLE[job.status]
+    if job.status is JobStatus.EXITED and job.exit_code != 0:
+        symbol, style = "✗", "bold red"
+    return Text(f"{symbol} {job.status.value}", style=style)
+
+
+def exit_text(job: Job) -> Text:
+    """The exit code, the signal, or nothing while running."""
+    if job.status is JobStatus.EXITED and job.exit_code is not None:
+        return Text(str(job.exit_code), style="red" if job.exit_code else "")
+    if job.signal:
+        return Text(job.signal, style="yellow")
+    if job.status is JobStatus.FAILED:
+        return Text("—", style="red")
+    return Text("")
+
+
+def duration(seconds: float) -> str:
+    """``0.4s``, ``12s``, ``3m05s``, ``2h14m``: short, and steady as it ticks."""
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def runtime_text(job: Job, clock: Clock = time.time) -> str:
+    """Wall time so far (ticking while running, measured by ``clock``) or in all."""
+    return duration(job.wall_seconds(clock()))
+
+
+def size_text(n: int) -> str:
+    return format_size(n)
+
+
+def command_text(job: Job, *, show_project: bool = False) -> str:
+    """The command on one line, with the job's name and (for ``--all``) its project."""
+    parts = []
+    if show_project:
+        parts.append(f"[{os.path.basename(job.project)}]")
+    if job.name:
+        parts.append(f"({job.name})")
+    parts.append(" ".join(job.command.split()))
+    return " ".join(parts)
+
+
+def toast_text(job: Job) -> str:
+    """``bash_3 exited 0 · 1.4 MB · 12 s``: what the toast says when a job ends."""
+    size = re.sub(r"(\d)([KMG]?B)$", r"\1 \2", format_size(job.output_bytes))
+    seconds = job.wall_seconds()
+    wall = duration(seconds).replace("s", " s") if seconds < 60 else duration(seconds)
+    if job.status is JobStatus.EXITED:
+        what = f"exited {job.exit_code}"
+    elif job.status is JobStatus.KILLED:
+        what = f"killed ({job.signal})" if job.signal else "killed"
+    elif job.status is JobStatus.TIMEOUT:
+        what = "timed out"
+    elif job.status is JobStatus.FAILED:
+        return f"{job.id} failed: {job.reason or 'could not start'}"
+    elif job.status is JobStatus.LOST:
+        what = "lost"
+    else:
+        what = "running"
+    return f"{job.id} {what} · {size} · {wall}"
+
+
+def toast_severity(job: Job) -> Severity:
+    """Red for a failure, yellow for killed or timed out, plain otherwise."""
+    if failed(job):
+        return "error"
+    if job.status in (JobStatus.KILLED, JobStatus.TIMEOUT):
+        return "warning"
+    return "information"
+
+
+def clock_time(stamp: float | None) -> str:
+    """A timestamp as local ``YYYY-MM-DD HH:MM:SS`` (``—`` when unknown)."""
+    if not stamp:
+        return "—"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+
+
+def sort_key(job: Job) -> tuple[int, float, int]:
+    """Running jobs first, then newest first (by start time, then id number)."""
+    return (0 if job.running else 1, -job.started_at, -int(job.id[5:]))

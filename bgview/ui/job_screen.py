@@ -1,0 +1,166 @@
+"""One job full-screen: what it is (command, cwd, pid, status, times) above its log.
+
+Bindings:
+
+| key | action |
+| --- | --- |
+| esc | back to the job table |
+| k | kill the job (its whole process group) |
+| r | restart a finished job (same command, cwd and name) |
+| / | search the log; n / N next and previous match |
+| f | keep only the lines matching a pattern |
+| end | follow new output again |
+| q, ctrl+c | quit |
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Static
+
+from bgview.runtime.model import Job
+from bgview.ui.footer import JobsFooter
+from bgview.ui.format import Clock, clock_time, command_text, exit_text, runtime_text, status_text
+from bgview.ui.log_panel import LogPanel
+from bgview.ui.log_view import LogView
+
+JOB_BINDINGS: list[BindingType] = [
+    Binding("k", "kill", "Kill", tooltip="Kill the job and its whole process group"),
+    Binding("r", "restart", "Restart", tooltip="Start a finished job again: same command and cwd"),
+    Binding("slash", "search", "Search", key_display="/", tooltip="Search the log"),
+    Binding("n", "next_match", "Next", tooltip="Next match of the search"),
+    Binding("N", "previous_match", "Prev", key_display="N", tooltip="Previous match"),
+    Binding("f", "filter", "Filter", tooltip="Keep only the lines matching a pattern"),
+    Binding("end", "follow", "Follow", priority=True, tooltip="Follow new output again"),
+    Binding("q", "quit", "Quit", tooltip="Quit the viewer"),
+    Binding("ctrl+c", "quit", "Quit", show=False, priority=True, tooltip="Quit the viewer"),
+]
+"""The job actions, shared by the table screen and this one."""
+
+
+class JobHeader(Static):
+    """The job's command, cwd, pid, status and times."""
+
+    DEFAULT_CSS = """
+    JobHeader { height: auto; padding: 0 1; background: $boost; }
+    """
+
+    def show(self, job: Job, clock: Clock) -> None:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        title = Text.assemble((job.id, "bold"), "  ", status_text(job), "  ", exit_text(job))
+        grid.add_row("job", title)
+        grid.add_row("command", Text(command_text(job)))
+        grid.add_row("cwd", Text(job.cwd))
+        grid.add_row("pid", Text(str(job.pid or "—")))
+        times = f"started {clock_time(job.started_at)}"
+        if job.ended_at:
+            times += f" · ended {clock_time(job.ended_at)}"
+        times += f" · {runtime_text(job, clock)}"
+        grid.add_row("time", Text(times))
+        if job.reason:
+            grid.add_row("reason", Text(job.reason, style="red"))
+        self.update(grid)
+
+
+class JobScreen(Screen[None]):
+    """A job's details and its log, full-screen; ``esc`` returns to the table."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", tooltip="Back to the job table"),
+        *JOB_BINDINGS,
+    ]
+
+    def __init__(self, job: Job, clock: Clock, running: int) -> None:
+        super().__init__()
+        self.job = job
+        self.clock = clock
+        self._initial_running = running
+
+    def compose(self) -> ComposeResult:
+        yield JobHeader(id="job-header")
+        yield LogPanel(id="job-log")
+        yield JobsFooter(id="footer")
+
+    def on_mount(self) -> None:
+        self.query_one(JobHeader).show(self.job, self.clock)
+        panel = self.query_one(LogPanel)
+        panel.show(self.job.dir, self.job.id)
+        self.query_one(JobsFooter).running = self._initial_running
+        self.query_one(LogView).focus()
+
+    def show_job(self, job: Job) -> None:
+        """A fresh snapshot of the job (status, pid, end)."""
+        self.job = job
+        self.query_one(JobHeader).show(job, self.clock)
+
+    def tick(self) -> None:
+        if self.job.running:
+            self.query_one(JobHeader).show(self.job, self.clock)
+
+    def set_running(self, running: int) -> None:
+        self.query_one(JobsFooter).running = running
+
+    # The job actions are the table screen's: it owns the runtime and the watcher.
+    def _owner(self) -> JobsActions | None:
+        for screen in reversed(self.app.screen_stack):
+            if isinstance(screen, JobsActions):
+                return screen
+        return None
+
+    def action_back(self) -> None:
+        panel = self.query_one(LogPanel)
+        if not panel.clear_query():
+            self.dismiss()
+
+    def action_kill(self) -> None:
+        owner = self._owner()
+        if owner is not None:
+            owner.kill_job(self.job)
+
+    def action_restart(self) -> None:
+        owner = self._owner()
+        if owner is not None:
+            owner.restart_job(self.job)
+            self.dismiss()
+
+    def action_search(self) -> None:
+        self.query_one(LogPanel).start_query("search")
+
+    def action_filter(self) -> None:
+        self.query_one(LogPanel).start_query("filter")
+
+    def action_next_match(self) -> None:
+        self.query_one(LogPanel).next_match(True)
+
+    def action_previous_match(self) -> None:
+        self.query_one(LogPanel).next_match(False)
+
+    def action_follow(self) -> None:
+        self.query_one(LogPanel).follow()
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # End moves the cursor in the query line rather than following.
+        return not (
+            action == "follow" and self.focused is not None and self.focused.id == "log-query"
+        )
+
+
+class JobsActions:
+    """What a job screen asks of the screen that owns the runtime (see ``JobsScreen``)."""
+
+    def kill_job(self, job: Job) -> None:
+        raise NotImplementedError
+
+    def restart_job(self, job: Job) -> None:
+        raise NotImplementedError

@@ -1,0 +1,197 @@
+"""A job's log with what a reader needs around it: a bar that says what is shown (following or
+paused, a cut log, a filter) and the query line for ``/`` search and ``f`` filter.
+
+The screens own the key bindings (so they show in the footer wherever the focus is) and call
+:meth:`LogPanel.start_query`, :meth:`next_match` and :meth:`follow` here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from bgview.runtime.notices import format_size
+from bgview.ui.log_view import LogState, LogView
+
+QueryMode = Literal["search", "filter"]
+
+
+def compile_query(query: str) -> re.Pattern[str]:
+    """A user's query as a regex: case-insensitive unless it has a capital (smart case); a
+    query that is not a valid regex is taken literally rather than refused."""
+    flags = 0 if any(c.isupper() for c in query) else re.IGNORECASE
+    try:
+        return re.compile(query, flags)
+    except re.error:
+        return re.compile(re.escape(query), flags)
+
+
+class QueryInput(Input):
+    """The one-line query under the log; ``esc`` cancels it."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.stop()
+            event.prevent_default()
+            panel = self.query_ancestor(LogPanel)
+            panel.cancel_query()
+        else:
+            await super()._on_key(event)
+
+
+class LogPanel(Vertical):
+    """The log of one job, its status bar and its query line."""
+
+    DEFAULT_CSS = """
+    LogPanel { height: 1fr; }
+    LogPanel > #log-bar { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    LogPanel > LogView { height: 1fr; }
+    LogPanel > QueryInput { dock: bottom; display: none; }
+    LogPanel > QueryInput.-open { display: block; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.heading = ""
+        self.mode: QueryMode | None = None
+        self.search: str | None = None
+        self.filter: str | None = None
+        self._state: LogState | None = None
+        self._return_focus: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="log-bar")
+        yield LogView()
+        yield QueryInput(id="log-query")
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    def show(self, job_dir: Path | None, title: str) -> None:
+        """Show ``job_dir``'s log from its tail (``None``: nothing to show)."""
+        self.heading = title
+        if job_dir != self.view.job_dir:
+            self.view.open(job_dir)
+        self._draw_bar()
+
+    def update_log(self) -> None:
+        self.view.update_log()
+
+    # ---- search, filter, follow ---------------------------------------------------------------
+
+    def start_query(self, mode: QueryMode) -> None:
+        """Open the query line for a search (``/``) or a filter (``f``)."""
+        self.mode = mode
+        query = self.query_one(QueryInput)
+        query.placeholder = (
+            "search (regex; enter to find, n / N for next / previous, esc to cancel)"
+            if mode == "search"
+            else "keep only lines matching (regex; empty shows every line; esc to cancel)"
+        )
+        query.value = (self.search if mode == "search" else self.filter) or ""
+        focused = self.screen.focused
+        self._return_focus = focused.id if focused is not None else None
+        query.add_class("-open")
+        query.focus()
+
+    def cancel_query(self) -> None:
+        self.mode = None
+        self._close_query()
+
+    def _close_query(self) -> None:
+        query = self.query_one(QueryInput)
+        query.remove_class("-open")
+        if self._return_focus:
+            self.screen.query_one(f"#{self._return_focus}").focus()
+        else:
+            self.view.focus()
+
+    @on(Input.Submitted, "#log-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value
+        if self.mode == "search":
+            self.search = text or None
+            self.view.set_search(compile_query(text) if text else None)
+            if text and self.view.find(forward=True) is None:
+                self.app.notify(f"no match for {text!r}", severity="warning", markup=False)
+        elif self.mode == "filter":
+            self.filter = text or None
+            self.view.set_filter(compile_query(text) if text else None)
+        self.mode = None
+        self._close_query()
+        self._draw_bar()
+
+    def next_match(self, forward: bool = True) -> None:
+        """``n`` / ``N``: the next or previous line matching the search."""
+        if self.search is None:
+            self.start_query("search")
+            return
+        if self.view.find(forward=forward) is None:
+            self.app.notify(f"no match for {self.search!r}", severity="warning", markup=False)
+
+    def follow(self) -> None:
+        self.view.action_follow()
+
+    def clear_query(self) -> bool:
+        """Drop the search and the filter; ``True`` if there was one (``esc`` does this first)."""
+        had = self.search is not None or self.filter is not None
+        if self.filter is not None:
+            self.filter = None
+            self.view.set_filter(None)
+        if self.search is not None:
+            self.search = None
+            self.view.set_search(None)
+        self._draw_bar()
+        return had
+
+    # ---- the bar --------------------------------------------------------------------------------
+
+    @on(LogView.Changed)
+    def _log_changed(self, event: LogView.Changed) -> None:
+        event.stop()
+        self._state = event.state
+        self._draw_bar()
+
+    def _draw_bar(self) -> None:
+        self.query_one("#log-bar", Static).update(self.bar_text())
+
+    def bar_text(self) -> Text:
+        """``bash_3 · 1.4 MB · ● following``, and what is cut or filtered."""
+        state = self._state or self.view.state
+        bar = Text(no_wrap=True, overflow="ellipsis")
+        bar.append(self.heading, style="bold")
+        if self.view.job_dir is None:
+            return bar
+        if state.problem:
+            bar.append(f"  {state.problem}", style="bold red")
+            return bar
+        bar.append(f" · {format_size(state.size)}")
+        if state.follow:
+            bar.append(" · ● following", style="green")
+        else:
+            bar.append(" · ⏸ paused (End follows)", style="yellow")
+        if state.dropped:
+            bar.append(
+                f" · ✂ first {format_size(state.dropped)} dropped by the log size cap",
+                style="bold yellow",
+            )
+        if state.base > state.dropped:
+            bar.append(
+                f" · showing the last {format_size(state.size - state.base)}"
+                f" of {format_size(state.size)}",
+                style="bold yellow",
+            )
+        if self.filter is not None:
+            bar.append(f" · filter /{self.filter}/: {state.shown:,} of {state.lines:,} lines")
+        if self.search is not None:
+            bar.append(f" · search /{self.search}/")
+        return bar

@@ -1,0 +1,591 @@
+"""The live log of one job, drawn from its file by byte offset.
+
+Like toolong, and unlike ``RichLog``, this never holds the log's text: a
+:class:`~bgview.ui.log_index.LineIndex` keeps where lines start in a bounded window at the
+log's tail, and only the lines on screen are read (``os.pread`` under the runtime's
+``consistent_read``, so a size-cap trim underneath never mixes two versions of the file),
+styled (:mod:`bgview.ui.ansi`) and kept in a small cache. A gigabyte log opens as fast as a
+small one, and memory does not grow with it.
+
+Bindings (on top of ScrollView's arrows, page keys and home):
+
+| key | action |
+| --- | --- |
+| end | scroll to the end and follow new output again |
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from bgview.runtime.clean import clean_bytes
+from bgview.runtime.logstate import consistent_read
+from bgview.ui.ansi import MAX_LINE_BYTES, render_line
+from bgview.ui.log_index import LineIndex
+
+OPEN_WINDOW = 4 * 1024 * 1024
+"""How much of the tail is indexed when a log opens (more is read as you scroll up)."""
+READ_STEP = 2 * 1024 * 1024
+"""The most new output indexed per update: the UI stays responsive under a firehose."""
+JUMP_AFTER = 8 * 1024 * 1024
+"""While following, a backlog bigger than this is skipped: we reopen at the tail."""
+EXTEND_STEP = 4 * 1024 * 1024
+"""How much earlier output one scroll to the top brings in."""
+CACHE_LINES = 2048
+SEARCH_BLOCK = 1024
+"""Lines read and matched per step of a search or filter."""
+
+
+T = TypeVar("T")
+
+
+class LogGone(Exception):
+    """The job's log (or its whole directory) is gone."""
+
+
+@dataclass(frozen=True)
+class LogState:
+    """What the panel around the log shows about it."""
+
+    follow: bool
+    size: int
+    """Logical size of the log: every byte the job wrote."""
+    dropped: int
+    """Bytes the runtime's size cap dropped from the front."""
+    base: int
+    """First byte the view holds (``> dropped`` when only the tail is indexed)."""
+    lines: int
+    shown: int
+    """Lines shown (fewer than ``lines`` under a filter)."""
+    problem: str | None = None
+    """A message instead of the log: gone, unreadable, truncated."""
+
+
+class LogView(ScrollView, can_focus=True):
+    """A job's output, following its tail until you scroll up."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("end", "follow", "Follow", tooltip="Scroll to the end and follow new output"),
+    ]
+
+    DEFAULT_CSS = """
+    LogView {
+        background: $surface;
+        scrollbar-gutter: stable;
+    }
+    LogView .log--match { background: $warning 40%; }
+    LogView .log--current { background: $accent 30%; }
+    LogView .log--note { color: $text-muted; text-style: italic; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"log--match", "log--current", "log--note"}
+
+    follow: reactive[bool] = reactive(True)
+    """Whether new output scrolls into view. Scrolling up stops it; ``end`` resumes."""
+
+    class Changed(Message):
+        """The log's state changed (size, follow, cut, problem); the panel redraws its bar."""
+
+        def __init__(self, view: LogView, state: LogState) -> None:
+            super().__init__()
+            self.view = view
+            self.state = state
+
+        @property
+        def control(self) -> LogView:
+            return self.view
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.job_dir: Path | None = None
+        self.index = LineIndex()
+        self.dropped = 0
+        self.problem: str | None = None
+        self._cache: OrderedDict[tuple[int, int, int, bool], Strip] = OrderedDict()
+        self._max_width = 0
+        self._programmatic = False
+        self._search: re.Pattern[str] | None = None
+        self._search_gen = 0
+        self.current_match: int | None = None
+        """Absolute line number of the match ``n``/``N`` moved to."""
+        self._filter: re.Pattern[str] | None = None
+        self._visible: list[int] = []
+        """Absolute line numbers shown while a filter is on."""
+
+    # ---- opening and growing --------------------------------------------------------------
+
+    def open(self, job_dir: Path | None) -> None:
+        """Show ``job_dir``'s log from its tail (``None``: show nothing)."""
+        self.job_dir = job_dir
+        self.problem = None
+        self._cache.clear()
+        self._max_width = 0
+        self.current_match = None
+        self.index = LineIndex()
+        self.dropped = 0
+        if job_dir is not None:
+            try:
+                self._open_tail()
+            except LogGone as exc:
+                self.problem = str(exc)
+        if self._filter is not None:
+            self._visible = list(self._matching(self.index.first, self.index.last, self._filter))
+        self._sync_size()
+        self._set_follow(True)
+        self.scroll_end(animate=False, immediate=True)
+        self._changed()
+
+    def _open_tail(self, first: int = 0) -> None:
+        size, dropped = self._extent()
+        base = max(dropped, size - OPEN_WINDOW)
+        data = self._read(base, size) if size > base else b""
+        if base > dropped:
+            # We landed inside a line: start the window at the next one.
+            cut = data.find(b"\n") + 1
+            if cut:
+                base, data = base + cut, data[cut:]
+        self.index = LineIndex(base, first)
+        self.index.feed(data)
+        self.dropped = dropped
+
+    def update_log(self) -> None:
+        """Take in whatever the log gained since the last call (cheap when nothing did)."""
+        if self.job_dir is None:
+            return
+        try:
+            self._update()
+        except LogGone as exc:
+            if self.problem != str(exc):
+                self.problem = str(exc)
+                self._cache.clear()
+                self.refresh()
+                self._changed()
+
+    def _update(self) -> None:
+        size, dropped = self._extent()
+        index = self.index
+        if self.problem is not None:
+            self.problem = None
+            self.open(self.job_dir)
+            return
+        if size < index.end and dropped <= self.dropped:
+            # Shorter than before with nothing dropped: someone truncated the log. Start over.
+            self.open(self.job_dir)
+            self.problem = None
+            self.notify_note("the log was truncated; showing it again from its start")
+            return
+        changed = False
+        if dropped > self.dropped:
+            self.dropped = dropped
+            changed = True
+            if dropped > index.base:
+                if dropped >= index.end:
+                    self._reopen_at_tail()
+                    return
+                self._drop_front(index.drop_before(dropped) if dropped > index.base else 0)
+        if size > index.end:
+            if self.follow and size - index.end > JUMP_AFTER:
+                self._reopen_at_tail()
+                return
+            stop = min(size, index.end + READ_STEP)
+            last_before = index.last - 1
+            was_partial = index.partial
+            data = self._read(index.end, stop)
+            if data:
+                index.feed(data)
+                if was_partial:
+                    self._forget_line(last_before)
+                self._filter_new(last_before if was_partial else last_before + 1)
+                excess = index.over_budget()
+                if excess:
+                    self._drop_front(excess)
+                changed = True
+            if stop < size:
+                self.call_later(self.update_log)  # the rest on the next turn of the loop
+        if changed:
+            self._sync_size()
+            if self.follow:
+                self._scroll_to_end()
+            self.refresh()
+            self._changed()
+
+    def _reopen_at_tail(self) -> None:
+        first = self.index.last + 1  # numbers keep growing: old matches can never collide
+        self._open_tail(first)
+        self._cache.clear()
+        if self._filter is not None:
+            self._visible = list(self._matching(self.index.first, self.index.last, self._filter))
+        self.current_match = None
+        self._sync_size()
+        if self.follow:
+            self._scroll_to_end()
+        self.refresh()
+        self._changed()
+
+    def _drop_front(self, lines: int) -> None:
+        if lines <= 0:
+            return
+        first_before = self.index.first
+        self.index.drop_front(lines)
+        gone = self.index.first - first_before
+        if self._filter is not None:
+            kept = [n for n in self._visible if n >= self.index.first]
+            gone = len(self._visible) - len(kept)
+            self._visible = kept
+        if not self.follow:
+            self._programmatic = True
+            self.scroll_to(y=max(0, self.scroll_y - gone), animate=False, immediate=True)
+            self._programmatic = False
+
+    def _extend_back(self) -> None:
+        """Scrolled to the top of the window with more log before it: read some of it in."""
+        index = self.index
+        if index.base <= self.dropped or index.size >= OPEN_WINDOW * 8:
+            return
+        base = max(self.dropped, index.base - EXTEND_STEP)
+        data = self._read(base, index.base)
+        if base > self.dropped:
+            cut = data.find(b"\n") + 1
+            if not cut:
+                return
+            base, data = base + cut, data[cut:]
+        if not data:
+            return
+        added = index.prepend(base, data)
+        if self._filter is not None:
+            earlier = list(self._matching(index.first, index.first + added, self._filter))
+            self._visible = earlier + self._visible
+            added = len(earlier)
+        self._sync_size()
+        self._programmatic = True
+        self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
+        self._programmatic = False
+        self.refresh()
+        self._changed()
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def _extent(self) -> tuple[int, int]:
+        """``(logical size, dropped)`` of the log right now."""
+        assert self.job_dir is not None
+        if not self.job_dir.is_dir():
+            raise LogGone(f"{self.job_dir.name} is gone: its directory was deleted")
+
+        def measure(fd: int, dropped: int) -> tuple[int, int]:
+            if fd < 0:
+                raise LogGone(f"{self.job_dir.name if self.job_dir else 'the job'} has no log")
+            return dropped + os.fstat(fd).st_size, dropped
+
+        return self._consistent(measure)
+
+    def _read(self, start: int, stop: int) -> bytes:
+        """Bytes ``[start, stop)`` by logical offset (what is still on disk of them)."""
+
+        def take(fd: int, dropped: int) -> bytes:
+            if fd < 0:
+                raise LogGone("the log is gone")
+            lo = max(start, dropped)
+            return os.pread(fd, stop - lo, lo - dropped) if stop > lo else b""
+
+        return self._consistent(take)
+
+    def _read_lines(self, spans: list[tuple[int, int]]) -> list[bytes | None]:
+        """Each span's bytes (at most what :mod:`ansi` draws); ``None`` for dropped ones."""
+
+        def take(fd: int, dropped: int) -> list[bytes | None]:
+            out: list[bytes | None] = []
+            for start, stop in spans:
+                if fd < 0 or start < dropped:
+                    out.append(None)
+                else:
+                    out.append(os.pread(fd, min(stop - start, MAX_LINE_BYTES + 1), start - dropped))
+            return out
+
+        return self._consistent(take)
+
+    def _consistent(self, read: Callable[[int, int], T]) -> T:
+        assert self.job_dir is not None
+        try:
+            return consistent_read(self.job_dir, read)
+        except FileNotFoundError as exc:
+            raise LogGone(f"{self.job_dir.name}'s log is gone") from exc
+
+    # ---- drawing ----------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._visible) if self._filter is not None else len(self.index)
+
+    def row_line(self, row: int) -> int:
+        """The absolute line number drawn at ``row``."""
+        return self._visible[row] if self._filter is not None else self.index.first + row
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base_style = self.rich_style
+        row = scroll_y + y
+        if self.problem is not None:
+            text = Text(self.problem if y == 0 else "", style="italic")
+            return Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(
+                0, width, base_style
+            )
+        if row >= self.row_count:
+            return Strip.blank(width, base_style)
+        self._prefetch(row)
+        line = self.row_line(row)
+        strip = self._strip(line)
+        return strip.crop_extend(scroll_x, scroll_x + width, base_style).apply_style(base_style)
+
+    def _key(self, line: int) -> tuple[int, int, int, bool]:
+        start, stop = self.index.span(line)
+        return start, stop, self._search_gen, line == self.current_match
+
+    def _prefetch(self, row: int) -> None:
+        """Read every missing line on screen in one go (one open, one pread per line)."""
+        line = self.row_line(row)
+        if self._key(line) in self._cache:
+            return
+        first_row = max(0, self.scroll_offset.y)
+        rows = range(first_row, min(self.row_count, first_row + self.size.height + 1))
+        lines = [self.row_line(r) for r in rows] if row in rows else [line]
+        missing = [n for n in lines if self._key(n) not in self._cache]
+        try:
+            chunks = self._read_lines([self.index.span(n) for n in missing])
+        except LogGone:
+            chunks = [None] * len(missing)
+        for n, raw in zip(missing, chunks, strict=True):
+            self._store(n, raw)
+
+    def _store(self, line: int, raw: bytes | None) -> None:
+        if raw is None:
+            text = Text(
+                "(dropped by the log size cap)", style=self.get_component_rich_style("log--note")
+            )
+        else:
+            text = render_line(raw)
+        if self._search is not None:
+            match_style = self.get_component_rich_style("log--match")
+            for match in self._search.finditer(text.plain):
+                if match.end() > match.start():
+                    text.stylize(match_style, match.start(), match.end())
+        if line == self.current_match:
+            text.stylize(self.get_component_rich_style("log--current"))
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments, text.cell_len)
+        key = self._key(line)
+        self._cache[key] = strip
+        if len(self._cache) > CACHE_LINES:
+            self._cache.popitem(last=False)
+        if strip.cell_length > self._max_width:
+            self._max_width = strip.cell_length
+            self.call_after_refresh(self._sync_size)
+
+    def _strip(self, line: int) -> Strip:
+        key = self._key(line)
+        strip = self._cache.get(key)
+        if strip is None:
+            self._prefetch_one(line)
+            strip = self._cache.get(key, Strip([Segment("")]))
+        else:
+            self._cache.move_to_end(key)
+        return strip
+
+    def _prefetch_one(self, line: int) -> None:
+        try:
+            (raw,) = self._read_lines([self.index.span(line)])
+        except LogGone:
+            raw = None
+        self._store(line, raw)
+
+    def _forget_line(self, line: int) -> None:
+        """Drop a grown partial line from the cache (its key changes anyway; this frees it)."""
+        for key in [k for k in self._cache if k[1] <= self.index.end and k[0] == self._start(line)]:
+            del self._cache[key]
+
+    def _start(self, line: int) -> int:
+        try:
+            return self.index.span(line)[0]
+        except IndexError:
+            return -1
+
+    def _sync_size(self) -> None:
+        width = max(self._max_width, 1)
+        self.virtual_size = Size(width, self.row_count if self.problem is None else 1)
+
+    def _changed(self) -> None:
+        self.post_message(self.Changed(self, self.state))
+
+    @property
+    def state(self) -> LogState:
+        return LogState(
+            follow=self.follow,
+            size=self.index.end,
+            dropped=self.dropped,
+            base=self.index.base,
+            lines=len(self.index),
+            shown=self.row_count,
+            problem=self.problem,
+        )
+
+    def notify_note(self, text: str) -> None:
+        self.app.notify(text, title="log", severity="warning", markup=False)
+
+    # ---- following ----------------------------------------------------------------------------
+
+    def _set_follow(self, value: bool) -> None:
+        if self.follow != value:
+            self.follow = value
+
+    def watch_follow(self, value: bool) -> None:
+        if value:
+            self._scroll_to_end()
+        self._changed()
+
+    def _scroll_to_end(self) -> None:
+        self._programmatic = True
+        self.scroll_to(
+            y=max(0, self.row_count - self.scrollable_content_region.height),
+            animate=False,
+            immediate=True,
+        )
+        self._programmatic = False
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self._programmatic:
+            return
+        if new < old:
+            self._set_follow(False)
+        elif new >= self.max_scroll_y and self.row_count:
+            self._set_follow(True)
+        if new <= 0 and old > 0:
+            self.call_later(self._extend_back)
+
+    def action_follow(self) -> None:
+        """``end``: back to the tail, following."""
+        self._set_follow(True)
+        self._scroll_to_end()
+
+    # ---- search and filter -----------------------------------------------------------------------
+
+    def set_search(self, pattern: re.Pattern[str] | None) -> None:
+        """Highlight ``pattern`` everywhere it shows (``None``: no highlight)."""
+        self._search = pattern
+        self._search_gen += 1
+        self.current_match = None
+        self._cache.clear()
+        self.refresh()
+
+    def find(self, forward: bool = True) -> int | None:
+        """Move to the next (or previous) line matching the search; its number, or ``None``.
+
+        Starts after (before) the current match, or from the top (bottom) of the screen, and
+        wraps around the window once.
+        """
+        if self._search is None or not self.row_count:
+            return None
+        rows = self.row_count
+        if self.current_match is not None and self._row_of(self.current_match) is not None:
+            start = self._row_of(self.current_match) or 0
+            start = start + 1 if forward else start - 1
+        else:
+            start = self.scroll_offset.y if forward else self.scroll_offset.y + self.size.height - 1
+        order = (
+            list(range(start, rows)) + list(range(0, start))
+            if forward
+            else list(range(start, -1, -1)) + list(range(rows - 1, start, -1))
+        )
+        for block in range(0, len(order), SEARCH_BLOCK):
+            chunk = order[block : block + SEARCH_BLOCK]
+            lines = [self.row_line(r) for r in chunk]
+            for row, line, text in zip(chunk, lines, self._clean(lines), strict=True):
+                if self._search.search(text):
+                    self._goto(row, line)
+                    return line
+        return None
+
+    def _goto(self, row: int, line: int) -> None:
+        self.current_match = line
+        self._set_follow(False)
+        self._programmatic = True
+        self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
+        self._programmatic = False
+        self.refresh()
+
+    def _row_of(self, line: int) -> int | None:
+        if self._filter is None:
+            row = line - self.index.first
+            return row if 0 <= row < len(self.index) else None
+        from bisect import bisect_left
+
+        i = bisect_left(self._visible, line)
+        return i if i < len(self._visible) and self._visible[i] == line else None
+
+    def set_filter(self, pattern: re.Pattern[str] | None) -> None:
+        """Show only lines matching ``pattern`` (``None``: every line again)."""
+        self._filter = pattern
+        self._visible = (
+            list(self._matching(self.index.first, self.index.last, pattern)) if pattern else []
+        )
+        self.current_match = None
+        self._cache.clear()
+        self._sync_size()
+        if self.follow:
+            self._scroll_to_end()
+        else:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+        self._changed()
+
+    def _filter_new(self, first: int) -> None:
+        if self._filter is not None:
+            if self._visible and self._visible[-1] >= first:
+                self._visible = [n for n in self._visible if n < first]
+            self._visible.extend(self._matching(first, self.index.last, self._filter))
+
+    def _matching(self, first: int, last: int, pattern: re.Pattern[str]) -> list[int]:
+        found: list[int] = []
+        for block in range(first, last, SEARCH_BLOCK):
+            lines = list(range(block, min(last, block + SEARCH_BLOCK)))
+            found.extend(
+                n for n, text in zip(lines, self._clean(lines), strict=True) if pattern.search(text)
+            )
+        return found
+
+    def _clean(self, lines: list[int]) -> list[str]:
+        """The lines as plain text (what a search matches), read in one contiguous pread."""
+        if not lines:
+            return []
+        lo = min(lines)
+        hi = max(lines)
+        start = self.index.span(lo)[0]
+        stop = self.index.span(hi)[1]
+        try:
+            data = self._read(start, stop)
+        except LogGone:
+            return ["" for _ in lines]
+        offset = max(start, self.dropped)
+        texts: dict[int, str] = {}
+        for n in range(lo, hi + 1):
+            a, b = self.index.span(n)
+            if a < offset:
+                texts[n] = ""
+                continue
+            chunk = data[a - offset : b - offset]
+            texts[n] = clean_bytes(chunk[: MAX_LINE_BYTES * 4]).rstrip("\n")
+        return [texts[n] for n in lines]
