@@ -1,0 +1,130 @@
+"""What a line typed at the REPL asks for. Pure parsing, no side effects: easy to test.
+
+``/bashes``, ``/kill ID``, ``/help``, ``:bg-list``, ``:bg-output ID``, ``exit`` are the REPL's
+own; ``cd`` and ``export`` change the REPL's state (a job's shell cannot change its parent's);
+``<command> &`` and ``CMD&: [--keep] <command>`` start a background job; anything else runs in
+the foreground. A line that starts with ``/`` but is not one of ours (``/usr/bin/env``) is a
+command like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal[
+    "empty",
+    "foreground",
+    "background",
+    "bashes",
+    "list",
+    "output",
+    "kill",
+    "help",
+    "exit",
+    "cd",
+    "export",
+    "unknown",
+]
+
+BACKGROUND_PREFIX = "CMD&:"
+KEEP_FLAG = "--keep"
+
+REPL_COMMANDS: dict[str, str] = {
+    "/bashes": "open the jobs viewer (esc comes back)",
+    ":bg-list": "this project's jobs, compact",
+    ":bg-output ID": "the job's new output since this shell last read it",
+    "/kill ID": "kill a job and its whole process group",
+    "/help": "this help",
+    "exit": "leave (asks when this shell's jobs are still running)",
+}
+"""The REPL's own commands and what they do, for ``/help`` and completion."""
+
+_WORDS: dict[str, Kind] = {
+    "/bashes": "bashes",
+    ":bg-list": "list",
+    ":bg-output": "output",
+    "/kill": "kill",
+    "/help": "help",
+    "exit": "exit",
+    "/exit": "exit",
+    "quit": "exit",
+}
+_TAKES_ID: set[Kind] = {"output", "kill"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One parsed line."""
+
+    kind: Kind
+    command: str = ""
+    """The shell command to run (``foreground``/``background``), else the argument."""
+    keep: bool = False
+    """A background job that outlives the shell (``CMD&: --keep ...``)."""
+
+
+def parse(text: str) -> Line:
+    """Parse one line typed at the prompt."""
+    line = text.strip()
+    if not line:
+        return Line("empty")
+    head, _, rest = line.partition(" ")
+    rest = rest.strip()
+    kind = _WORDS.get(head)
+    if kind is not None:
+        if kind in _TAKES_ID:
+            return Line(kind, rest)
+        return Line(kind, rest) if not rest else Line("unknown", line)
+    if head.startswith(":bg-"):
+        return Line("unknown", line)
+    if line.startswith(BACKGROUND_PREFIX):
+        command = line[len(BACKGROUND_PREFIX) :].strip()
+        keep = command == KEEP_FLAG or command.startswith(KEEP_FLAG + " ")
+        if keep:
+            command = command[len(KEEP_FLAG) :].strip()
+        return Line("background", command, keep) if command else Line("unknown", line)
+    if head == "cd" and not _has_shell_syntax(rest):
+        return Line("cd", rest)
+    if head == "export" and rest and not _has_shell_syntax(rest) and "=" in rest:
+        return Line("export", rest)
+    stripped = strip_background_ampersand(line)
+    if stripped is not None:
+        return Line("background", stripped) if stripped else Line("unknown", line)
+    return Line("foreground", line)
+
+
+def strip_background_ampersand(line: str) -> str | None:
+    """``cmd &`` → ``cmd``; ``None`` when the line does not end in a lone, unquoted ``&``
+    (``a && b``, ``echo 'x &'``, ``echo x \\&`` and ``2>&1`` are not background requests)."""
+    body = line.rstrip()
+    if not body.endswith("&") or body.endswith("&&") or body.endswith("\\&"):
+        return None
+    before = body[:-1]
+    if before.endswith((">", "<", "|")):  # `cmd >&`, `|&`: redirections, not background
+        return None
+    if _open_quote(before):
+        return None
+    return before.rstrip()
+
+
+def _open_quote(text: str) -> bool:
+    """Whether ``text`` ends inside a quote (so a following ``&`` is quoted)."""
+    quote = ""
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+    return bool(quote)
+
+
+def _has_shell_syntax(text: str) -> bool:
+    """Anything a plain ``cd DIR``/``export A=B`` would not have: it then runs as a command."""
+    return any(c in text for c in ";&|<>$`()*?[]{}'\"\\") or text.count(" ") > 0

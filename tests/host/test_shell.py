@@ -1,0 +1,148 @@
+"""``bgview shell`` end to end: a real REPL in a real pty, read as the screen shows it."""
+
+from __future__ import annotations
+
+import time
+
+from bgview.runtime import JobStatus, Runtime
+from tests.host.term import Term
+
+
+def wait_until(condition: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_foreground_command_shows_output_with_colours_and_its_status(shell: Term) -> None:
+    shell.run("printf 'one\\n\\033[31mred\\033[0m\\n'; exit 3")
+    lines = shell.wait_for("[bash_1 exited 3")
+    assert "one" in lines
+    row = shell.row("red")
+    col = lines[row].index("red")
+    assert shell.screen.buffer[row][col].fg == "red"  # the colour reached the terminal
+    shell.wait_prompt(2)
+
+
+def test_keys_reach_the_foreground_job_and_ctrl_c_interrupts_it(shell: Term, rt: Runtime) -> None:
+    shell.run("read answer; echo got:$answer; sleep 30")
+    wait_until(lambda: rt.jobs() and rt.jobs()[0].pid)
+    shell.send("hello\r")
+    shell.wait_for("got:hello")
+    shell.send("\x03")  # Ctrl+C: SIGINT for the job's foreground group, not the shell
+    shell.wait_for("[bash_1 killed SIGINT")
+    assert rt.job("bash_1").status is JobStatus.KILLED
+    shell.wait_prompt(2)
+
+
+def test_notice_lands_above_the_prompt_and_the_half_typed_line_survives(
+    shell: Term, rt: Runtime
+) -> None:
+    shell.run("sleep 1 &")
+    shell.wait_for("[bg:bash_1 started] sleep 1")
+    shell.send("echo half typ")  # no enter: the user is in the middle of a line
+    shell.wait_for("echo half typ")
+    shell.wait_for("[bg:bash_1 exited 0")
+    # Above the prompt, and the prompt drawn again below it with the line untouched.
+    shell.wait_for(
+        lambda ls: any(ln.endswith("❯ echo half typ") for ln in ls[shell.row("[bg:bash_1") :])
+    )
+    shell.send("ed\r")  # and still being edited: the rest of the word joins it
+    shell.wait_for(lambda ls: "half typed" in ls)
+    assert shell.text().count("[bg:bash_1 exited 0") == 1
+
+
+def test_ctrl_b_sends_a_running_command_to_the_background(shell: Term, rt: Runtime) -> None:
+    shell.run("for i in $(seq 1 30); do echo line$i; sleep 0.05; done")
+    shell.wait_for("line3")
+    shell.send("\x02")
+    lines = shell.wait_for("[bg:bash_1 moved to background]", timeout=2)
+    assert "line30" not in lines
+    shell.wait_prompt(2, timeout=2)  # the prompt is back while the job runs on
+    assert rt.job("bash_1").running
+    job, ended = rt.wait("bash_1", timeout=10)
+    assert ended and job.exit_code == 0
+    log = job.log_path.read_text()
+    assert "line1\n" in log and "line30\n" in log  # what came before and after, all kept
+    shell.wait_for("[bg:bash_1 exited 0")  # and its end is told like any background job's
+    assert "line30" not in shell.text()  # streaming stopped at Ctrl+B
+
+
+def test_the_chip_counts_running_jobs(shell: Term) -> None:
+    shell.wait_for("⚙ 0 Background Jobs")
+    shell.run("sleep 30 &")
+    shell.wait_for("⚙ 1 Background Job ")
+    shell.run("CMD&: sleep 30")
+    shell.wait_for("⚙ 2 Background Jobs")
+    shell.run("/kill bash_1")
+    shell.wait_for("[bg:bash_1 killed by SIGTERM")
+    shell.wait_for("⚙ 1 Background Job ")
+
+
+def test_exit_with_running_jobs_asks_and_ends_them_but_not_kept_ones(
+    shell: Term, rt: Runtime
+) -> None:
+    shell.run("sleep 30 &")
+    shell.run("CMD&: --keep sleep 30")
+    shell.wait_for("[bg:bash_2 started] sleep 30  (kept")
+    shell.send("\x04")  # Ctrl+D
+    shell.wait_for("1 job of this shell still running (bash_1)")
+    shell.run("n")
+    shell.wait_prompt(4)
+    assert rt.job("bash_1").running
+    shell.run("exit")
+    shell.wait_for("Exit anyway?")
+    shell.run("y")
+    assert shell.wait_exit() == 0
+    ended = rt.job("bash_1")
+    assert ended.status is JobStatus.KILLED and ended.killed_by == "owner-exit"
+    assert rt.job("bash_2").running  # kept: it outlives the shell
+
+
+def test_bg_list_and_bg_output(shell: Term, rt: Runtime) -> None:
+    shell.run("echo first; echo second &")
+    shell.wait_for("[bg:bash_1 exited 0")
+    shell.run(":bg-output bash_1")
+    shell.wait_for("second")
+    shell.run(":bg-output bash_1")  # only what is new since this shell's last read
+    shell.wait_for("[bash_1: no new output; exited 0]")
+    shell.run(":bg-list")
+    lines = shell.wait_for(lambda ls: any(ln.startswith("bash_1") for ln in ls))
+    row = next(ln for ln in lines if ln.startswith("bash_1"))
+    assert "exited 0" in row and "echo first; echo second" in row
+
+
+def test_completion_of_commands_and_ids(shell: Term) -> None:
+    shell.run("sleep 30 &")
+    shell.wait_for("[bg:bash_1 started]")
+    shell.send("/ki")
+    shell.wait_for("/kill  kill a job")  # the menu shows as one types
+    shell.send("\t")
+    shell.wait_for(lambda ls: ls[shell.prompt_row()].endswith("❯ /kill"))
+    shell.send(" ")
+    shell.wait_for("bash_1  running: sleep 30")
+    shell.send("\t")
+    shell.wait_for(lambda ls: ls[shell.prompt_row()].endswith("❯ /kill bash_1"))
+
+
+def test_sigkill_of_the_shell_leaves_no_job_process_behind(
+    home: object, project: object, rt: Runtime
+) -> None:
+    from bgview.runtime.proc import group_exists
+
+    term = Term.shell(home, project)  # type: ignore[arg-type]
+    try:
+        term.wait_prompt(1)
+        term.run("sleep 60 &")
+        term.run("bash -c 'sleep 60 & sleep 60' &")
+        term.wait_for("[bg:bash_2 started]")
+        term.run("sleep 60")  # and one in the foreground
+        wait_until(lambda: len(rt.jobs()) == 3 and all(j.pid for j in rt.jobs()))
+        pids = [j.pid for j in rt.jobs()]
+        term.child.kill(9)
+        wait_until(lambda: all(not rt.job(f"bash_{i}").running for i in (1, 2, 3)))
+        wait_until(lambda: not any(group_exists(pid) for pid in pids if pid))
+        assert {rt.job(f"bash_{i}").killed_by for i in (1, 2, 3)} == {"owner-exit"}
+    finally:
+        term.close()
