@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _duration(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
     raw = text.strip().lower()
-    scale = units.get(raw[-1:], None)
+    scale = units.get(raw[-1:])
     number = raw[:-1] if scale else raw
     try:
         value = float(number) * (scale or 1)
@@ -178,7 +178,9 @@ def _cmd_run(rt: Runtime, args: argparse.Namespace, argv_cmd: list[str] | None) 
     elif not args.command:
         raise BgviewError("nothing to run: bgview run 'a shell string' or bgview run -- PROGRAM")
     else:
-        raise BgviewError("several words given: quote them as one shell string, or put them after --")
+        raise BgviewError(
+            "several words given: quote them as one shell string, or put them after --"
+        )
     foreground = os.environ.get("BGVIEW_DISABLE_BACKGROUND_TASKS") == "1"
     owner = os.environ.get("BGVIEW_OWNER_PID")
     if owner and owner.isdigit() and not args.keep:
@@ -220,7 +222,9 @@ def _follow(rt: Runtime, job: Job) -> int:
 def _cmd_output(rt: Runtime, args: argparse.Namespace) -> int:
     if args.peek:
         if args.filter or args.exclude or args.wait is not None:
-            raise BgviewError("--peek shows the raw tail: it takes no --filter, --exclude or --wait")
+            raise BgviewError(
+                "--peek shows the raw tail: it takes no --filter, --exclude or --wait"
+            )
         from bgview.runtime.clean import clean_bytes
 
         peek = rt.peek(args.id, tail=args.tail)
@@ -318,10 +322,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # before OSError, of which it is a kind
         # `bgview list | head`: the reader left; that is not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # The environment refused something (permissions, a full or read-only disk): say
+        # what and where, in one line, rather than with a traceback.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"bgview: {exc.strerror or exc}{where}", file=sys.stderr)
+        return USAGE_ERROR
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ def check_private_dir(path: Path) -> None:
     """Refuse a store directory that is a symlink, another user's, or writable by others."""
     try:
         st = os.lstat(path)
-    except FileNotFoundError:
-        return
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there yet: creating it will say what is wrong
     if stat.S_ISLNK(st.st_mode):
         raise BgviewError(f"refusing {path}: it is a symbolic link")
     if not stat.S_ISDIR(st.st_mode):

@@ -52,6 +52,7 @@ LOCK = "supervisor.lock"
 CONTROL = "control"
 STDIN = "stdin"
 CURSORS = "cursors"
+LOST_REASON = "its supervisor vanished without recording a result"
 
 
 def validate_id(job_id: str) -> str:
@@ -85,10 +86,13 @@ class Project:
         return self.dir / "jobs"
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, root: Path | None = None) -> Project:
+    def open(
+        cls, path: str | os.PathLike[str] | None = None, *, root: Path | None = None
+    ) -> Project:
         """The store entry for project ``path`` (default: the current directory's project)."""
         project = Path(path).expanduser().resolve() if path is not None else project_root()
         base = root or store_root()
+        check_private_dir(base)  # another user's, or open to others: refuse before reading
         directory = base / "projects" / project_key(project)
         return cls(project, directory)
 
@@ -209,6 +213,11 @@ def load_job(job_dir: Path, project: Path) -> Job | None:
         if meta.get("status") == JobStatus.RUNNING.value:
             mark_lost(job_dir, meta)
             meta = read_json(job_dir / META) or meta
+        if meta.get("status") == JobStatus.RUNNING.value and (job_dir / ENDED).exists():
+            # Whoever began recording the end died half-way (the marker exists, the status
+            # was never written): finish the record, or the job would show running forever.
+            meta.update(status=JobStatus.LOST.value, reason=LOST_REASON, ended_at=time.time())
+            write_json_atomic(job_dir / META, meta)
     try:
         return job_from_meta(meta, job_dir, project)
     except (KeyError, TypeError, ValueError):
@@ -293,7 +302,7 @@ def mark_lost(job_dir: Path, meta: dict[str, Any]) -> None:
         job_dir,
         {
             "status": JobStatus.LOST.value,
-            "reason": "its supervisor vanished without recording a result",
+            "reason": LOST_REASON,
             "ended_at": time.time(),
         },
     )
