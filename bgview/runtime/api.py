@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bgview.runtime import control, notices, output
+from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, parse_size
 from bgview.runtime.model import Job
 from bgview.runtime.notices import Notice
@@ -122,7 +123,7 @@ class Runtime:
         Returns the job and whether what was waited for happened before the timeout.
         """
         if timeout is not None and not (0 <= timeout <= 7 * 24 * 3600):
-            raise output.InvalidRequest(f"timeout {timeout:g}s is out of range")
+            raise InvalidRequest(f"timeout {timeout:g}s is out of range")
         if pattern is not None:
             return output.wait_for_pattern(self.project, job_id, pattern, timeout)
         job = control.wait_meta(self.project, job_id, timeout)
@@ -153,9 +154,8 @@ class Session(Runtime):
 
     def owned(self) -> list[Job]:
         """This session's jobs that are still running (and not kept)."""
-        return [
-            j for j in self.project.jobs() if j.running and j.owner_pid == self.owner_pid and not j.keep
-        ]
+        mine = self.owner_pid
+        return [j for j in self.project.jobs() if j.running and j.owner_pid == mine and not j.keep]
 
     def close(self, grace: float = 1.0) -> list[Job]:
         """End the session's running jobs (each as a whole group); returns them as ended."""

@@ -176,7 +176,15 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int) -> None:
         os.set_inheritable(lock_fd, True)
         pid = os.posix_spawn(
             sys.executable,
-            [sys.executable, "-S", "-c", _SUPERVISOR_BOOT, str(job_dir), str(lock_fd), _PACKAGE_PARENT],
+            [
+                sys.executable,
+                "-S",
+                "-c",
+                _SUPERVISOR_BOOT,
+                str(job_dir),
+                str(lock_fd),
+                _PACKAGE_PARENT,
+            ],
             os.environ,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
@@ -205,15 +213,9 @@ def kill(project: Project, job_id: str, *, grace: float = 3.0, by: str = "user")
     """Kill the job's whole process group and return once it is gone and recorded."""
     if not (0 <= grace <= 3600):
         raise InvalidRequest(f"grace {grace:g}s is out of range (0 to 3600)")
-    job = project.load(job_id)
-    if job.status.ended:
+    job, fd = _open_fifo(project, job_id, CONTROL)
+    if fd is None:
         return job
-    try:
-        fd = os.open(job.dir / CONTROL, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except OSError as exc:
-        if exc.errno != errno.ENXIO:  # ENXIO: no reader, the supervisor is gone
-            raise
-        return project.load(job_id)  # loading a job whose supervisor is gone records it lost
     try:
         request = json.dumps({"op": "kill", "grace": float(grace), "by": by}) + "\n"
         os.write(fd, request.encode())
@@ -228,17 +230,34 @@ def kill(project: Project, job_id: str, *, grace: float = 3.0, by: str = "user")
     raise BgviewError(f"{job_id} did not end within {grace + 10:g}s of being killed")
 
 
+def _open_fifo(project: Project, job_id: str, name: str) -> tuple[Job, int | None]:
+    """Open one of a running job's FIFOs for writing; ``(job, None)`` once the job has ended.
+
+    ENXIO means nobody reads the FIFO: either the supervisor is gone (loading the job then
+    records it lost, and we return) or it is still starting and has not opened it yet (a kill
+    right after a start), in which case we try again for a while.
+    """
+    deadline = time.monotonic() + 10.0
+    while True:
+        job = project.load(job_id)
+        if job.status.ended:
+            return job, None
+        try:
+            flags = os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW
+            return job, os.open(job.dir / name, flags)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+        if time.monotonic() > deadline:
+            raise BgviewError(f"the supervisor of {job_id} does not answer")
+        time.sleep(0.005)
+
+
 def write_stdin(project: Project, job_id: str, data: bytes) -> None:
     """Send bytes to the job's terminal, as if typed (``\\x03`` is Ctrl+C)."""
-    job = project.load(job_id)
-    if job.status.ended:
+    job, fd = _open_fifo(project, job_id, STDIN)
+    if fd is None:
         raise InvalidRequest(f"{job_id} has ended ({job.status.value}); it takes no input")
-    try:
-        fd = os.open(job.dir / STDIN, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:
-            raise InvalidRequest(f"{job_id} is not accepting input (its supervisor is gone)") from exc
-        raise
     try:
         view = memoryview(data)
         deadline = time.monotonic() + 5.0

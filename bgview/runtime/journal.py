@@ -25,10 +25,12 @@ def finalize(job_dir: Path, fields: dict[str, Any]) -> bool:
         os.close(open_private(job_dir / ENDED, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     except FileExistsError:
         return False
+    # The notice goes first: whoever sees the final status (``bgview wait``) and then asks
+    # for notices must find it. A reader meeting the id before the status waits for it.
+    append_notice(job_dir.parent.parent, job_dir.name)
     meta = read_json(job_dir / META) or {}
     meta.update(fields)
     write_json_atomic(job_dir / META, meta)
-    append_notice(job_dir.parent.parent, job_dir.name)
     return True
 
 

@@ -56,7 +56,8 @@ def consistent_read(job_dir: Path, read: Callable[[int, int], T]) -> T:
             fd = -1
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise BgviewError(f"refusing {job_dir / 'output.log'}: it is a symbolic link") from exc
+                log = job_dir / "output.log"
+                raise BgviewError(f"refusing {log}: it is a symbolic link") from exc
             raise
         try:
             result = read(fd, dropped)

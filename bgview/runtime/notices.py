@@ -77,10 +77,7 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
             size = os.stat(log).st_size
         except FileNotFoundError:
             size = 0
-        if not raw.isdigit():
-            offset = size if from_now else 0
-        else:
-            offset = int(raw)
+        offset = int(raw) if raw.isdigit() else (size if from_now else 0)
         if offset >= size:
             if not raw.isdigit():
                 os.pwrite(fd, str(offset).encode(), 0)
@@ -90,14 +87,17 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
             data = handle.read(size - offset)
         end = data.rfind(b"\n") + 1  # a line being appended right now waits for next time
         notices = []
-        for line in data[:end].decode("ascii", "replace").split():
-            if not ID_RE.fullmatch(line):
-                continue
-            job = load_job(project.jobs_dir / line, project.path)
+        taken = 0
+        for line in data[:end].split(b"\n")[:-1]:
+            name = line.decode("ascii", "replace").strip()
+            job = load_job(project.jobs_dir / name, project.path) if ID_RE.fullmatch(name) else None
+            if job is not None and job.running:
+                break  # its end is being recorded this instant: it comes next time, in order
             if job is not None:
                 notices.append(Notice(job, notice_text(job)))
+            taken += len(line) + 1
         os.ftruncate(fd, 0)
-        os.pwrite(fd, str(offset + end).encode(), 0)
+        os.pwrite(fd, str(offset + taken).encode(), 0)
         return notices
     finally:
         os.close(fd)

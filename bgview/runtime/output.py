@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from bgview.runtime.clean import clean_bytes
 from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.fsio import open_private
 from bgview.runtime.logstate import consistent_read
 from bgview.runtime.model import Job
+from bgview.runtime.patterns import UserPattern, compile_pattern
 from bgview.runtime.store import CURSORS, Project, validate_consumer
 
 MAX_CHARS = 30_000
@@ -94,19 +95,7 @@ class Peek:
         return self.start > 0
 
 
-def compile_pattern(pattern: str | None, what: str) -> re.Pattern[str] | None:
-    """Compile a user's regex (multi-line: ``^`` and ``$`` match at every line)."""
-    if pattern is None:
-        return None
-    try:
-        return re.compile(pattern, re.MULTILINE)
-    except re.error as exc:
-        raise InvalidRequest(f"invalid {what} regex {pattern!r}: {exc}") from None
-
-
-def select_lines(
-    text: str, keep: re.Pattern[str] | None, drop: re.Pattern[str] | None
-) -> tuple[str, int]:
+def select_lines(text: str, keep: UserPattern | None, drop: UserPattern | None) -> tuple[str, int]:
     """Keep the lines of ``text`` that match ``keep`` and do not match ``drop``.
 
     Works on the whole block with ``search`` jumping from match to match, rather than line by
@@ -124,7 +113,7 @@ def select_lines(
     return text, text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
-def _line_spans(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+def _line_spans(text: str, pattern: UserPattern) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each line (with its newline) holding a match, in order, once each."""
     pos = 0
     while pos <= len(text):
@@ -141,7 +130,7 @@ def _line_spans(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]
         pos = end if end > pos else pos + 1
 
 
-def _matching_lines(text: str, pattern: re.Pattern[str]) -> Iterator[str]:
+def _matching_lines(text: str, pattern: UserPattern) -> Iterator[str]:
     for start, end in _line_spans(text, pattern):
         yield text[start:end]
 
@@ -208,17 +197,22 @@ def scan(
     dropped: int,
     offset: int,
     final: bool,
-    keep: re.Pattern[str] | None = None,
-    drop: re.Pattern[str] | None = None,
+    keep: UserPattern | None = None,
+    drop: UserPattern | None = None,
     max_chars: int = MAX_CHARS,
 ) -> _Scan:
     """Read cleaned lines from logical ``offset``; the heart of :func:`read`."""
+    for pattern in (keep, drop):
+        if pattern is not None:
+            pattern.restart_clock()  # the time bound is per read, not per wait
     skipped = max(0, dropped - offset)
     offset = max(offset, dropped)
     # Keep room for the notes render() adds (a cut, dropped bytes) inside the cap.
     max_chars -= NOTE_ROOM if max_chars >= 10 * NOTE_ROOM else max_chars // 10
     size = os.fstat(fd).st_size if fd >= 0 else 0
     pos = offset - dropped
+    if pos > size:
+        pos = 0  # the log was truncated or replaced by hand: what is there now is all new
     parts: list[str] = []
     lines = 0
     budget = max_chars
@@ -304,7 +298,10 @@ def read(
             job = project.load(job_id)  # the status first: if ended, every byte is on disk
             final = job.status.ended
             result = consistent_read(
-                job.dir, lambda fd, dropped: scan(fd, dropped, offset, final, keep, drop, max_chars)
+                job.dir,
+                partial(
+                    scan, offset=offset, final=final, keep=keep, drop=drop, max_chars=max_chars
+                ),
             )
             if result.next_offset != offset:
                 cursor.set(result.next_offset)
@@ -380,9 +377,7 @@ def wait_for_pattern(
     while True:
         job = project.load(job_id)
         final = job.status.ended
-        found = consistent_read(
-            job_dir, lambda fd, dropped: scan(fd, dropped, offset, final, regex, None)
-        )
+        found = consistent_read(job_dir, partial(scan, offset=offset, final=final, keep=regex))
         if found.lines:
             return job, True
         offset = found.next_offset

@@ -68,9 +68,12 @@ class FakeJob:
             handle.write(data)
 
     def end(self, code: int = 0) -> None:
+        if self.lock < 0:
+            return
         self._meta(status="exited", exit_code=code, ended_at=2.0)
         (self.dir / "ended").touch()
         os.close(self.lock)
+        self.lock = -1
 
 
 def group_members(pgid: int) -> list[tuple[int, str]]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bgview.runtime import InvalidRequest, Runtime
 from bgview.runtime.clean import clean_bytes
 from bgview.runtime.output import MAX_CHARS, READ_CHUNK
 from tests.runtime.helpers import FakeJob
+
+Fake = Callable[..., FakeJob]
 
 
 @pytest.mark.parametrize(
@@ -59,8 +63,8 @@ def test_cleaning_never_merges_or_splits_lines() -> None:
     assert clean_bytes(raw).count("\n") == raw.count(b"\n")
 
 
-def test_cursor_returns_only_what_is_new(rt: Runtime) -> None:
-    job = FakeJob(rt, b"one\ntwo\n")
+def test_cursor_returns_only_what_is_new(rt: Runtime, fake: Fake) -> None:
+    job = fake(b"one\ntwo\n")
     first = rt.read(job.id)
     assert (first.text, first.lines, first.start, first.next_offset) == ("one\ntwo\n", 2, 0, 8)
     assert rt.read(job.id).text == ""  # nothing new
@@ -69,8 +73,8 @@ def test_cursor_returns_only_what_is_new(rt: Runtime) -> None:
     assert (again.text, again.start) == ("three\n", 8)
 
 
-def test_partial_line_held_back_until_newline_or_end(rt: Runtime) -> None:
-    job = FakeJob(rt, b"done\nhalf a li")
+def test_partial_line_held_back_until_newline_or_end(rt: Runtime, fake: Fake) -> None:
+    job = fake(b"done\nhalf a li")
     assert rt.read(job.id).text == "done\n"
     assert rt.read(job.id).text == ""  # still no newline: held back
     job.append(b"ne\nand a tail")
@@ -80,15 +84,17 @@ def test_partial_line_held_back_until_newline_or_end(rt: Runtime) -> None:
     assert rt.read(job.id).text == ""
 
 
-def test_progress_bar_split_across_reads_is_given_once_in_final_form(rt: Runtime) -> None:
-    job = FakeJob(rt, b"build 10%\rbuild 60%")
+def test_progress_bar_split_across_reads_is_given_once_in_final_form(
+    rt: Runtime, fake: Fake
+) -> None:
+    job = fake(b"build 10%\rbuild 60%")
     assert rt.read(job.id).text == ""
     job.append(b"\rbuild 100%\n")
     assert rt.read(job.id).text == "build 100%\n"
 
 
-def test_consumers_and_peeks_have_separate_cursors(rt: Runtime) -> None:
-    job = FakeJob(rt, b"a\nb\n")
+def test_consumers_and_peeks_have_separate_cursors(rt: Runtime, fake: Fake) -> None:
+    job = fake(b"a\nb\n")
     assert rt.peek(job.id).data == b"a\nb\n"
     assert rt.read(job.id, consumer="viewer").text == "a\nb\n"
     assert rt.read(job.id).text == "a\nb\n"  # agent's cursor untouched by both
@@ -119,35 +125,35 @@ def test_consumers_and_peeks_have_separate_cursors(rt: Runtime) -> None:
     ],
 )
 def test_filter_and_exclude(
-    rt: Runtime, filter_: str | None, exclude: str | None, kept: list[str]
+    rt: Runtime, fake: Fake, filter_: str | None, exclude: str | None, kept: list[str]
 ) -> None:
     lines = ["ok start", "ERROR one", "warn: x", "line at the end", "ERROR two", "not ok", ""]
-    job = FakeJob(rt, "\n".join(lines).encode() + b"\n", running=False)
+    job = fake("\n".join(lines).encode() + b"\n", running=False)
     out = rt.read(job.id, filter=filter_, exclude=exclude)
     assert out.text == "".join(f"{line}\n" for line in kept)
     assert out.lines == len(kept)
 
 
-def test_filter_matches_on_cleaned_text(rt: Runtime) -> None:
+def test_filter_matches_on_cleaned_text(rt: Runtime, fake: Fake) -> None:
     """Colour codes inside a word do not hide it from a filter; the ^ anchor sees no ESC."""
-    job = FakeJob(rt, b"\x1b[31mFA\x1b[1mIL\x1b[0m x\nPASS y\n", running=False)
+    job = fake(b"\x1b[31mFA\x1b[1mIL\x1b[0m x\nPASS y\n", running=False)
     assert rt.read(job.id, filter="^FAIL").text == "FAIL x\n"
 
 
-def test_filter_finds_lines_across_read_blocks(rt: Runtime) -> None:
+def test_filter_finds_lines_across_read_blocks(rt: Runtime, fake: Fake) -> None:
     """A line straddling the reader's 1 MiB block boundary is matched once, whole."""
     filler = b"x" * 99 + b"\n"
     head = filler * (READ_CHUNK // len(filler))
     pad = b"y" * (READ_CHUNK - len(head) - 5)  # the match starts 5 bytes before the boundary
     data = head + pad + b"\nMATCH across\n" + filler * 10 + b"end MATCH\n"
-    job = FakeJob(rt, data, running=False)
+    job = fake(data, running=False)
     out = rt.read(job.id, filter="^MATCH|MATCH$")
     assert out.text == "MATCH across\nend MATCH\n"
     assert out.next_offset == len(data)
 
 
-def test_invalid_regex_is_a_clear_error(rt: Runtime) -> None:
-    job = FakeJob(rt, b"x\n")
+def test_invalid_regex_is_a_clear_error(rt: Runtime, fake: Fake) -> None:
+    job = fake(b"x\n")
     with pytest.raises(InvalidRequest, match="invalid filter regex"):
         rt.read(job.id, filter="(unclosed")
     with pytest.raises(InvalidRequest, match="invalid exclude regex"):
@@ -155,12 +161,12 @@ def test_invalid_regex_is_a_clear_error(rt: Runtime) -> None:
     assert rt.read(job.id).text == "x\n"  # a refused read moved nothing
 
 
-def test_cap_marker_and_resume_exactly(rt: Runtime) -> None:
+def test_cap_marker_and_resume_exactly(rt: Runtime, fake: Fake) -> None:
     """Reads of a 130,000-character log: each within the cap, with a marker, and together
     exactly the whole text, nothing repeated or skipped."""
     lines = [f"line {i:06d} " + "z" * 50 + "\n" for i in range(2000)]
     whole = "".join(lines)
-    job = FakeJob(rt, whole.encode(), running=False)
+    job = fake(whole.encode(), running=False)
     got, reads = "", 0
     while True:
         out = rt.read(job.id)
@@ -178,9 +184,9 @@ def test_cap_marker_and_resume_exactly(rt: Runtime) -> None:
     assert reads == 5
 
 
-def test_cap_applies_to_lines_kept_by_a_filter(rt: Runtime) -> None:
+def test_cap_applies_to_lines_kept_by_a_filter(rt: Runtime, fake: Fake) -> None:
     data = b"".join(b"keep %05d\nskip\n" % i for i in range(10_000))
-    job = FakeJob(rt, data, running=False)
+    job = fake(data, running=False)
     first = rt.read(job.id, filter="keep")
     second = rt.read(job.id, filter="keep")
     assert first.more and len(first.render()) <= MAX_CHARS
@@ -188,9 +194,9 @@ def test_cap_applies_to_lines_kept_by_a_filter(rt: Runtime) -> None:
     assert numbers == list(range(len(numbers)))  # contiguous across the two reads
 
 
-def test_line_bigger_than_the_cap(rt: Runtime) -> None:
+def test_line_bigger_than_the_cap(rt: Runtime, fake: Fake) -> None:
     """Its start is given with a note of what was cut; the next read goes on after it."""
-    job = FakeJob(rt, b"A" * 100_000 + b"\nafter\n", running=False)
+    job = fake(b"A" * 100_000 + b"\nafter\n", running=False)
     out = rt.read(job.id)
     rendered = out.render()
     assert len(rendered) <= MAX_CHARS
@@ -201,9 +207,9 @@ def test_line_bigger_than_the_cap(rt: Runtime) -> None:
     assert rt.read(job.id).text == "after\n"
 
 
-def test_max_chars_smaller_than_a_line_of_many(rt: Runtime) -> None:
+def test_max_chars_smaller_than_a_line_of_many(rt: Runtime, fake: Fake) -> None:
     """With a small cap, a read still makes progress: one line at least, never a stall."""
-    job = FakeJob(rt, b"first line\nsecond line\n", running=False)
+    job = fake(b"first line\nsecond line\n", running=False)
     seen = []
     for _ in range(3):
         out = rt.read(job.id, max_chars=15)
@@ -212,9 +218,9 @@ def test_max_chars_smaller_than_a_line_of_many(rt: Runtime) -> None:
     assert seen[2] == ""
 
 
-def test_wait_for_pattern_after_non_matching_lines(rt: Runtime) -> None:
+def test_wait_for_pattern_after_non_matching_lines(rt: Runtime, fake: Fake) -> None:
     """``wait --for`` on an ended job finds a match that follows other lines."""
-    job = FakeJob(rt, b"starting\nstill starting\nlistening on :8080\n", running=False)
+    job = fake(b"starting\nstill starting\nlistening on :8080\n", running=False)
     assert rt.wait(job.id, pattern="listening on", timeout=1)[1] is True
     assert rt.wait(job.id, pattern="never printed", timeout=1)[1] is False
     assert rt.read(job.id).lines == 3  # waiting moved no cursor
