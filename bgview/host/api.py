@@ -22,15 +22,11 @@ from prompt_toolkit.shortcuts import print_formatted_text
 from prompt_toolkit.styles import BaseStyle
 
 from bgview.runtime import BgviewError, Notice, Runtime
+from bgview.runtime.events import chip_text
 from bgview.runtime.model import JobStatus
 
 if TYPE_CHECKING:
     from textual.app import App
-
-
-def chip_text(running: int) -> str:
-    """``⚙ 2 Background Jobs``, ``⚙ 1 Background Job``: the chip, as the viewer words it."""
-    return f"⚙ {running} Background Job{'' if running == 1 else 's'}"
 
 
 class RunningJobs:
