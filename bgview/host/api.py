@@ -22,7 +22,7 @@ from prompt_toolkit.shortcuts import print_formatted_text
 from prompt_toolkit.styles import BaseStyle
 
 from bgview.runtime import BgviewError, Notice, Runtime
-from bgview.runtime.events import chip_text
+from bgview.runtime.events import chip_text as chip_text
 from bgview.runtime.model import JobStatus
 
 if TYPE_CHECKING:
