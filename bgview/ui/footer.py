@@ -29,7 +29,8 @@ class JobsChip(Static):
     }
     """
 
-    running: reactive[int] = reactive(0)
+    running: reactive[int] = reactive(0, layout=True)
+    """Jobs running now (``layout``: the text's width changes with it)."""
 
     def render(self) -> str:
         return chip_text(self.running)
@@ -46,6 +47,10 @@ class JobsFooter(Footer):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, show_command_palette=False)
+
+    def on_resize(self) -> None:
+        # Narrow terminals: less space between keys, so more of them fit beside the chip.
+        self.compact = self.size.width < 110
 
     def compose(self) -> ComposeResult:
         yield from super().compose()

@@ -31,11 +31,11 @@ from bgview.ui.format import (
 )
 
 COLUMNS = (
-    ("id", "ID", 9),
-    ("status", "Status", 11),
+    ("id", "ID", 8),
+    ("status", "Status", 9),
     ("command", "Command", 0),
-    ("time", "Runtime", 8),
-    ("output", "Output", 7),
+    ("time", "Time", 5),
+    ("output", "Output", 6),
     ("exit", "Exit", 7),
 )
 """Key, label and width of each column (0: the command takes what is left)."""
@@ -76,11 +76,11 @@ class JobTable(DataTable[Any]):
         """Give the command column whatever the fixed columns leave."""
         padding = 2 * self.cell_padding
         fixed = sum(width + padding for _, _, width in COLUMNS if width)
-        available = self.scrollable_content_region.width or self.size.width
+        available = self.size.width - 2  # room for the vertical scrollbar, shown or not
         column = self.columns.get("command")  # type: ignore[call-overload]
         if column is None:
             return
-        column.width = max(16, available - fixed - padding - 1)
+        column.width = max(8, available - fixed - padding)
         column.auto_width = False
         self._require_update_dimensions = True
         self.refresh()

@@ -49,6 +49,20 @@ from bgview.ui.job_table import JobTable
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.messages import ActionFailed, StoreChanged
 
+JOB_ACTIONS = frozenset(
+    {
+        "open_job",
+        "kill",
+        "restart",
+        "delete",
+        "search",
+        "next_match",
+        "previous_match",
+        "filter",
+        "follow",
+    }
+)
+"""Actions that need a job: hidden from the footer while the store is empty."""
 TICK_SECONDS = 1.0
 """How often running jobs' runtimes move on screen."""
 RECHECK_SECONDS = 2.0
@@ -194,7 +208,9 @@ class JobsScreen(Screen[None], JobsActions):
 
     def _refresh_empty(self) -> None:
         empty = not self.query_one(JobTable).jobs
-        self.set_class(empty, "-empty")
+        if empty != self.has_class("-empty"):
+            self.set_class(empty, "-empty")
+            self.refresh_bindings()
 
     # ---- the highlighted job ------------------------------------------------------------------
 
@@ -244,6 +260,8 @@ class JobsScreen(Screen[None], JobsActions):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back_left":
             return self.host_mode
+        if action in JOB_ACTIONS and not self.query_one(JobTable).jobs:
+            return False  # nothing to act on: keep the footer to what can be done
         # End moves the cursor in the query line rather than following.
         return not (
             action == "follow" and self.focused is not None and self.focused.id == "log-query"

@@ -146,8 +146,17 @@ class LogView(ScrollView, can_focus=True):
             self._visible = list(self._matching(self.index.first, self.index.last, self._filter))
         self._sync_size()
         self._set_follow(True)
-        self.scroll_end(animate=False, immediate=True)
+        self._scroll_to_end()
+        # Before the first layout the view has no height to scroll by: follow again after it.
+        self.call_after_refresh(self._scroll_to_end_if_following)
         self._changed()
+
+    def _scroll_to_end_if_following(self) -> None:
+        if self.follow:
+            self._scroll_to_end()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._scroll_to_end_if_following)
 
     def _open_tail(self, first: int = 0) -> None:
         size, dropped = self._extent()

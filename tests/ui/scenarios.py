@@ -1,0 +1,138 @@
+"""The viewer's scenes: one store and one set of keys each, shared by the snapshot tests and
+``make screenshots`` (``python -m tests.ui.screenshots``), so the README shows what is tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from bgview.runtime.events import EventKind, JobEvent
+from bgview.runtime.store import load_job
+from bgview.ui import BgviewApp, JobsScreen, make_app
+from tests.ui.store_builder import T0, StoreBuilder
+
+PROJECT = Path("/home/dev/webshop")
+"""A fixed project path: it is shown on screen, so it must not be a temp directory."""
+
+
+def clock() -> float:
+    return T0
+
+
+def colour_progress() -> bytes:
+    """A build's output: colours, and a progress bar redrawn with ``\\r``."""
+    lines = [b"\x1b[1m> webshop@2.3.0 build\x1b[0m", b"\x1b[2m> vite build\x1b[0m", b""]
+    lines.append(b"\x1b[36mvite v5.4.2\x1b[0m \x1b[32mbuilding for production...\x1b[0m")
+    bar = b"".join(
+        b"\r\x1b[33m[" + b"#" * i + b" " * (20 - i) + b"]\x1b[0m " + str(i * 5).encode() + b"%"
+        for i in range(0, 21, 4)
+    )
+    lines.append(bar + b"\r\x1b[32m[" + b"#" * 20 + b"]\x1b[0m 100% transformed 812 modules")
+    lines.append(b"\x1b[2mdist/\x1b[0m\x1b[36massets/index-4f1c.js\x1b[0m   \x1b[1m143.20 kB\x1b[0m")
+    lines.append(b"\x1b[2mdist/\x1b[0m\x1b[35massets/index-9a2e.css\x1b[0m   \x1b[1m12.04 kB\x1b[0m")
+    lines.append(b"\x1b[31mwarning\x1b[0m: chunk larger than 500 kB after minification")
+    lines.append(b"\x1b[32m\xe2\x9c\x93 built in 4.21s\x1b[0m")
+    lines.append(b"\x1b[2J\x1b[Hscreen cleared? not here: escapes never reach the terminal")
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def server_output(lines: int = 40) -> bytes:
+    return b"".join(
+        f"12:00:{i % 60:02d} \x1b[32mGET\x1b[0m /api/items/{i} 200 {3 + i % 7}ms\r\n".encode()
+        for i in range(lines)
+    )
+
+
+def mixed(store: StoreBuilder) -> None:
+    """Every status at once: running, exited 0, failed tests, killed, timed out, could not start."""
+    store.add("npm run build", colour_progress(), exit_code=0, started=-600, wall=4.4)
+    store.add(
+        "pytest -x tests/",
+        b"tests/test_cart.py ..F\r\nFAILED tests/test_cart.py::test_total - assert 41 == 42\r\n",
+        exit_code=1,
+        started=-420,
+        wall=31.0,
+    )
+    store.add("python -m http.server 8000", server_output(8), status="killed", signal="SIGTERM",
+              started=-300, wall=95.0)
+    store.add("cargo watch -x check", b"[Running 'cargo check']\r\n", status="timeout",
+              signal="SIGKILL", started=-240, wall=120.0)
+    store.add("nmp run lint", b"", status="failed", reason="command not found: nmp",
+              started=-200, wall=0.0)
+    store.add("npm run dev", server_output(), status="running", name="dev", started=-185.5)
+    store.add("tail -f logs/app.log", b"booting\r\nready on :3000\r\n", status="running",
+              started=-12.3)
+
+
+def empty(store: StoreBuilder) -> None:
+    """No job at all: the empty state says how to start one."""
+
+
+def cut_log(store: StoreBuilder) -> None:
+    """A job whose first 3 MB were dropped by the log size cap."""
+    store.add("./load-test.sh --forever", server_output(30), status="running", started=-3600,
+              dropped=3 * 1024 * 1024 + 4321)
+
+
+Keys = Callable[[Pilot[int]], Awaitable[None]]
+
+
+async def open_build(pilot: Pilot[int]) -> None:
+    """The build is the oldest job: the last row."""
+    await pilot.press(*["down"] * 6)
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def nothing(pilot: Pilot[int]) -> None:
+    await pilot.pause()
+
+
+async def toast(pilot: Pilot[int]) -> None:
+    """The failing test run's end, as the watcher reports it: its toast."""
+    app = pilot.app
+    assert isinstance(app, BgviewApp)
+    screen = app.jobs_screen
+    assert isinstance(screen, JobsScreen)
+    assert screen.project is not None
+    job = load_job(screen.project.jobs_dir / "bash_2", PROJECT)
+    assert job is not None
+    screen.apply([JobEvent(EventKind.ENDED, job.dir, job, job.output_bytes)])
+    await pilot.pause()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scene: how the store looks, the terminal's size and what is pressed."""
+
+    name: str
+    build: Callable[[StoreBuilder], None]
+    size: tuple[int, int]
+    keys: Keys
+    description: str
+
+
+SCENARIOS = [
+    Scenario("table", mixed, (120, 32), nothing, "the job table with every status"),
+    Scenario("job", mixed, (120, 32), open_build, "a build open full-screen: colours, progress bar"),
+    Scenario("toast", mixed, (120, 32), toast, "a toast as a failing test run ends"),
+    Scenario("empty", empty, (100, 24), nothing, "the empty state"),
+    Scenario("cut", cut_log, (120, 24), nothing, "a log cut by the size cap"),
+    Scenario("narrow", mixed, (60, 20), nothing, "a narrow terminal (60×20)"),
+]
+
+
+def build_app(scenario: Scenario, home: Path) -> tuple[BgviewApp, StoreBuilder]:
+    """The store for ``scenario`` under ``home`` and the viewer on it (fixed clock, no
+    animation)."""
+    store = StoreBuilder(home, PROJECT)
+    store.project  # noqa: B018 - creates the project's directories even when it has no job
+    scenario.build(store)
+    app = make_app(PROJECT, clock=clock, home=home)
+    app.animation_level = "none"
+    return app, store

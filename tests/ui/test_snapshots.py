@@ -1,0 +1,65 @@
+"""Snapshot tests: each compares the viewer's screen with an SVG a person looked at and accepted
+(tests/ui/__snapshots__). The scenes are in ``scenarios.py``; ``make screenshots`` draws the
+same scenes for the README. Regenerate with ``pytest tests/ui --snapshot-update`` and look at
+every SVG before committing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+from tests.ui.scenarios import SCENARIOS, build_app
+
+SnapCompare = Callable[..., bool]
+
+
+def _scene(name: str) -> Any:
+    return next(s for s in SCENARIOS if s.name == name)
+
+
+def _check(snap_compare: SnapCompare, home: Path, name: str) -> None:
+    scenario = _scene(name)
+    app, store = build_app(scenario, home)
+    try:
+        assert snap_compare(app, terminal_size=scenario.size, run_before=scenario.keys)
+    finally:
+        store.close()
+
+
+def test_table_with_mixed_statuses(snap_compare: SnapCompare, home: Path) -> None:
+    """Seven jobs: two running on top (newest first, runtimes from the fixed clock), then
+    exited 0 (✓ green), exited 1 (✗ red, exit 1), killed (SIGTERM, yellow), timeout, failed.
+    The chip on the right of the footer says ⚙ 2 Background Jobs; the log pane below shows
+    the top job's output with "● following"."""
+    _check(snap_compare, home, "table")
+
+
+def test_job_open_with_colours_and_progress_bar(snap_compare: SnapCompare, home: Path) -> None:
+    """The build open full-screen: its command, cwd, pid, times; its log in colour, the
+    progress bar as one line in its final state (100%), and the screen-clear escape gone."""
+    _check(snap_compare, home, "job")
+
+
+def test_toast_when_a_job_ends(snap_compare: SnapCompare, home: Path) -> None:
+    """A red toast, bottom right: "bash_2 exited 1 · 79 B · 31 s"."""
+    _check(snap_compare, home, "toast")
+
+
+def test_empty_state(snap_compare: SnapCompare, home: Path) -> None:
+    """No jobs: a box saying so, and how to start one; the chip says ⚙ 0 Background Jobs."""
+    _check(snap_compare, home, "empty")
+
+
+def test_cut_log(snap_compare: SnapCompare, home: Path) -> None:
+    """The log bar says in yellow that the first 3.0 MB were dropped by the log size cap."""
+    _check(snap_compare, home, "cut")
+
+
+def test_narrow_terminal(snap_compare: SnapCompare, home: Path) -> None:
+    """60×20: the command column shrinks to what is left and ends in "…"; nothing overlaps."""
+    _check(snap_compare, home, "narrow")
+
+
