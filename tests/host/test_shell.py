@@ -146,3 +146,48 @@ def test_sigkill_of_the_shell_leaves_no_job_process_behind(
         assert {rt.job(f"bash_{i}").killed_by for i in (1, 2, 3)} == {"owner-exit"}
     finally:
         term.close()
+
+
+def test_bashes_opens_the_viewer_and_esc_gives_the_screen_back(shell: Term) -> None:
+    shell.run("echo kept on screen")
+    shell.wait_for("[bash_1 exited 0")
+    shell.run("sleep 30 &")
+    shell.wait_for("[bg:bash_2 started]")
+    shell.wait_prompt(3)
+    before = shell.lines()
+    prompt = shell.prompt_row()
+    shell.run("/bashes")
+    lines = shell.wait_for(lambda ls: shell.screen.alternate and any("sleep 30" in ln for ln in ls))
+    assert any("echo kept on screen" in ln for ln in lines)  # the job table lists both jobs
+    assert not any("❯" in ln for ln in lines)  # full screen: the prompt is hidden
+    shell.send("\x1b")
+    shell.wait_for(lambda ls: not shell.screen.alternate and "❯" in ls[shell.prompt_row()])
+    after = shell.wait_prompt(4)
+    assert after[:prompt] == before[:prompt]  # what was on screen is as it was
+    assert after[prompt].endswith("❯ /bashes")
+    shell.run("echo still here")
+    shell.wait_for("[bash_3 exited 0")
+
+
+def test_jobs_that_end_while_the_viewer_is_open_are_not_told_twice(shell: Term) -> None:
+    shell.run("sleep 1 &")
+    shell.wait_for("[bg:bash_1 started]")
+    shell.run("/bashes")
+    shell.wait_for(lambda ls: shell.screen.alternate)
+    shell.wait_for("bash_1 exited 0")  # the viewer's toast
+    shell.send("\x1b")
+    shell.wait_for(lambda ls: not shell.screen.alternate)
+    shell.wait_prompt(3)
+    shell.run("echo after")
+    shell.wait_for("[bash_2 exited 0")
+    assert "[bg:bash_1 exited" not in shell.text()
+
+
+def test_enter_on_the_chip_opens_the_viewer(shell: Term) -> None:
+    shell.send("\x1b[B")  # ↓ on the empty prompt selects the chip
+    shell.wait_for("enter: open the jobs viewer")
+    shell.send("\r")
+    shell.wait_for(lambda ls: shell.screen.alternate)
+    shell.send("\x1b")
+    shell.wait_for(lambda ls: not shell.screen.alternate)
+    shell.wait_prompt(2)
