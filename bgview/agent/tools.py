@@ -75,8 +75,9 @@ BASH = ToolSpec(
             "timeout": {
                 "type": "number",
                 "description": (
-                    f"Foreground only: seconds to wait (default {DEFAULT_TIMEOUT:g}, at most "
-                    f"{MAX_TIMEOUT:g}) before moving the command to the background."
+                    f"Foreground only: seconds (not milliseconds) to wait, default "
+                    f"{DEFAULT_TIMEOUT:g}, at most {MAX_TIMEOUT:g}; then the command is moved "
+                    "to the background."
                 ),
                 "exclusiveMinimum": 0,
                 "maximum": MAX_TIMEOUT,
