@@ -316,8 +316,10 @@ class JobsScreen(Screen[None], JobsActions):
             return
         self.apply(self.watcher.classify([str(new.dir / "meta.json")]))
         table = self.query_one(JobTable)
-        if str(new.dir) in table.jobs:
-            table.move_cursor(row=table.get_row_index(str(new.dir)), animate=False)
+        if str(new.dir) not in table.jobs:  # the watcher's thread saw it first: not applied yet
+            table.upsert(new)
+            table.resort()
+        table.move_cursor(row=table.get_row_index(str(new.dir)), animate=False)
         shown = job.command if shell else shlex.join(job.argv)
         self.app.notify(f"restarted {job.id} as {new.id}: {shown}", markup=False)
 

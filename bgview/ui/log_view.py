@@ -26,6 +26,7 @@ from typing import ClassVar, TypeVar
 
 from rich.segment import Segment
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -484,6 +485,23 @@ class LogView(ScrollView, can_focus=True):
             self._set_follow(True)
         if new <= 0 and old > 0:
             self.call_later(self._extend_back)
+
+    # A person scrolling up means "stop here": say so at once, not when an animation ends.
+    def action_scroll_up(self) -> None:
+        self._set_follow(False)
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self._set_follow(False)
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self._set_follow(False)
+        super().action_scroll_home()
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._set_follow(False)
+        super()._on_mouse_scroll_up(event)
 
     def action_follow(self) -> None:
         """``end``: back to the tail, following."""

@@ -32,8 +32,12 @@ def colour_progress() -> bytes:
         for i in range(0, 21, 4)
     )
     lines.append(bar + b"\r\x1b[32m[" + b"#" * 20 + b"]\x1b[0m 100% transformed 812 modules")
-    lines.append(b"\x1b[2mdist/\x1b[0m\x1b[36massets/index-4f1c.js\x1b[0m   \x1b[1m143.20 kB\x1b[0m")
-    lines.append(b"\x1b[2mdist/\x1b[0m\x1b[35massets/index-9a2e.css\x1b[0m   \x1b[1m12.04 kB\x1b[0m")
+    lines.append(
+        b"\x1b[2mdist/\x1b[0m\x1b[36massets/index-4f1c.js\x1b[0m   \x1b[1m143.20 kB\x1b[0m"
+    )
+    lines.append(
+        b"\x1b[2mdist/\x1b[0m\x1b[35massets/index-9a2e.css\x1b[0m   \x1b[1m12.04 kB\x1b[0m"
+    )
     lines.append(b"\x1b[31mwarning\x1b[0m: chunk larger than 500 kB after minification")
     lines.append(b"\x1b[32m\xe2\x9c\x93 built in 4.21s\x1b[0m")
     lines.append(b"\x1b[2J\x1b[Hscreen cleared? not here: escapes never reach the terminal")
@@ -57,15 +61,34 @@ def mixed(store: StoreBuilder) -> None:
         started=-420,
         wall=31.0,
     )
-    store.add("python -m http.server 8000", server_output(8), status="killed", signal="SIGTERM",
-              started=-300, wall=95.0)
-    store.add("cargo watch -x check", b"[Running 'cargo check']\r\n", status="timeout",
-              signal="SIGKILL", started=-240, wall=120.0)
-    store.add("nmp run lint", b"", status="failed", reason="command not found: nmp",
-              started=-200, wall=0.0)
+    store.add(
+        "python -m http.server 8000",
+        server_output(8),
+        status="killed",
+        signal="SIGTERM",
+        started=-300,
+        wall=95.0,
+    )
+    store.add(
+        "cargo watch -x check",
+        b"[Running 'cargo check']\r\n",
+        status="timeout",
+        signal="SIGKILL",
+        started=-240,
+        wall=120.0,
+    )
+    store.add(
+        "nmp run lint",
+        b"",
+        status="failed",
+        reason="command not found: nmp",
+        started=-200,
+        wall=0.0,
+    )
     store.add("npm run dev", server_output(), status="running", name="dev", started=-185.5)
-    store.add("tail -f logs/app.log", b"booting\r\nready on :3000\r\n", status="running",
-              started=-12.3)
+    store.add(
+        "tail -f logs/app.log", b"booting\r\nready on :3000\r\n", status="running", started=-12.3
+    )
 
 
 def empty(store: StoreBuilder) -> None:
@@ -74,8 +97,13 @@ def empty(store: StoreBuilder) -> None:
 
 def cut_log(store: StoreBuilder) -> None:
     """A job whose first 3 MB were dropped by the log size cap."""
-    store.add("./load-test.sh --forever", server_output(30), status="running", started=-3600,
-              dropped=3 * 1024 * 1024 + 4321)
+    store.add(
+        "./load-test.sh --forever",
+        server_output(30),
+        status="running",
+        started=-3600,
+        dropped=3 * 1024 * 1024 + 4321,
+    )
 
 
 Keys = Callable[[Pilot[int]], Awaitable[None]]
@@ -119,7 +147,9 @@ class Scenario:
 
 SCENARIOS = [
     Scenario("table", mixed, (120, 32), nothing, "the job table with every status"),
-    Scenario("job", mixed, (120, 32), open_build, "a build open full-screen: colours, progress bar"),
+    Scenario(
+        "job", mixed, (120, 32), open_build, "a build open full-screen: colours, progress bar"
+    ),
     Scenario("toast", mixed, (120, 32), toast, "a toast as a failing test run ends"),
     Scenario("empty", empty, (100, 24), nothing, "the empty state"),
     Scenario("cut", cut_log, (120, 24), nothing, "a log cut by the size cap"),

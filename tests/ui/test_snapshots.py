@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
 from tests.ui.scenarios import SCENARIOS, build_app
 
 SnapCompare = Callable[..., bool]
@@ -61,5 +60,3 @@ def test_cut_log(snap_compare: SnapCompare, home: Path) -> None:
 def test_narrow_terminal(snap_compare: SnapCompare, home: Path) -> None:
     """60×20: the command column shrinks to what is left and ends in "…"; nothing overlaps."""
     _check(snap_compare, home, "narrow")
-
-

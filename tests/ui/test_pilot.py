@@ -1,0 +1,293 @@
+"""The viewer under Textual's pilot, against real jobs in real ptys.
+
+Each test drives the app the way a person would (keys) and asserts what they would see: rows
+and statuses, the chip's count, the log following or not, toasts, a killed or restarted job.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from textual.app import App
+
+from bgview.runtime import JobStatus, Runtime
+from bgview.ui import make_app
+from bgview.ui.footer import JobsChip
+from tests.ui.helpers import SIZE, log_view, rows, table, toasts, until, visible_lines, widget_text
+from tests.ui.store_builder import StoreBuilder
+
+COUNTER = "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.02; done"
+
+
+def chip(app: App[object]) -> str:
+    """The chip's text as drawn ("" while the footer is being recomposed)."""
+    found = app.screen.query(JobsChip)
+    return str(found.first().render()) if found else ""
+
+
+async def test_rows_statuses_and_chip_follow_the_store(rt: Runtime, project: Path) -> None:
+    """Running jobs on top, newest first; statuses in words; a job started while the viewer is
+    open appears, and the chip counts the running ones as they start and end."""
+    done = rt.start("echo done")
+    rt.wait(done.id, timeout=10)
+    sleeper = rt.start("sleep 30")
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert rows(app) == [(sleeper.id, "running"), (done.id, "exited")]
+        assert table(app).cursor_row == 0
+        await until(pilot, lambda: chip(app) == "⚙ 1 Background Job")
+        quick = rt.start("sleep 0.3; exit 4")
+        await until(pilot, lambda: (quick.id, "running") in rows(app), what="the new job's row")
+        assert rows(app)[0] == (quick.id, "running")
+        await until(pilot, lambda: chip(app) == "⚙ 2 Background Jobs")
+        await until(pilot, lambda: (quick.id, "exited") in rows(app), what="its end")
+        await until(pilot, lambda: chip(app) == "⚙ 1 Background Job")
+        assert rows(app)[0] == (sleeper.id, "running")
+
+
+async def test_log_follows_stops_when_scrolled_up_and_end_resumes(
+    rt: Runtime, project: Path
+) -> None:
+    """The log pane follows new lines; scrolling up stops it (the view stays put while the
+    job writes on); End jumps to the newest line and follows again."""
+    job = rt.start(COUNTER)
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        view = log_view(app)
+        await until(pilot, lambda: len(view.index) > 60, what="enough lines to scroll")
+        await until(pilot, lambda: view.scroll_y == view.max_scroll_y and view.follow)
+        newest = int(rt.peek(job.id, tail=200).data.split(b"line ")[-2].split()[0])
+        await until(
+            pilot,
+            lambda: any(line == f"line {newest + 5}" for line in visible_lines(view)),
+            what="newer lines on screen",
+        )
+        view.focus()
+        await pilot.press("pageup")
+        assert not view.follow
+        held = visible_lines(view)
+        lines_then = len(view.index)
+        await until(pilot, lambda: len(view.index) > lines_then + 20, what="more output")
+        assert visible_lines(view) == held
+        await pilot.press("end")
+        assert view.follow
+        await until(pilot, lambda: view.scroll_y == view.max_scroll_y)
+        last = visible_lines(view)[-1]
+        assert last.startswith("line ")
+        assert int(last.split()[1]) >= lines_then + 20
+
+
+async def test_k_kills_the_whole_job(rt: Runtime, project: Path) -> None:
+    """k on a running job: the runtime kills its process group and the row turns killed."""
+    job = rt.start("sleep 60 & sleep 60; wait")
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: rt.job(job.id).pid is not None)
+        await pilot.press("k")
+        await until(pilot, lambda: rows(app) == [(job.id, "killed")], what="the killed row")
+        assert rt.job(job.id).status is JobStatus.KILLED
+        assert rt.job(job.id).signal == "SIGTERM"
+        await until(pilot, lambda: any(m.startswith(f"{job.id} killed") for m, _ in toasts(app)))
+        assert (f"{job.id} killed (SIGTERM)", "warning") in [
+            (m.split(" · ")[0], s) for m, s in toasts(app)
+        ]
+
+
+async def test_r_restarts_a_finished_job(rt: Runtime, project: Path, tmp_path: Path) -> None:
+    """r on a finished job starts it again: same command, cwd and name, a new id."""
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    old = rt.start("pwd; echo run", name="build", cwd=workdir)
+    rt.wait(old.id, timeout=10)
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: len(rt.jobs()) == 2, what="a second job")
+        new = rt.jobs()[-1]
+        assert (new.command, new.cwd, new.name) == (old.command, old.cwd, old.name)
+        assert new.id != old.id
+        await until(pilot, lambda: rows(app)[0][0] == new.id, what="the new job on top")
+        assert table(app).selected() is not None
+        assert table(app).selected().id == new.id  # type: ignore[union-attr]
+        rt.wait(new.id, timeout=10)
+        assert rt.peek(new.id).data.split() == [str(workdir).encode(), b"run"]
+
+
+async def test_r_refuses_a_running_job_and_d_deletes_only_finished_ones(
+    rt: Runtime, project: Path
+) -> None:
+    """d never deletes a running job (it says so); on a finished one it removes the row and
+    the job's directory."""
+    finished = rt.start("echo bye")
+    rt.wait(finished.id, timeout=10)
+    running = rt.start("sleep 30")
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("d")
+        await pilot.press("r")
+        messages = [m for m, _ in toasts(app)]
+        assert f"{running.id} is running: kill it first (k)" in messages
+        assert f"{running.id} is still running: kill it first (k)" in messages
+        assert running.dir.is_dir()
+        await pilot.press("down", "d")
+        await until(pilot, lambda: rows(app) == [(running.id, "running")], what="row gone")
+        assert not finished.dir.exists()
+
+
+async def test_search_and_filter_the_log(rt: Runtime, project: Path) -> None:
+    """/ finds a match and moves to it, n and N step through matches, f keeps only matching
+    lines and an empty filter shows every line again."""
+    script = (
+        "for i in $(seq 1 300); do"
+        " if [ $((i % 50)) = 0 ]; then echo needle $i; else echo hay $i; fi; done"
+    )
+    job = rt.start(script)
+    rt.wait(job.id, timeout=10)
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        view = log_view(app)
+        await until(pilot, lambda: len(view.index) == 300)
+        await pilot.press("slash", *"needle", "enter")
+        first = view.current_match
+        assert first is not None and first % 50 == 49  # "needle 50" is line 49
+        assert f"needle {first + 1}" in visible_lines(view)
+        assert not view.follow
+        await pilot.press("n")
+        second = view.current_match
+        assert second is not None and second % 50 == 49 and second != first
+        assert f"needle {second + 1}" in visible_lines(view)
+        await pilot.press("N")
+        assert view.current_match == first
+        await pilot.press("f", *"NEEDLE", "enter")
+        assert view.row_count == 0  # smart case: a capital makes the match case-sensitive
+        await pilot.press("f", *["backspace"] * 6, *"needle 1", "enter")
+        assert visible_lines(view) == ["needle 100", "needle 150"]
+        await pilot.press("f")
+        await pilot.press(*["backspace"] * 10, "enter")
+        assert view.row_count == 300
+
+
+async def test_toast_when_a_job_started_elsewhere_ends(rt: Runtime, project: Path) -> None:
+    """A job started by another process while the viewer is open gets its toast when it ends:
+    red for a failure, with its id, its exit code, its size and its time."""
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        job = rt.start("echo oops; sleep 0.2; exit 3")
+        await until(pilot, lambda: toasts(app), what="a toast")
+        message, severity = toasts(app)[0]
+        assert message.startswith(f"{job.id} exited 3 · 5 B · ")  # "oops\n"
+        assert severity == "error"
+
+
+async def test_log_pane_when_the_file_grows_is_truncated_or_deleted(
+    home: Path, tmp_path: Path
+) -> None:
+    """New bytes show up; a log truncated under the viewer is shown again from its start with
+    a note; a deleted job gives a clear message instead of a crash."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    job_dir = store.add("./serve", b"one\r\ntwo\r\n", status="running")
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            view = log_view(app)
+            assert visible_lines(view) == ["one", "two"]
+            with open(job_dir / "output.log", "ab") as log:
+                log.write(b"three\r\n")
+            await until(pilot, lambda: visible_lines(view) == ["one", "two", "three"])
+            os.truncate(job_dir / "output.log", 0)
+            with open(job_dir / "output.log", "ab") as log:
+                log.write(b"fresh\r\n")
+            await until(pilot, lambda: visible_lines(view) == ["fresh"], what="the new start")
+            assert any("truncated" in m for m, _ in toasts(app))
+            shutil.rmtree(job_dir)
+            await until(pilot, lambda: table(app).row_count == 0, what="the row to go")
+            view.update_log()
+            await pilot.pause()
+            assert app.is_running
+    finally:
+        store.close()
+
+
+async def test_deleted_log_file_shows_a_message(home: Path, tmp_path: Path) -> None:
+    """The log file alone vanishing (the job's record still there) is said in the pane."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    job_dir = store.add("./serve", b"one\r\n", status="running")
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            view = log_view(app)
+            os.unlink(job_dir / "output.log")
+            view.update_log()
+            await pilot.pause()
+            assert view.problem == "bash_1 has no log"
+            assert visible_lines(view) == ["bash_1 has no log"]
+    finally:
+        store.close()
+
+
+async def test_a_log_cut_by_the_size_cap_says_so(rt: Runtime, project: Path) -> None:
+    """A real job past its log cap: the bar says how much was dropped, the last line is the
+    last one written."""
+    job = rt.start("seq 1 100000", max_log=64 * 1024)
+    rt.wait(job.id, timeout=20)
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        view = log_view(app)
+        await until(pilot, lambda: view.scroll_y == view.max_scroll_y and len(view.index) > 10)
+        assert visible_lines(view)[-1] == "100000"
+        bar = widget_text(app.screen.query_one("#log-bar"))
+        assert "dropped by the log size cap" in bar
+        assert view.dropped == rt.job(job.id).dropped_bytes > 0
+
+
+async def test_enter_opens_the_job_and_esc_goes_back(rt: Runtime, project: Path) -> None:
+    """enter: the job full-screen with its command, cwd and pid; esc: the table again."""
+    job = rt.start("echo hello from the job; sleep 30")
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: rt.job(job.id).pid is not None)
+        await until(pilot, lambda: "hello from the job" in visible_lines(log_view(app)))
+        await pilot.press("enter")
+        header = widget_text(app.screen.query_one("#job-header"))
+        assert "echo hello from the job; sleep 30" in header
+        assert f"cwd      {job.cwd}" in header
+        assert f"pid      {rt.job(job.id).pid}" in header
+        assert visible_lines(log_view(app)) == ["hello from the job"]
+        await pilot.press("escape")
+        assert app.screen is app.jobs_screen
+
+
+async def test_host_mode_esc_returns_and_the_screen_can_be_pushed(
+    rt: Runtime, project: Path
+) -> None:
+    """In host mode esc (or ←) on the table ends the app, handing the terminal back; pushed
+    inside another app, esc pops the jobs screen."""
+    from textual.app import App
+
+    from bgview.ui import JobsScreen
+
+    home = rt.project.dir.parent.parent
+    rt.start("echo hi")
+    app = make_app(project, home=home, host_mode=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.is_running or app._exit_renderables is not None)
+    assert app.return_code in (0, None)
+
+    left = make_app(project, home=home, host_mode=True)
+    async with left.run_test(size=SIZE) as pilot:
+        await pilot.press("left")
+        await until(pilot, lambda: not left.is_running or left._exit_renderables is not None)
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(JobsScreen(project, home=home))
+
+    host = Host()
+    async with host.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(host.screen, JobsScreen)
+        await pilot.press("escape")
+        assert not isinstance(host.screen, JobsScreen)
