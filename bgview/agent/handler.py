@@ -171,8 +171,9 @@ class ToolHandler:
             return _Reply(note + stated_end(job), (job.id,), is_error=True)
         if background:
             what = f" ({args['description']})" if args.get("description") else ""
+            kept = "; kept: it outlives this session" if job.keep else ""
             return _Reply(
-                f"started {job.id}{what}\nlog: {job.log_path}\n"
+                f"started {job.id}{what}{kept}\nlog: {job.log_path}\n"
                 f'read its output with bash_output("{job.id}"), stop it with '
                 f'kill_shell("{job.id}")\n'
             )

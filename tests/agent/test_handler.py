@@ -103,6 +103,13 @@ def test_background_returns_at_once_with_id_and_log(
     assert rt.job(job_id).running
 
 
+def test_a_kept_job_says_so(handler: ToolHandler, rt: Runtime, tmp_path: Path) -> None:
+    command = gate(tmp_path / "go")
+    text = ok(handler.call("bash", {"command": command, "run_in_background": True, "keep": True}))
+    assert text.startswith("started bash_1; kept: it outlives this session\n")
+    assert rt.job("bash_1").keep
+
+
 def test_disabled_background_runs_in_the_foreground_and_says_so(
     handler: ToolHandler, monkeypatch: pytest.MonkeyPatch
 ) -> None:
