@@ -12,12 +12,14 @@ the job to the background: streaming stops, the prompt comes back, the job runs 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 from dataclasses import dataclass
 
 from bgview.host.inotify import DirWatch, open_watch
-from bgview.host.terminal import keys_raw, write_all
-from bgview.runtime import InvalidRequest, Job, Runtime
+from bgview.host.terminal import keys_raw, window_size, write_all
+from bgview.runtime import BgviewError, InvalidRequest, Job, Runtime
 from bgview.runtime.output import MAX_TAIL
 
 BACKGROUND_KEYS = (b"\x02", b"\x1a")
@@ -65,6 +67,7 @@ class Foreground:
         watch = open_watch([self.job.dir])
         with keys_raw(self.stdin_fd):
             loop.add_reader(self.stdin_fd, self._on_keys)
+            loop.add_signal_handler(signal.SIGWINCH, self._on_resize)
             if watch is not None:
                 loop.add_reader(watch.fileno(), self._on_change, watch)
             ticker = asyncio.create_task(self._tick(POLL if watch is None else HEALTH_CHECK))
@@ -75,6 +78,7 @@ class Foreground:
             finally:
                 ticker.cancel()
                 loop.remove_reader(self.stdin_fd)
+                loop.remove_signal_handler(signal.SIGWINCH)
                 if self._retry is not None:
                     self._retry.cancel()
                 if watch is not None:
@@ -154,6 +158,14 @@ class Foreground:
                 self.pending_input = b""
             return
         self.pending_input = b""
+
+    def _on_resize(self) -> None:
+        """The user's window changed size: so does the job's terminal (and it gets SIGWINCH)."""
+        if self._finished():
+            return
+        columns, rows = window_size(self.stdout_fd)
+        with contextlib.suppress(BgviewError):  # it ended meanwhile: nothing to resize
+            self.runtime.resize(self.job.id, columns, rows)
 
     # ---- ending ---------------------------------------------------------------------------
 

@@ -169,7 +169,8 @@ class Shell:
     # ---- commands ---------------------------------------------------------------------------
 
     async def _foreground(self, line: Line) -> None:
-        job = self.session.start(line.command, cwd=os.getcwd())
+        size = window_size(sys.stdout.fileno())
+        job = self.session.start(line.command, cwd=os.getcwd(), size=size)
         if job.status is JobStatus.FAILED:
             self.seen.add(job.id)
             self._say(notice_text(job), "class:error")

@@ -59,11 +59,13 @@ class Runtime:
         cwd: str | os.PathLike[str] | None = None,
         keep: bool = False,
         max_log: int | None = None,
+        size: tuple[int, int] | None = None,
     ) -> Job:
         """Start ``command`` in the background and return at once.
 
         A string runs through the shell; a sequence is executed as is. A job that cannot
-        start comes back ``failed`` with the reason (it is not an exception).
+        start comes back ``failed`` with the reason (it is not an exception). ``size`` is the
+        pty's ``(columns, rows)`` (default 120×40).
         """
         request = control.StartRequest(
             command,
@@ -73,6 +75,7 @@ class Runtime:
             keep=keep,
             owner_pid=None if keep else self.owner_pid,
             max_log=max_log if max_log is not None else default_max_log(),
+            size=size,
         )
         return control.start(self.project, request)
 
@@ -133,6 +136,10 @@ class Runtime:
         """Type into the job's terminal (``"\\x03"`` is Ctrl+C)."""
         raw = data.encode() if isinstance(data, str) else data
         control.write_stdin(self.project, job_id, raw)
+
+    def resize(self, job_id: str, columns: int, rows: int) -> None:
+        """Set the job's terminal size, as a terminal window being resized would."""
+        control.resize(self.project, job_id, columns, rows)
 
     def notices(self, consumer: str = "agent", *, from_now: bool = False) -> list[Notice]:
         """Notices of ended jobs not yet given to ``consumer``; each is given once."""

@@ -50,6 +50,9 @@ class StartRequest:
     keep: bool = False
     owner_pid: int | None = None
     max_log: int | None = None
+    size: tuple[int, int] | None = None
+    """The pty's ``(columns, rows)``; default 120×40. A host running a job in the foreground
+    gives its own terminal's size, so the job's output fits the screen it is shown on."""
 
 
 def shell_argv(command: str) -> list[str]:
@@ -83,6 +86,8 @@ def start(project: Project, request: StartRequest) -> Job:
         display = shlex.join(argv)
     if request.timeout is not None and not (0 < request.timeout <= 7 * 24 * 3600):
         raise InvalidRequest(f"timeout {request.timeout:g}s is out of range (0 < timeout ≤ 604800)")
+    if request.size is not None:
+        check_size(*request.size)
     if request.max_log is not None and request.max_log < MIN_MAX_LOG:
         raise InvalidRequest(f"log cap {request.max_log} is too small (at least {MIN_MAX_LOG})")
     if request.name is not None and (not request.name.strip() or len(request.name) > 200):
@@ -117,6 +122,7 @@ def start(project: Project, request: StartRequest) -> Job:
             "owner_pid": request.owner_pid,
             "owner_start": proc.start_time(request.owner_pid) if request.owner_pid else None,
             "max_log": request.max_log,
+            "winsize": list(request.size) if request.size is not None else None,
         }
         os.close(open_private(job_dir / LOG, os.O_WRONLY | os.O_CREAT))
         os.mkdir(job_dir / CURSORS, 0o700)
@@ -228,6 +234,25 @@ def kill(project: Project, job_id: str, *, grace: float = 3.0, by: str = "user")
             return job
         time.sleep(0.005)
     raise BgviewError(f"{job_id} did not end within {grace + 10:g}s of being killed")
+
+
+def check_size(columns: int, rows: int) -> None:
+    """A pty size a terminal could have (1 to 10000 each way)."""
+    if not (0 < columns <= 10_000 and 0 < rows <= 10_000):
+        raise InvalidRequest(f"a terminal size of {columns}x{rows} is out of range")
+
+
+def resize(project: Project, job_id: str, columns: int, rows: int) -> None:
+    """Set the job's pty size (its foreground group gets SIGWINCH); nothing once it ended."""
+    check_size(columns, rows)
+    _job, fd = _open_fifo(project, job_id, CONTROL)
+    if fd is None:
+        return
+    try:
+        request = json.dumps({"op": "resize", "columns": columns, "rows": rows}) + "\n"
+        os.write(fd, request.encode())
+    finally:
+        os.close(fd)
 
 
 def _open_fifo(project: Project, job_id: str, name: str) -> tuple[Job, int | None]:

@@ -52,12 +52,22 @@ def _become_subreaper() -> None:
         pass
 
 
-def _configure_pty(slave: int) -> None:
+def _configure_pty(slave: int, columns: int = PTY_COLS, rows: int = PTY_ROWS) -> None:
     """No output post-processing (``\\n`` stays ``\\n``), and a sensible window size."""
     attrs = termios.tcgetattr(slave)
     attrs[1] &= ~termios.OPOST
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", PTY_ROWS, PTY_COLS, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+def _winsize(meta: dict[str, Any]) -> tuple[int, int]:
+    """The ``(columns, rows)`` the job asked for, else the default."""
+    size = meta.get("winsize")
+    if isinstance(size, list) and len(size) == 2 and all(isinstance(n, int) for n in size):
+        columns, rows = size
+        if 0 < columns <= 10_000 and 0 < rows <= 10_000:
+            return columns, rows
+    return PTY_COLS, PTY_ROWS
 
 
 def _exec_child(slave: int, master: int, errpipe: int, argv: list[str], cwd: str) -> None:
@@ -85,7 +95,8 @@ def _exec_child(slave: int, master: int, errpipe: int, argv: list[str], cwd: str
         stage = "exec"
         env = dict(os.environ)
         env.setdefault("TERM", "xterm-256color")
-        env["COLUMNS"], env["LINES"] = str(PTY_COLS), str(PTY_ROWS)
+        size = os.get_terminal_size(0)  # the pty's, as set by _configure_pty
+        env["COLUMNS"], env["LINES"] = str(size.columns), str(size.lines)
         os.execvpe(argv[0], argv, env)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -142,7 +153,7 @@ class Supervisor:
     def start(self) -> bool:
         """Fork and exec the command; ``False`` (and a ``failed`` record) if it cannot start."""
         master, slave = os.openpty()
-        _configure_pty(slave)
+        _configure_pty(slave, *_winsize(self.meta))
         err_r, err_w = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -482,6 +493,14 @@ class Supervisor:
         if isinstance(request, dict) and request.get("op") == "kill":
             grace = request.get("grace", 3.0)
             self.request_kill(str(request.get("by") or "user"), float(grace))
+        elif isinstance(request, dict) and request.get("op") == "resize" and self.pty_open:
+            size = [request.get("columns"), request.get("rows")]
+            columns, rows = _winsize({"winsize": size})
+            if [columns, rows] == size:  # a size that makes sense (else the request is ignored)
+                # Setting the size makes the kernel send SIGWINCH to the pty's foreground group.
+                with contextlib.suppress(OSError):
+                    winsize = struct.pack("HHHH", rows, columns, 0, 0)
+                    fcntl.ioctl(self.master, termios.TIOCSWINSZ, winsize)
 
 
 def _make_reserve(path: Path) -> None:

@@ -191,3 +191,15 @@ def test_enter_on_the_chip_opens_the_viewer(shell: Term) -> None:
     shell.send("\x1b")
     shell.wait_for(lambda ls: not shell.screen.alternate)
     shell.wait_prompt(2)
+
+
+def test_a_foreground_job_gets_the_terminal_size_and_its_changes(shell: Term) -> None:
+    shell.run(
+        "stty size; trap 'stty size; exit 0' WINCH; echo re''ady; while :; do sleep 0.02; done"
+    )
+    shell.wait_for(lambda ls: "ready" in ls)
+    assert "30 100" in shell.lines()  # the terminal's size, not the runtime's 120×40 default
+    shell.child.setwinsize(30, 90)  # the user resizes the window
+    shell.screen.resize(30, 90)
+    shell.wait_for("30 90")
+    shell.wait_for("[bash_1 exited 0")
