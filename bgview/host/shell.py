@@ -123,7 +123,7 @@ class Shell:
                     self.chip_focused = False
                 line = parse(text)
                 if line.kind == "exit":
-                    if line.command or await self._confirm_exit():
+                    if await self._confirm_exit():
                         break
                     continue
                 await self._interruptible(self._dispatch(line))
