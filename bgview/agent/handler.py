@@ -24,6 +24,7 @@ from typing import Any
 
 from bgview.agent.arguments import ToolCallError, check_arguments
 from bgview.agent.tools import BY_NAME, DEFAULT_TIMEOUT, TOOLS
+from bgview.agent.waiting import job_state, wait_for_change
 from bgview.runtime import BgviewError, Job, NoSuchJob, Output, Runtime, notice_text
 from bgview.runtime.notices import format_seconds, format_size
 
@@ -224,22 +225,19 @@ class ToolHandler:
         wait: float | None,
         cancel: threading.Event,
     ) -> Output:
-        """The consumer's cursor read; with ``wait``, as soon as something new arrives."""
-        read = self.runtime.read
-        if not wait:
-            return read(job_id, consumer=self.consumer, filter=keep, exclude=drop)
-        deadline = time.monotonic() + wait
+        """The consumer's cursor read; with ``wait``, as soon as something new arrives.
+
+        Waits without reading (:mod:`bgview.agent.waiting`): a cancelled call moves no cursor.
+        """
+        deadline = time.monotonic() + (wait or 0.0)
+        job = self.runtime.job(job_id)
         while True:
-            remaining = deadline - time.monotonic()
-            step = max(0.0, min(remaining, WAIT_SLICE))
-            output = read(job_id, consumer=self.consumer, filter=keep, exclude=drop, wait=step)
-            if (
-                output.lines
-                or output.skipped
-                or output.job.status.ended
-                or remaining <= WAIT_SLICE
-                or self._stopped(cancel)
-            ):
+            before = job_state(job)  # taken before the read: a change during it is not missed
+            output = self.runtime.read(job_id, consumer=self.consumer, filter=keep, exclude=drop)
+            job = output.job
+            if output.lines or output.skipped or job.status.ended or not wait:
+                return output
+            if not wait_for_change(job, before, deadline, lambda: self._stopped(cancel)):
                 return output
 
     def _kill_shell(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:

@@ -222,6 +222,35 @@ def test_a_filtered_wait_waits_for_a_matching_line(handler: ToolHandler, tmp_pat
     assert text.startswith("ready on :3000\n")
 
 
+def test_a_cancelled_wait_consumes_nothing(
+    handler: ToolHandler, rt: Runtime, tmp_path: Path
+) -> None:
+    """Output that arrives after the caller gave up is still there for the next read."""
+    go = tmp_path / "go"
+    job_id = started_id(
+        ok(
+            handler.call(
+                "bash", {"command": f"{gate(go)}; echo late; sleep 30", "run_in_background": True}
+            )
+        )
+    )
+    cancel = threading.Event()
+    worker = threading.Thread(
+        target=handler.call,
+        args=("bash_output", {"shell_id": job_id, "wait_seconds": 30}),
+        kwargs={"cancel": cancel},
+    )
+    worker.start()
+    cursor = rt.job(job_id).dir / "cursors" / "agent"
+    until(cursor.exists, what="the waiting call's first read")
+    cancel.set()
+    go.touch()
+    worker.join(5)
+    assert not worker.is_alive()
+    until(lambda: b"late" in rt.job(job_id).log_path.read_bytes(), what="the line")
+    assert ok(handler.call("bash_output", {"shell_id": job_id})).startswith("late\n")
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
