@@ -18,9 +18,8 @@ import signal
 from dataclasses import dataclass
 
 from bgview.host.inotify import DirWatch, open_watch
-from bgview.host.terminal import keys_raw, window_size, write_all
+from bgview.host.terminal import TerminalModes, keys_raw, window_size, write_all
 from bgview.runtime import BgviewError, InvalidRequest, Job, Runtime
-from bgview.runtime.output import MAX_TAIL
 
 BACKGROUND_KEYS = (b"\x02", b"\x1a")
 """Ctrl+B, Ctrl+Z: send the foreground job to the background."""
@@ -30,6 +29,8 @@ HEALTH_CHECK = 0.5
 """Seconds between fresh looks at the job's record even when nothing changed: a supervisor
 that vanished writes nothing, and only loading the job records it ``lost``."""
 INPUT_RETRY = 0.01
+PEEK_BYTES = 1 << 20
+"""The most one peek returns (the runtime's limit): a burst is shown in slices of this."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Foreground:
         self.offset = 0
         """Logical offset of the next byte of the log to show."""
         self.last_byte = b"\n"
+        self.modes = TerminalModes()
         self.pending_input = b""
         self._retry: asyncio.TimerHandle | None = None
         self._done: asyncio.Future[bool] | None = None
@@ -84,6 +86,9 @@ class Foreground:
                 if watch is not None:
                     loop.remove_reader(watch.fileno())
                     watch.close()
+                restore = self.modes.restore()
+                if restore:
+                    write_all(self.stdout_fd, restore)
         return Outcome(self.job, backgrounded, self.last_byte != b"\n")
 
     # ---- output ---------------------------------------------------------------------------
@@ -106,10 +111,11 @@ class Foreground:
         if self._finished():
             return
         while True:
-            peek = self.runtime.peek(self.job.id, offset=self.offset, tail=MAX_TAIL)
+            peek = self.runtime.peek(self.job.id, offset=self.offset, tail=PEEK_BYTES)
             if not peek.data:
                 return
             write_all(self.stdout_fd, peek.data)
+            self.modes.feed(peek.data)
             self.last_byte = peek.data[-1:]
             self.offset = peek.end
 

@@ -11,10 +11,56 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
+import select
 import shutil
 import struct
 import termios
 from collections.abc import Iterator
+
+_PRIVATE_MODE = re.compile(rb"\x1b\[\?([0-9;]+)([hl])")
+RESTORE: dict[int, bytes] = {
+    1049: b"\x1b[?1049l",  # the alternate screen (vim, less, htop) …
+    1047: b"\x1b[?1047l",
+    47: b"\x1b[?47l",
+    1000: b"\x1b[?1000l",  # … mouse reporting …
+    1002: b"\x1b[?1002l",
+    1003: b"\x1b[?1003l",
+    1006: b"\x1b[?1006l",
+    1015: b"\x1b[?1015l",
+    1004: b"\x1b[?1004l",  # … focus events …
+}
+"""Private modes a full-screen program turns on and must turn off; the sequence that does."""
+_SHOWN_CURSOR = 25
+
+
+class TerminalModes:
+    """Follows the modes a foreground job's output switches on, so that the prompt can come
+    back to a sane terminal when the job is sent to the background (or dies) while, say,
+    ``less`` has the alternate screen and the mouse."""
+
+    def __init__(self) -> None:
+        self.on: set[int] = set()
+        self.cursor_hidden = False
+
+    def feed(self, data: bytes) -> None:
+        if b"\x1b[?" not in data:
+            return
+        for match in _PRIVATE_MODE.finditer(data):
+            enable = match.group(2) == b"h"
+            for raw in match.group(1).split(b";"):
+                if not raw.isdigit():
+                    continue
+                mode = int(raw)
+                if mode == _SHOWN_CURSOR:
+                    self.cursor_hidden = not enable
+                elif mode in RESTORE:
+                    (self.on.add if enable else self.on.discard)(mode)
+
+    def restore(self) -> bytes:
+        """The bytes that undo what is still switched on (empty when all is well)."""
+        out = b"".join(RESTORE[mode] for mode in sorted(self.on, reverse=True))
+        return out + (b"\x1b[?25h" if self.cursor_hidden else b"")
 
 
 @contextlib.contextmanager
@@ -63,6 +109,4 @@ def write_all(fd: int, data: bytes) -> None:
             view = view[os.write(fd, view) :]
         except BlockingIOError:
             # prompt_toolkit may have left stdout non-blocking: wait for room, then go on.
-            import select
-
             select.select([], [fd], [], 1.0)

@@ -69,7 +69,7 @@ def test_parse(text: str, expected: Line) -> None:
         ("a |&", None),  # bash's |& pipes stderr too
         ("a >&", None),
         ("'unclosed &", None),
-        ("echo \"it's\" &", "echo \"it's\""),
+        ('echo "it\'s" &', 'echo "it\'s"'),
     ],
 )
 def test_strip_background_ampersand(line: str, stripped: str | None) -> None:

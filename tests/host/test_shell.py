@@ -203,3 +203,15 @@ def test_a_foreground_job_gets_the_terminal_size_and_its_changes(shell: Term) ->
     shell.screen.resize(30, 90)
     shell.wait_for("30 90")
     shell.wait_for("[bash_1 exited 0")
+
+
+def test_ctrl_b_out_of_a_full_screen_program_gives_back_the_normal_screen(shell: Term) -> None:
+    shell.run("echo on the main screen")
+    shell.wait_for("[bash_1 exited 0")
+    shell.run(r"printf '\033[?1049h\033[?25lfull screen\n'; sleep 30")
+    shell.wait_for(lambda ls: shell.screen.alternate and "full screen" in ls)
+    shell.send("\x02")
+    lines = shell.wait_for("[bg:bash_2 moved to background]")
+    assert not shell.screen.alternate  # the program's alternate screen was left for it
+    assert "on the main screen" in lines
+    assert not shell.screen.cursor.hidden
