@@ -1,0 +1,45 @@
+"""``make screenshots``: the README's pictures, drawn from the snapshot tests' scenes.
+
+Each scene of :mod:`tests.ui.scenarios` is built in a throwaway store and drawn exactly as the
+snapshot tests draw it (the same Textual screenshot function pytest-textual-snapshot uses), then
+written to ``screenshots/<scene>.svg``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from textual._doc import take_svg_screenshot
+
+from tests.ui.scenarios import SCENARIOS, build_app
+
+OUT = Path(__file__).resolve().parents[2] / "screenshots"
+
+
+def main() -> int:
+    for var in ("NO_COLOR", "TEXTUAL_THEME", "FORCE_COLOR"):
+        os.environ.pop(var, None)
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    OUT.mkdir(exist_ok=True)
+    for scenario in SCENARIOS:
+        with tempfile.TemporaryDirectory(prefix="bgview-shot-") as tmp:
+            app, store = build_app(scenario, Path(tmp) / "home")
+            try:
+                svg = take_svg_screenshot(
+                    app=app, terminal_size=scenario.size, run_before=scenario.keys
+                )
+            finally:
+                store.close()
+        path = OUT / f"{scenario.name}.svg"
+        path.write_text(svg)
+        print(f"{path.relative_to(OUT.parent)}  {scenario.description}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
