@@ -6,19 +6,34 @@ The package root re-exports the runtime's Python API; the faces (``bgview.ui``,
 
 from __future__ import annotations
 
-from bgview.runtime import (
-    BgviewError,
-    InvalidRequest,
-    Job,
-    JobStatus,
-    NoSuchJob,
-    Notice,
-    Output,
-    Peek,
-    Runtime,
-    Session,
-    notice_text,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bgview.runtime import (
+        BgviewError,
+        InvalidRequest,
+        Job,
+        JobStatus,
+        NoSuchJob,
+        Notice,
+        Output,
+        Peek,
+        Runtime,
+        Session,
+        notice_text,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """The runtime's names, loaded on first use: ``bgview run`` imports this package and
+    should not pay for what it does not use (PEP 562)."""
+    if name.startswith("_") or name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("bgview.runtime"), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

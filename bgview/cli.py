@@ -11,16 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Sequence
 from typing import NoReturn
 
 from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
+from bgview.runtime.limits import DEFAULT_TAIL, MAX_TAIL
 from bgview.runtime.logstate import parse_size
 from bgview.runtime.notices import format_seconds, format_size
-from bgview.runtime.output import DEFAULT_TAIL, MAX_TAIL
 
 USAGE_ERROR = 2
 
@@ -159,7 +158,10 @@ def _print_table(jobs: list[Job], show_project: bool) -> None:
     ]
     header = ("ID", "STATUS", "TIME", "OUTPUT", "COMMAND")
     widths = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]
-    width = shutil.get_terminal_size((120, 20)).columns
+    try:
+        width = os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError):  # not a terminal
+        width = 120
     for row in [header, *rows]:
         line = "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True))
         line = f"{line}  {row[4]}"

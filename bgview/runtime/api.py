@@ -16,14 +16,18 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from bgview.runtime import control, notices, output
+from bgview.runtime import control
 from bgview.runtime.errors import InvalidRequest
+from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, parse_size
 from bgview.runtime.model import Job
-from bgview.runtime.notices import Notice
-from bgview.runtime.output import DEFAULT_TAIL, MAX_CHARS, Output, Peek
 from bgview.runtime.store import Project, all_projects, iter_jobs
+
+if TYPE_CHECKING:
+    from bgview.runtime.notices import Notice
+    from bgview.runtime.output import Output, Peek
 
 
 def default_max_log() -> int:
@@ -100,6 +104,8 @@ class Runtime:
         max_chars: int = MAX_CHARS,
     ) -> Output:
         """The consumer's new complete lines since its last read (see :mod:`output`)."""
+        from bgview.runtime import output  # the reading code loads on first read, not on start
+
         return output.read(
             self.project,
             job_id,
@@ -112,6 +118,8 @@ class Runtime:
 
     def peek(self, job_id: str, *, tail: int = DEFAULT_TAIL, offset: int | None = None) -> Peek:
         """Raw bytes from the log's tail (or from ``offset``); moves no cursor."""
+        from bgview.runtime import output
+
         return output.peek(self.project, job_id, tail=tail, offset=offset)
 
     def kill(self, job_id: str, *, grace: float = 3.0, by: str = "user") -> Job:
@@ -128,6 +136,8 @@ class Runtime:
         if timeout is not None and not (0 <= timeout <= 7 * 24 * 3600):
             raise InvalidRequest(f"timeout {timeout:g}s is out of range")
         if pattern is not None:
+            from bgview.runtime import output
+
             return output.wait_for_pattern(self.project, job_id, pattern, timeout)
         job = control.wait_meta(self.project, job_id, timeout)
         return job, job.status.ended
@@ -143,6 +153,8 @@ class Runtime:
 
     def notices(self, consumer: str = "agent", *, from_now: bool = False) -> list[Notice]:
         """Notices of ended jobs not yet given to ``consumer``; each is given once."""
+        from bgview.runtime import notices
+
         return notices.drain(self.project, consumer, from_now=from_now)
 
 

@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import shlex
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -57,8 +56,18 @@ class StartRequest:
 
 def shell_argv(command: str) -> list[str]:
     """How a shell string runs: bash if there is one (agents write bash), else sh."""
-    shell = shutil.which("bash") or "/bin/sh"
+    shell = which("bash") or "/bin/sh"
     return [shell, "-c", command]
+
+
+def which(program: str) -> str | None:
+    """The executable ``program`` on ``$PATH`` (``shutil.which`` without loading shutil and
+    its compression modules on ``bgview run``'s path)."""
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        path = os.path.join(directory or ".", program)
+        if os.access(path, os.X_OK) and os.path.isfile(path):
+            return path
+    return None
 
 
 def _reap_spawned() -> None:
@@ -165,7 +174,7 @@ def _cannot_start(argv: list[str], cwd: str) -> str | None:
         what = "does not exist" if not os.path.exists(cwd) else "is not a directory"
         return f"cannot use working directory {cwd}: it {what}"
     program = argv[0]
-    if "/" not in program and shutil.which(program) is None:
+    if "/" not in program and which(program) is None:
         return f"command not found: {program}"
     return None
 

@@ -22,18 +22,15 @@ from functools import partial
 from bgview.runtime.clean import clean_bytes
 from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.fsio import open_private
+from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS, MAX_TAIL
 from bgview.runtime.logstate import consistent_read
 from bgview.runtime.model import Job
 from bgview.runtime.patterns import UserPattern, compile_pattern
 from bgview.runtime.store import CURSORS, Project, validate_consumer
 
-MAX_CHARS = 30_000
-"""The most one read returns, notes included; the rest waits for the next call."""
 NOTE_ROOM = 200
 """Characters of a read's budget kept for :meth:`Output.render`'s notes, so the rendered text
 with its notes stays within the cap."""
-DEFAULT_TAIL = 64 * 1024
-MAX_TAIL = 1024 * 1024
 READ_CHUNK = 1 << 20
 MAX_LINE_BYTES = 1 << 20
 """A partial line longer than this is delivered without waiting for its newline: a program

@@ -5,10 +5,17 @@ Stdlib only: the supervisor and ``bgview run`` import this on their start-up pat
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
+
+try:  # the built-in SHA-256: hashlib would load OpenSSL, milliseconds on `bgview run`'s path
+    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # Python < 3.12
+    try:
+        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:
+        from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
 
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -40,6 +47,6 @@ def project_root(cwd: str | os.PathLike[str] | None = None) -> Path:
 
 def project_key(project: Path) -> str:
     """A stable directory name for a project: readable basename plus a short hash of the path."""
-    digest = hashlib.sha256(str(project).encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    digest = _sha256(str(project).encode("utf-8", "surrogateescape")).hexdigest()[:10]
     base = _SLUG_UNSAFE.sub("-", project.name or "root").strip("-")[:40] or "root"
     return f"{base}-{digest}"
