@@ -15,10 +15,12 @@ from bgview.host.api import (
     running_count,
 )
 from bgview.host.shell import Shell, run_shell
+from bgview.host.watch import StoreWatcher
 
 __all__ = [
     "RunningJobs",
     "Shell",
+    "StoreWatcher",
     "chip_text",
     "default_consumer",
     "drain_notices",

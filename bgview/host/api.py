@@ -1,12 +1,16 @@
 """The helpers any Python REPL can use to host bgview; ``bgview shell`` is built from them.
 
 >>> from bgview import Session
->>> from bgview.host import chip_text, drain_notices, open_viewer, print_above_prompt
+>>> from bgview.host import (chip_text, drain_notices, open_viewer, print_above_prompt,
+...                          running_count)
 >>> session = Session()                       # jobs end with this process
 >>> for notice in drain_notices(session, "myrepl"):
 ...     print_above_prompt(notice.text)       # above a running prompt_toolkit prompt
 >>> chip_text(running_count(session))         # '⚙ 2 Background Jobs'
 >>> await open_viewer(session.path)           # full-screen; returns when the user hits esc
+
+:class:`bgview.host.watch.StoreWatcher` calls back as soon as a job starts or ends, which is
+when to recount the chip and drain the notices.
 """
 
 from __future__ import annotations
