@@ -25,11 +25,11 @@ from typing import Any
 from bgview.agent.arguments import ToolCallError, check_arguments
 from bgview.agent.tools import BY_NAME, DEFAULT_TIMEOUT, TOOLS
 from bgview.agent.waiting import job_state, wait_for_change
-from bgview.runtime import BgviewError, Job, NoSuchJob, Output, Runtime, notice_text
+from bgview.runtime import BgviewError, Job, JobStatus, NoSuchJob, Output, Runtime, notice_text
 from bgview.runtime.notices import format_seconds, format_size
 
 WAIT_SLICE = 0.25
-"""Long waits run in slices this long, so a cancelled call stops within one slice."""
+"""A foreground wait runs in slices this long, so a cancelled call stops within one slice."""
 TIMEOUT_GRACE = 15.0
 """With background jobs disabled the runtime kills a command at its timeout; how much longer
 we wait for that kill to be recorded before saying it is still running."""
@@ -280,9 +280,9 @@ class ToolHandler:
 
 
 def _row(job: Job) -> tuple[str, str, str, str, str]:
-    if job.status.value == "exited":
+    if job.status is JobStatus.EXITED:
         state = f"exited {job.exit_code}"
-    elif job.signal and job.status.value == "killed":
+    elif job.signal and job.status is JobStatus.KILLED:
         state = f"killed {job.signal}"
     else:
         state = job.status.value
