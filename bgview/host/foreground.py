@@ -135,6 +135,8 @@ class Foreground:
             data = os.read(self.stdin_fd, 4096)
         except BlockingIOError:
             return
+        except OSError:  # EIO: the terminal was hung up; the job runs on, unwatched
+            data = b""
         if not data:  # the terminal went away
             self._finish(backgrounded=True)
             return

@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -145,7 +146,8 @@ class Shell:
                 raise
             self._say("^C", "class:error")
         except BgviewError as exc:
-            self._say(f"bgview: {exc}", "class:error")
+            message = str(exc).replace("`bgview list`", ":bg-list")  # say it in our words
+            self._say(f"bgview: {message}", "class:error")
         finally:
             loop.remove_signal_handler(signal.SIGINT)
 
@@ -298,9 +300,20 @@ class Shell:
         return answer.strip().lower() in ("y", "yes")
 
     def _close(self) -> None:
+        """End this shell's jobs, all at once: each may take its grace period to go."""
         owned = self.session.owned()
         if owned:
             self._say(f"[ending {len(owned)} job{'s' if len(owned) > 1 else ''}…]", "class:ok")
+            with ThreadPoolExecutor(max_workers=min(len(owned), 16)) as pool:
+                kills = [
+                    (job.id, pool.submit(self.session.kill, job.id, grace=1.0, by="owner-exit"))
+                    for job in owned
+                ]
+                for job_id, kill in kills:
+                    try:
+                        kill.result()
+                    except BgviewError as exc:  # its supervisor's pidfd watch still ends it
+                        self._say(f"bgview: {job_id}: {exc}", "class:error")
         self.session.close()
 
     # ---- notices and the chip -----------------------------------------------------------------
