@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 
 from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_TAIL
@@ -206,8 +206,17 @@ def _cmd_run(rt: Runtime, args: argparse.Namespace, argv_cmd: list[str] | None) 
 
 def _follow(rt: Runtime, job: Job) -> int:
     """Run in the foreground (``BGVIEW_DISABLE_BACKGROUND_TASKS=1``): stream, then the code."""
+    try:
+        return _stream(rt, job, sys.stdout.buffer)
+    except KeyboardInterrupt:
+        # In the foreground, Ctrl+C ends the command, as it would without bgview.
+        print(notice_text(rt.kill(job.id, grace=1.0)), file=sys.stderr)
+        return 130
+
+
+def _stream(rt: Runtime, job: Job, out: BinaryIO) -> int:
+    """Copy the job's output as it comes; its exit code (1 if it had none) once it ends."""
     offset = 0
-    out = sys.stdout.buffer
     while True:
         current = rt.job(job.id)
         peek = rt.peek(job.id, offset=offset, tail=MAX_TAIL)

@@ -226,3 +226,32 @@ def test_errors_are_one_line_exit_2(cli: Cli, args: tuple[str, ...], message: st
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert re.fullmatch(f"(bgview: )?{message}\n", result.stderr), result.stderr
+
+
+def test_foreground_when_background_tasks_are_disabled(cli: Cli, home: Path) -> None:
+    """``BGVIEW_DISABLE_BACKGROUND_TASKS=1``: the command runs in the foreground, its output
+    streams to stdout, and its exit code is bgview's."""
+    env = {**__import__("os").environ, "BGVIEW_HOME": str(home)}
+    env["BGVIEW_DISABLE_BACKGROUND_TASKS"] = "1"
+    result = cli("run", "echo one; sleep 0.2; echo two; exit 5", env=env)
+    assert result.returncode == 5
+    assert result.stdout == "bash_1\none\ntwo\n"
+    assert result.stderr.startswith("[bg:bash_1 exited 5, 8B out, ")
+
+
+def test_prune_removes_only_ended_jobs(cli: Cli, rt: Runtime) -> None:
+    ok(cli("run", "--", "true"))
+    ok(cli("run", "--", "sleep", "300"))
+    ended(rt, "bash_1")
+    assert ok(cli("prune")) == "removed 1 finished job\n"
+    assert [j["id"] for j in json.loads(ok(cli("list", "--json")))] == ["bash_2"]
+    assert ok(cli("run", "--", "true")) == "bash_3\n"  # ids are never reused
+
+
+def test_project_option_and_version(cli: Cli, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    ok(cli("--project", str(other), "run", "--", "true"))
+    assert ok(cli("list", "--json")) == "[]\n"
+    assert json.loads(ok(cli("--project", str(other), "list", "--json")))[0]["id"] == "bash_1"
+    assert ok(cli("--version")) == "bgview 0.1.0\n"
