@@ -228,12 +228,13 @@ def test_errors_are_one_line_exit_2(cli: Cli, args: tuple[str, ...], message: st
     assert re.fullmatch(f"(bgview: )?{message}\n", result.stderr), result.stderr
 
 
-def test_foreground_when_background_tasks_are_disabled(cli: Cli, home: Path) -> None:
+def test_foreground_when_background_tasks_are_disabled(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``BGVIEW_DISABLE_BACKGROUND_TASKS=1``: the command runs in the foreground, its output
     streams to stdout, and its exit code is bgview's."""
-    env = {**__import__("os").environ, "BGVIEW_HOME": str(home)}
-    env["BGVIEW_DISABLE_BACKGROUND_TASKS"] = "1"
-    result = cli("run", "echo one; sleep 0.2; echo two; exit 5", env=env)
+    monkeypatch.setenv("BGVIEW_DISABLE_BACKGROUND_TASKS", "1")
+    result = cli("run", "echo one; sleep 0.2; echo two; exit 5")
     assert result.returncode == 5
     assert result.stdout == "bash_1\none\ntwo\n"
     assert result.stderr.startswith("[bg:bash_1 exited 5, 8B out, ")
