@@ -23,6 +23,7 @@ from pathlib import Path
 import pexpect
 
 ALT_ON, ALT_OFF = b"\x1b[?1049h", b"\x1b[?1049l"
+CPR_REQUEST = b"\x1b[6n"
 STAMPER = (
     "import time\n"
     "for i in range(40):\n"
@@ -39,20 +40,18 @@ class Pty:
         self.fd: int = self.child.child_fd
         self.buf = b""
 
-    def read_until(self, marker: bytes, timeout: float = 30.0, keep: bool = True) -> float:
-        """Read until ``marker`` appears after what was read so far; the time it appeared."""
-        start = len(self.buf) if keep else 0
-        if not keep:
-            self.buf = b""
+    def read_until(self, marker: bytes, timeout: float = 30.0) -> float:
+        """Read until ``marker`` (searching what is buffered first); the time it was seen.
+
+        What comes after the marker stays buffered for the next call.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            found = self.buf.find(marker, max(0, start - len(marker)))
+            found = self.buf.find(marker)
             if found >= 0:
                 self.buf = self.buf[found + len(marker) :]
                 return time.perf_counter()
-            if not keep and len(self.buf) > 1 << 16:
-                self.buf = self.buf[-256:]
-                start = 0
+            self.buf = self.buf[-len(marker) :]  # a marker cut between two reads
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no {marker!r} within {timeout}s")
             ready, _, _ = select.select([self.fd], [], [], 0.5)
@@ -63,6 +62,7 @@ class Pty:
                     data = b""
                 if not data:
                     raise EOFError(f"ended before {marker!r}")
+                self._answer(data)
                 self.buf += data
 
     def stamps(self, count: int) -> list[float]:
@@ -76,12 +76,19 @@ class Pty:
                 continue
             data = os.read(self.fd, 65536)
             now = time.time()
+            self._answer(data)
             pending += data
             *lines, pending = pending.split(b"\n")
             for line in lines:
                 if b"STAMP" in line:
                     latencies.append(now - float(line.split()[-1]))
         return latencies
+
+    def _answer(self, data: bytes) -> None:
+        """Answer a cursor-position request as a terminal does: prompt_toolkit asks, and
+        waits up to a second for the answer before it hands over a line."""
+        if CPR_REQUEST in data:
+            os.write(self.fd, b"\x1b[1;1R")
 
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
@@ -99,7 +106,7 @@ def _env(home: Path) -> dict[str, str]:
 
 def _shell(home: Path, project: Path) -> Pty:
     term = Pty([sys.executable, "-m", "bgview", "shell"], _env(home), project)
-    term.read_until("❯".encode(), keep=False)
+    term.read_until("❯".encode())
     return term
 
 
@@ -152,7 +159,7 @@ def bench_seq(home: Path, project: Path, rounds: int = 3) -> tuple[list[float], 
     for _ in range(rounds):
         started = time.perf_counter()
         bash = Pty(["bash", "-c", "seq 1 1000000; echo SEQ-DONE"], _env(home), project)
-        bash.read_until(b"SEQ-DONE", keep=False)
+        bash.read_until(b"SEQ-DONE")
         bash_times.append(time.perf_counter() - started)
         bash.close()
     term = _shell(home, project)
@@ -160,9 +167,9 @@ def bench_seq(home: Path, project: Path, rounds: int = 3) -> tuple[list[float], 
         for _ in range(rounds):
             started = time.perf_counter()
             term.send(b"seq 1 1000000\r")
-            term.read_until(b"exited 0, ", keep=False)
+            term.read_until(b"exited 0, ")
             repl_times.append(time.perf_counter() - started)
-            term.read_until("❯".encode(), keep=False)
+            term.read_until("❯".encode())
     finally:
         term.close()
     return bash_times, repl_times
