@@ -347,3 +347,35 @@ def test_20_parallel_runs_get_20_ids(cli: object, home: Path, project: Path) -> 
     rt = Runtime(project, home=home)
     for job_id in ids:
         assert ended(rt, job_id).status is JobStatus.EXITED  # and none was ever called lost
+
+
+def test_a_job_being_started_is_never_called_lost(rt: Runtime) -> None:
+    """Readers running while jobs start never find one without its supervisor's lock held
+    (that would record it lost): the lock is taken before the record says running."""
+    import threading
+
+    seen: set[JobStatus] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.update(
+                j.status for j in Runtime(rt.path, home=rt.project.dir.parent.parent).jobs()
+            )
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        ids = [rt.start(["true"]).id for _ in range(15)]
+        ids.append(rt.start(["no-such-program-xyz"]).id)
+    finally:
+        stop.set()
+        watcher.join()
+    assert JobStatus.LOST not in seen
+    assert [ended(rt, i).status for i in ids] == [JobStatus.EXITED] * 15 + [JobStatus.FAILED]
+
+
+def test_kill_right_after_start(rt: Runtime) -> None:
+    """The supervisor may not have opened its control FIFO yet: the kill still lands."""
+    job = rt.kill(rt.start(["sleep", "300"]).id, grace=1)
+    assert (job.status, job.killed_by) == (JobStatus.KILLED, "user")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 
-from bgview.runtime import InvalidRequest, Runtime
+from bgview.runtime import InvalidRequest, JobStatus, Runtime
 from bgview.runtime.clean import clean_bytes
 from bgview.runtime.output import MAX_CHARS, READ_CHUNK
 from tests.runtime.helpers import FakeJob
@@ -224,3 +225,15 @@ def test_wait_for_pattern_after_non_matching_lines(rt: Runtime, fake: Fake) -> N
     assert rt.wait(job.id, pattern="listening on", timeout=1)[1] is True
     assert rt.wait(job.id, pattern="never printed", timeout=1)[1] is False
     assert rt.read(job.id).lines == 3  # waiting moved no cursor
+
+
+def test_an_end_recorded_half_way_is_not_shown_running(rt: Runtime, fake: Fake) -> None:
+    """Whoever records a job's end dies after claiming it (the ``ended`` marker) but before
+    writing the status: readers must not show the job running for ever."""
+    job = fake(b"x\n")
+    (job.dir / "ended").touch()
+    os.close(job.lock)  # the "supervisor" is gone
+    job.lock = -1
+    shown = rt.job(job.id)
+    assert shown.status is JobStatus.LOST
+    assert shown.reason == "its supervisor vanished without recording a result"
