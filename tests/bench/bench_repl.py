@@ -154,20 +154,43 @@ def bench_latency(home: Path, project: Path) -> tuple[list[float], list[float]]:
     return direct, through
 
 
-def bench_seq(home: Path, project: Path, rounds: int = 3) -> tuple[list[float], list[float]]:
+def bench_seq(home: Path, project: Path, rounds: int = 5) -> tuple[list[float], list[float]]:
+    """Rounds alternate between bash and the shell, so both see the same load."""
+    bash_times, repl_times = [], []
+    term = _shell(home, project)
+    try:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            bash = Pty(["bash", "-c", "seq 1 1000000; echo SEQ-DONE"], _env(home), project)
+            bash.read_until(b"SEQ-DONE")
+            bash_times.append(time.perf_counter() - started)
+            bash.close()
+            started = time.perf_counter()
+            term.send(b"seq 1 1000000\r")
+            term.read_until(b"exited 0, ")
+            repl_times.append(time.perf_counter() - started)
+            term.read_until("❯".encode())
+    finally:
+        term.close()
+    return bash_times, repl_times
+
+
+def bench_echo(home: Path, project: Path, rounds: int = 5) -> tuple[list[float], list[float]]:
+    """Enter → a short command's output on screen: what starting a job costs a user."""
     bash_times, repl_times = [], []
     for _ in range(rounds):
         started = time.perf_counter()
-        bash = Pty(["bash", "-c", "seq 1 1000000; echo SEQ-DONE"], _env(home), project)
-        bash.read_until(b"SEQ-DONE")
+        bash = Pty(["bash", "-c", "echo ECHO-DONE"], _env(home), project)
+        bash.read_until(b"ECHO-DONE")
         bash_times.append(time.perf_counter() - started)
         bash.close()
     term = _shell(home, project)
     try:
         for _ in range(rounds):
+            term.buf = b""
             started = time.perf_counter()
-            term.send(b"seq 1 1000000\r")
-            term.read_until(b"exited 0, ")
+            term.send(b"echo ECHO-''DONE\r")
+            term.read_until(b"ECHO-DONE")
             repl_times.append(time.perf_counter() - started)
             term.read_until("❯".encode())
     finally:
@@ -186,6 +209,7 @@ def main() -> None:
         opened, closed = bench_viewer(home, project)
         direct, through = bench_latency(home, project)
         bash_seq, repl_seq = bench_seq(home, project)
+        bash_echo, repl_echo = bench_echo(home, project)
     added = statistics.median(through) - statistics.median(direct)
     added95 = statistics.quantiles(through, n=20)[18] - statistics.quantiles(direct, n=20)[18]
     ratio = statistics.median(repl_seq) / statistics.median(bash_seq)
@@ -207,6 +231,14 @@ def main() -> None:
             f"bash {_ms(bash_seq)}, ratio {ratio:.2f}×",
         ),
     ]
+    rows.append(
+        (
+            "enter → `echo` output (job start)",
+            _ms(repl_echo),
+            "",
+            f"bash -c in a new pty {_ms(bash_echo)}",
+        )
+    )
     width = max(len(r[0]) for r in rows)
     print(f"{'figure'.ljust(width)}  {'measured':>9}  {'budget':<12}  peer")
     for name, value, budget, peer in rows:
