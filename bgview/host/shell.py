@@ -208,16 +208,13 @@ class Shell:
     async def _bashes(self, line: Line) -> None:
         self._print_notices()
         self.state = "viewer"
-        opened = False
         try:
-            opened = True
             await open_viewer(self.session.path, home=self.home)
         finally:
             self.state = "busy"
-            if opened:
-                # Jobs that ended while the viewer was open were toasted there: not twice.
-                drain_notices(self.session, self.consumer)
             self.chip_count = self.running.count()
+        # Jobs that ended while the viewer was open were toasted there: not told twice.
+        drain_notices(self.session, self.consumer)
 
     async def _list(self, line: Line) -> None:
         width = window_size(sys.stdout.fileno())[0]
@@ -333,9 +330,9 @@ class Shell:
         for notice in drain_notices(self.session, self.consumer):
             if notice.job.id in self.seen:
                 continue
-            style = "class:notice" if notice.job.status is JobStatus.EXITED else "class:error"
-            if notice.job.status is JobStatus.EXITED and notice.job.exit_code == 0:
-                style = "class:notice"
+            job = notice.job
+            ok = job.status is JobStatus.EXITED and job.exit_code == 0
+            style = "class:notice" if ok else "class:error"
             print_above_prompt(notice.text, style, sheet=STYLE)
 
     def _toolbar(self) -> StyleAndTextTuples:
