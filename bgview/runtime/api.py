@@ -182,7 +182,8 @@ class Session(Runtime):
             return []
         self._closed = True
         atexit.unregister(self.close)
-        return [self.kill(j.id, grace=grace, by="owner-exit") for j in self.owned()]
+        owned = [j.id for j in self.owned()]
+        return control.kill_all(self.project, owned, grace=grace, by="owner-exit")
 
     def __enter__(self) -> Session:
         return self

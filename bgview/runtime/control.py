@@ -226,23 +226,33 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int) -> None:
 
 def kill(project: Project, job_id: str, *, grace: float = 3.0, by: str = "user") -> Job:
     """Kill the job's whole process group and return once it is gone and recorded."""
+    return kill_all(project, [job_id], grace=grace, by=by)[0]
+
+
+def kill_all(
+    project: Project, job_ids: Sequence[str], *, grace: float = 3.0, by: str = "user"
+) -> list[Job]:
+    """Kill several jobs at once (every request is sent before any is waited for, so they
+    share one grace period); returns them once each is gone and recorded."""
     if not (0 <= grace <= 3600):
         raise InvalidRequest(f"grace {grace:g}s is out of range (0 to 3600)")
-    job, fd = _open_fifo(project, job_id, CONTROL)
-    if fd is None:
-        return job
-    try:
-        request = json.dumps({"op": "kill", "grace": float(grace), "by": by}) + "\n"
-        os.write(fd, request.encode())
-    finally:
-        os.close(fd)
+    request = (json.dumps({"op": "kill", "grace": float(grace), "by": by}) + "\n").encode()
+    for job_id in job_ids:
+        job, fd = _open_fifo(project, job_id, CONTROL)
+        if fd is not None:
+            try:
+                os.write(fd, request)
+            finally:
+                os.close(fd)
     deadline = time.monotonic() + grace + 10.0
-    while time.monotonic() < deadline:
-        job = project.load(job_id)
-        if job.status.ended:
-            return job
-        time.sleep(0.005)
-    raise BgviewError(f"{job_id} did not end within {grace + 10:g}s of being killed")
+    done: list[Job] = []
+    for job_id in job_ids:
+        while not (job := project.load(job_id)).status.ended:
+            if time.monotonic() > deadline:
+                raise BgviewError(f"{job_id} did not end within {grace + 10:g}s of being killed")
+            time.sleep(0.005)
+        done.append(job)
+    return done
 
 
 def check_size(columns: int, rows: int) -> None:
@@ -310,18 +320,20 @@ def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
     """Poll the job's record until it ends or ``timeout`` passes; returns the last snapshot."""
     deadline = None if timeout is None else time.monotonic() + timeout
     meta_path = project.job_dir(job_id) / META
-    last_mtime = -1.0
+    last: tuple[int, int] = (-1, -1)
+    next_look = time.monotonic() + 0.5
     job = project.load(job_id)
     while not job.status.ended:
         if deadline is not None and time.monotonic() >= deadline:
             return job
         time.sleep(0.01)
         try:
-            mtime = os.stat(meta_path).st_mtime
+            st = os.stat(meta_path)
+            seen = (st.st_ino, st.st_mtime_ns)  # the record is replaced: a new inode
         except FileNotFoundError:
-            mtime = 0.0
-        # A meta change, or now and then a fresh look (which also notices a lost supervisor).
-        if mtime != last_mtime or int(time.monotonic() * 100) % 50 == 0:
-            last_mtime = mtime
+            seen = (0, 0)
+        # A new record, or twice a second a fresh look (which also notices a lost supervisor).
+        if seen != last or time.monotonic() >= next_look:
+            last, next_look = seen, time.monotonic() + 0.5
             job = project.load(job_id)
     return job

@@ -304,8 +304,19 @@ def test_session_close_ends_its_jobs(rt: Runtime, project: Path, home: Path) -> 
 
     with Session(project, home=home) as session:
         job = session.start("sleep 300")
-        assert [j.id for j in session.owned()] == [job.id]
+        stubborn = [session.start("trap '' TERM; echo up; sleep 300") for _ in range(3)]
+        kept = session.start("sleep 300", keep=True)
+        for other in stubborn:
+            assert rt.wait(other.id, pattern="up", timeout=10)[1]
+        assert {j.id for j in session.owned()} == {job.id} | {j.id for j in stubborn}
     assert rt.job(job.id).killed_by == "owner-exit"
+    ends = [rt.job(j.id) for j in stubborn]
+    assert {(j.status, j.signal, j.killed_by) for j in ends} == {
+        (JobStatus.KILLED, "SIGKILL", "owner-exit")
+    }
+    # One grace period for all of them, not one after another.
+    assert max(j.ended_at or 0 for j in ends) - min(j.ended_at or 0 for j in ends) < 0.9
+    assert rt.job(kept.id).running
 
 
 def test_run_outlives_the_terminal_that_started_it(
