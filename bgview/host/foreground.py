@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bgview.host.inotify import DirWatch, open_watch
@@ -68,10 +69,10 @@ class Foreground:
         self._done = loop.create_future()
         watch = open_watch([self.job.dir])
         with keys_raw(self.stdin_fd):
-            loop.add_reader(self.stdin_fd, self._on_keys)
-            loop.add_signal_handler(signal.SIGWINCH, self._on_resize)
+            loop.add_reader(self.stdin_fd, self._guarded, self._on_keys)
+            loop.add_signal_handler(signal.SIGWINCH, self._guarded, self._on_resize)
             if watch is not None:
-                loop.add_reader(watch.fileno(), self._on_change, watch)
+                loop.add_reader(watch.fileno(), self._guarded, lambda: self._on_change(watch))
             ticker = asyncio.create_task(self._tick(POLL if watch is None else HEALTH_CHECK))
             try:
                 self._pump()
@@ -101,10 +102,19 @@ class Foreground:
             self._check_end()
 
     async def _tick(self, interval: float) -> None:
-        while True:
+        while not self._finished():
             await asyncio.sleep(interval)
-            self._pump()
-            self._check_end()
+            self._guarded(self._pump)
+            self._guarded(self._check_end)
+
+    def _guarded(self, step: Callable[[], None]) -> None:
+        """Run a loop callback; an error ends the run with it (raised from :meth:`run`)
+        rather than being logged by asyncio while :meth:`run` waits forever."""
+        try:
+            step()
+        except (BgviewError, OSError) as exc:
+            if self._done is not None and not self._done.done():
+                self._done.set_exception(exc)
 
     def _pump(self) -> None:
         """Show every byte logged since the last call."""
@@ -130,7 +140,7 @@ class Foreground:
 
     # ---- input ----------------------------------------------------------------------------
 
-    def _on_keys(self, *_: object) -> None:
+    def _on_keys(self) -> None:
         try:
             data = os.read(self.stdin_fd, 4096)
         except BlockingIOError:
@@ -161,7 +171,7 @@ class Foreground:
         except InvalidRequest:
             if self.runtime.job(self.job.id).running:
                 loop = asyncio.get_running_loop()
-                self._retry = loop.call_later(INPUT_RETRY, self._send_input)
+                self._retry = loop.call_later(INPUT_RETRY, self._guarded, self._send_input)
             else:
                 self.pending_input = b""
             return
