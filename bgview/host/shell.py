@@ -109,6 +109,7 @@ class Shell:
         watcher.start()
         self.chip_count = self.running.count()
         _preload_viewer()
+        self._say(f"bgview shell · {self.session.path} · Ctrl+B backgrounds · /help", "class:ok")
         try:
             while True:
                 self._print_notices()
