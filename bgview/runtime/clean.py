@@ -16,6 +16,8 @@ import re
 # Erase-in-line escapes become private sentinels so the overlay step can honour them.
 _ERASE_TO_END = "\x00"
 _ERASE_LINE = "\x01"
+_ERASE_TO_START = "\x02"
+_SENTINELS = {"0": _ERASE_TO_END, "": _ERASE_TO_END, "1": _ERASE_TO_START, "2": _ERASE_LINE}
 _EL_RE = re.compile(r"\x1b\[([012]?)K")
 _ANSI_RE = re.compile(
     r"""
@@ -29,8 +31,8 @@ _ANSI_RE = re.compile(
 )
 _CONTROLS_RE = re.compile(r"[\x00-\x07\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 """Controls removed before the overlay (keeps ``\\t \\n \\r \\b`` and the sentinels)."""
-_RAW_CONTROLS_RE = re.compile(r"[\x00\x01]")
-_OVERLAY_TOKENS = re.compile(r"([\r\x08\x00\x01])")
+_RAW_CONTROLS_RE = re.compile(r"[\x00-\x02]")
+_OVERLAY_TOKENS = re.compile(r"([\r\x08\x00-\x02])")
 _PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n" + bytes(range(0xC3, 0x100))
 """Bytes that need no cleaning. ``0x80-0xC2`` are left out: they may start a C1 control
 (``\\xc2\\x9b`` is the 8-bit CSI) or be invalid UTF-8; such text takes the slow path."""
@@ -52,18 +54,19 @@ def clean_text(text: str) -> str:
     """The slow path of :func:`clean_bytes`, on already-decoded text."""
     text = _RAW_CONTROLS_RE.sub("", text)
     if "\x1b" in text or "\x9b" in text:  # ESC, or the 8-bit CSI (C1 0x9b)
-        text = _EL_RE.sub(lambda m: _ERASE_LINE if m.group(1) == "2" else _ERASE_TO_END, text)
+        text = _EL_RE.sub(lambda m: _SENTINELS[m.group(1)], text)
         text = _ANSI_RE.sub("", text)
         text = text.replace("\x1b", "")
-    text = _CONTROLS_RE.sub(lambda m: m.group() if m.group() in "\x00\x01" else "", text)
-    if "\r" in text or "\x08" in text or "\x00" in text or "\x01" in text:
+    text = _CONTROLS_RE.sub(lambda m: m.group() if m.group() in "\x00\x01\x02" else "", text)
+    if _OVERLAY_TOKENS.search(text):
         text = "\n".join(overlay(line) for line in text.split("\n"))
     return text
 
 
 def overlay(line: str) -> str:
     """What a terminal shows after writing ``line``: ``\\r`` returns to column 0 and later
-    text overwrites, backspace steps left, the sentinels erase to the end or the whole line."""
+    text overwrites, backspace steps left, the sentinels erase to the end of the line, to its
+    start (the cursor's column included) or all of it; the cursor stays where it is."""
     if not _OVERLAY_TOKENS.search(line):
         return line
     screen = ""
@@ -77,6 +80,8 @@ def overlay(line: str) -> str:
             col = max(0, col - 1)
         elif token == _ERASE_TO_END:
             screen = screen[:col]
+        elif token == _ERASE_TO_START:
+            screen = " " * min(col + 1, len(screen)) + screen[col + 1 :]
         elif token == _ERASE_LINE:
             screen = ""
         else:

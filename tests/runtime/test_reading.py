@@ -34,6 +34,10 @@ Fake = Callable[..., FakeJob]
         (b"abcdef\rxy\x1b[0K\n", "xy\n"),
         # ESC [2K erases the whole line wherever the cursor is
         (b"old text\x1b[2K\rnew\n", "new\n"),
+        # ...and leaves the cursor where it was, as a terminal does
+        (b"abc\x1b[2Kxy\n", "   xy\n"),
+        # ESC [1K erases from the start to the cursor, included (here columns 0-2)
+        (b"abcdef\x08\x08\x08\x08\x1b[1K\n", "   def\n"),
         # backspace steps left and the next character overwrites
         (b"ab\x08c\n", "ac\n"),
         # CRLF line endings lose their \r
