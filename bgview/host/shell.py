@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -398,12 +399,24 @@ def _history(home: Path | None) -> History:
     return FileHistory(str(path))
 
 
+PRELOAD = (
+    "bgview.ui",
+    # What a Textual app imports only when it first runs: its terminal driver and input
+    # parser, and the viewer's file watcher. Cold, they cost the first /bashes ~100 ms.
+    "textual.drivers.linux_driver",
+    "textual.pilot",
+    "textual.scrollbar",
+    "watchfiles",
+)
+
+
 def _preload_viewer() -> None:
     """Import the viewer in the background so that ``/bashes`` opens at once."""
 
     def load() -> None:
-        with contextlib.suppress(ImportError):
-            import bgview.ui  # noqa: F401
+        for name in PRELOAD:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
 
     threading.Thread(target=load, name="bgview-preload", daemon=True).start()
 
