@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bgview.runtime import InvalidRequest, JobStatus, Runtime
 from bgview.runtime.clean import clean_bytes
@@ -241,3 +243,39 @@ def test_an_end_recorded_half_way_is_not_shown_running(rt: Runtime, fake: Fake) 
     shown = rt.job(job.id)
     assert shown.status is JobStatus.LOST
     assert shown.reason == "its supervisor vanished without recording a result"
+
+
+_PIECES = st.sampled_from(
+    [
+        *(b"a", b"ok ", b"50%", b"\t", b"\n", b"\r", b"\x08", b"\x00"),  # text and controls
+        *(b"\x1b[31m", b"\x1b[0m", b"\x1b[K", b"\x1b]0;t\x07"),  # escapes
+        *(b"\xff", b"\xc3\xa9", b"\xe2\x82"),  # invalid, valid and cut UTF-8
+    ]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    pieces=st.lists(_PIECES, max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+)
+def test_reads_in_any_chunks_add_up_to_the_whole(
+    rt: Runtime, pieces: list[bytes], cuts: list[int]
+) -> None:
+    """However the output arrives, the reads together are the whole output cleaned, each line
+    once, in its final form: nothing lost, nothing repeated, nothing split."""
+    data = b"".join(pieces)
+    job = FakeJob(rt)
+    got = ""
+    at = 0
+    for cut in sorted(cuts):
+        job.append(data[at:cut])
+        at = max(at, cut)
+        got += rt.read(job.id).text
+    job.append(data[at:])
+    got += rt.read(job.id).text
+    job.end()
+    got += rt.read(job.id).text
+    assert got == clean_bytes(data)
