@@ -157,9 +157,15 @@ def test_bashes_opens_the_viewer_and_esc_gives_the_screen_back(shell: Term) -> N
     before = shell.lines()
     prompt = shell.prompt_row()
     shell.run("/bashes")
-    lines = shell.wait_for(lambda ls: shell.screen.alternate and any("sleep 30" in ln for ln in ls))
-    assert any("echo kept on screen" in ln for ln in lines)  # the job table lists both jobs
-    assert not any("❯" in ln for ln in lines)  # full screen: the prompt is hidden
+    # Full screen, the prompt gone, and the job table listing both jobs.
+    lines = shell.wait_for(
+        lambda ls: (
+            shell.screen.alternate
+            and any("sleep 30" in ln for ln in ls)
+            and any("echo kept on screen" in ln for ln in ls)
+        )
+    )
+    assert not any("❯" in ln for ln in lines)
     shell.send("\x1b")
     shell.wait_for(lambda ls: not shell.screen.alternate and "❯" in ls[shell.prompt_row()])
     after = shell.wait_prompt(4)
