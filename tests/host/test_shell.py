@@ -221,3 +221,18 @@ def test_ctrl_b_out_of_a_full_screen_program_gives_back_the_normal_screen(shell:
     assert not shell.screen.alternate  # the program's alternate screen was left for it
     assert "on the main screen" in lines
     assert not shell.screen.cursor.hidden
+
+
+def test_a_job_that_a_command_starts_with_bgview_run_belongs_to_the_shell(
+    shell: Term, rt: Runtime
+) -> None:
+    import sys
+
+    shell.run(f"{sys.executable} -m bgview run 'sleep 30'")
+    shell.wait_for("[bash_1 exited 0")
+    shell.wait_for("⚙ 1 Background Job ")  # bash_2, started by bash_1, runs on
+    shell.run("exit")
+    shell.wait_for("1 job of this shell still running (bash_2)")
+    shell.run("y")
+    assert shell.wait_exit() == 0
+    assert rt.job("bash_2").killed_by == "owner-exit"
