@@ -21,7 +21,8 @@ echo "dev server listening on http://localhost:5173"
 i=0
 while true; do
   i=$((i+1))
-  printf '%s \033[32mGET\033[0m /api/items/%d \033[2m200 %dms\033[0m\n' "$(date +%T)" $i $((RANDOM % 40 + 2))
+  ms=$((RANDOM % 40 + 2))
+  printf '%s \033[32mGET\033[0m /api/items/%d \033[2m200 %dms\033[0m\n' "$(date +%T)" $i $ms
   if [ $((i % 9)) = 0 ]; then
     printf '%s \033[33mWARN\033[0m slow query on /api/search (812ms)\n' "$(date +%T)"
   fi
@@ -30,7 +31,8 @@ done
 """
 
 BUILD = r"""
-printf '\033[1m> webshop@2.3.0 build\033[0m\n\033[36mvite v5.4.2\033[0m building for production...\n'
+printf '\033[1m> webshop@2.3.0 build\033[0m\n'
+printf '\033[36mvite v5.4.2\033[0m building for production...\n'
 for i in $(seq 0 40); do
   bar=$(printf '%*s' $((i / 2)) '' | tr ' ' '#')
   printf '\r\033[33m[%-20s]\033[0m %3d%% transforming modules' "$bar" $((i * 100 / 40))

@@ -8,8 +8,10 @@ terminal title), and makes sure it never leaves the terminal changed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
+from textual.screen import Screen
 
 from bgview.ui.format import Clock
 from bgview.ui.jobs_screen import JobsScreen
@@ -42,5 +44,6 @@ class BgviewApp(App[int]):
             watch=watch,
         )
 
-    def on_mount(self) -> None:
-        self.push_screen(self.jobs_screen)
+    def get_default_screen(self) -> Screen[Any]:
+        """The jobs screen is the app's base: ``esc`` on it never leaves an empty app."""
+        return self.jobs_screen

@@ -64,9 +64,14 @@ class JobTable(DataTable[Any]):
         """Row key (the job's directory) -> the latest snapshot."""
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width or 20)
+        self._ensure_columns()
         self._fit_command()
+
+    def _ensure_columns(self) -> None:
+        """Columns first (the screen may fill the table before the table's own mount)."""
+        if not self.columns:
+            for key, label, width in COLUMNS:
+                self.add_column(label, key=key, width=width or 20)
 
     def _on_resize(self, event: events.Resize) -> None:
         super()._on_resize(event)
@@ -74,6 +79,8 @@ class JobTable(DataTable[Any]):
 
     def _fit_command(self) -> None:
         """Give the command column whatever the fixed columns leave."""
+        if not self.size.width:
+            return  # not laid out yet: the first resize comes with the real width
         padding = 2 * self.cell_padding
         fixed = sum(width + padding for _, _, width in COLUMNS if width)
         available = self.size.width - 2  # room for the vertical scrollbar, shown or not
@@ -101,6 +108,7 @@ class JobTable(DataTable[Any]):
 
     def upsert(self, job: Job) -> bool:
         """Add or update the job's row; ``True`` if the rows' order may have changed."""
+        self._ensure_columns()
         key = str(job.dir)
         old = self.jobs.get(key)
         self.jobs[key] = job
@@ -126,6 +134,7 @@ class JobTable(DataTable[Any]):
 
     def load(self, jobs: Iterable[Job]) -> None:
         """The first fill: every job, then one sort."""
+        self._ensure_columns()
         for job in jobs:
             key = str(job.dir)
             self.jobs[key] = job

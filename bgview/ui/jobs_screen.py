@@ -109,6 +109,9 @@ class JobsScreen(Screen[None], JobsActions):
         self.live = watch
         self.watcher = JobWatcher(self.project, root=self.home)
         self._stop = threading.Event()
+        self._pending: list[JobEvent] = []
+        """Events from the watcher's thread not yet applied (see :meth:`_watch`)."""
+        self._pending_lock = threading.Lock()
         self._detail: JobScreen | None = None
 
     def compose(self) -> ComposeResult:
@@ -146,9 +149,18 @@ class JobsScreen(Screen[None], JobsActions):
 
     @work(thread=True, exclusive=True, group="watch")
     def _watch(self) -> None:
-        """Batches of events from the file system, handed to the UI thread as messages."""
+        """Batches of events from the file system, handed to the UI thread.
+
+        Under a firehose batches come faster than a busy UI takes them: they are merged while
+        one message is on its way, so the queue never grows and a key press never waits
+        behind a backlog of stale log updates.
+        """
         for events in self.watcher.watch(self._stop):
-            self.post_message(StoreChanged(events))
+            with self._pending_lock:
+                idle = not self._pending
+                self._pending.extend(events)
+            if idle:
+                self.post_message(StoreChanged([]))
 
     def _recheck(self) -> None:
         events = self.watcher.recheck_running()
@@ -157,7 +169,9 @@ class JobsScreen(Screen[None], JobsActions):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
-        self.apply(message.events)
+        with self._pending_lock:
+            pending, self._pending = self._pending, []
+        self.apply(_merge_output(message.events + pending))
 
     def apply(self, events: list[JobEvent]) -> None:
         """Bring the table, the log, the chip and the detail screen up to date."""
@@ -358,6 +372,14 @@ class JobsScreen(Screen[None], JobsActions):
 
     def action_quit(self) -> None:
         self.app.exit()
+
+
+def _merge_output(events: list[JobEvent]) -> list[JobEvent]:
+    """Keep only the last ``OUTPUT`` event of each job: the log is read up to its end anyway."""
+    last = {e.job_dir: i for i, e in enumerate(events) if e.kind is EventKind.OUTPUT}
+    return [
+        e for i, e in enumerate(events) if e.kind is not EventKind.OUTPUT or last[e.job_dir] == i
+    ]
 
 
 def _project_of(job: Job) -> Project:

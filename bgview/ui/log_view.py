@@ -41,10 +41,12 @@ from bgview.ui.log_index import LineIndex
 
 OPEN_WINDOW = 4 * 1024 * 1024
 """How much of the tail is indexed when a log opens (more is read as you scroll up)."""
-READ_STEP = 2 * 1024 * 1024
+READ_STEP = 512 * 1024
 """The most new output indexed per update: the UI stays responsive under a firehose."""
-JUMP_AFTER = 8 * 1024 * 1024
+JUMP_AFTER = 2 * 1024 * 1024
 """While following, a backlog bigger than this is skipped: we reopen at the tail."""
+JUMP_WINDOW = 256 * 1024
+"""How much of the tail a jump reopens with (a firehose would bury more before it is read)."""
 EXTEND_STEP = 4 * 1024 * 1024
 """How much earlier output one scroll to the top brings in."""
 CACHE_LINES = 2048
@@ -159,9 +161,9 @@ class LogView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.call_after_refresh(self._scroll_to_end_if_following)
 
-    def _open_tail(self, first: int = 0) -> None:
+    def _open_tail(self, first: int = 0, window: int = OPEN_WINDOW) -> None:
         size, dropped = self._extent()
-        base = max(dropped, size - OPEN_WINDOW)
+        base = max(dropped, size - window)
         data = self._read(base, size) if size > base else b""
         if base > dropped:
             # We landed inside a line: start the window at the next one.
@@ -235,7 +237,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _reopen_at_tail(self) -> None:
         first = self.index.last + 1  # numbers keep growing: old matches can never collide
-        self._open_tail(first)
+        self._open_tail(first, JUMP_WINDOW)
         self._cache.clear()
         if self._filter is not None:
             self._visible = list(self._matching(self.index.first, self.index.last, self._filter))
@@ -467,13 +469,14 @@ class LogView(ScrollView, can_focus=True):
         self._changed()
 
     def _scroll_to_end(self) -> None:
+        target = max(0, self.row_count - self.scrollable_content_region.height)
         self._programmatic = True
-        self.scroll_to(
-            y=max(0, self.row_count - self.scrollable_content_region.height),
-            animate=False,
-            immediate=True,
-        )
+        self.scroll_to(y=target, animate=False, immediate=True)
         self._programmatic = False
+        if self.scroll_y < target:
+            # The first time the log outgrows the view its scrollbar is not laid out yet and
+            # the scroll is clamped short: finish it once the layout has caught up.
+            self.call_after_refresh(self._scroll_to_end_if_following)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

@@ -111,6 +111,7 @@ Keys = Callable[[Pilot[int]], Awaitable[None]]
 
 async def open_build(pilot: Pilot[int]) -> None:
     """The build is the oldest job: the last row."""
+    await pilot.pause()
     await pilot.press(*["down"] * 6)
     await pilot.pause()
     await pilot.press("enter")
@@ -123,6 +124,7 @@ async def nothing(pilot: Pilot[int]) -> None:
 
 async def toast(pilot: Pilot[int]) -> None:
     """The failing test run's end, as the watcher reports it: its toast."""
+    await pilot.pause()
     app = pilot.app
     assert isinstance(app, BgviewApp)
     screen = app.jobs_screen

@@ -28,8 +28,9 @@ def test_k_in_the_viewer_kills_a_job_started_with_bgview_run(
         screen = term.wait_for("⚙ 1 Background Job")
         assert f"{job_id}" in screen and "● running" in screen
         assert "serving on :8000" in term.wait_for("serving on :8000")
-        first_row = next(line for line in screen.splitlines() if job_id in line)
-        assert "sh -c 'echo serving on :8000; exec sleep 300'" in first_row
+        command = "sh -c 'echo serving on :8000; exec sleep 300'"
+        screen = term.wait_for(command)
+        assert command in next(line for line in screen.splitlines() if job_id in line)
         term.press("k")
         screen = term.wait_for("✗ killed")
         assert "⚙ 0 Background Jobs" in term.wait_for("⚙ 0 Background Jobs")

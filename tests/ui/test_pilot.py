@@ -250,11 +250,14 @@ async def test_enter_opens_the_job_and_esc_goes_back(rt: Runtime, project: Path)
         await until(pilot, lambda: rt.job(job.id).pid is not None)
         await until(pilot, lambda: "hello from the job" in visible_lines(log_view(app)))
         await pilot.press("enter")
-        header = widget_text(app.screen.query_one("#job-header"))
+        await until(pilot, lambda: app.screen is not app.jobs_screen, what="the job screen")
+        header = await until(
+            pilot, lambda: widget_text(app.screen.query_one("#job-header")), what="a header"
+        )
         assert "echo hello from the job; sleep 30" in header
         assert f"cwd      {job.cwd}" in header
         assert f"pid      {rt.job(job.id).pid}" in header
-        assert visible_lines(log_view(app)) == ["hello from the job"]
+        await until(pilot, lambda: visible_lines(log_view(app)) == ["hello from the job"])
         await pilot.press("escape")
         assert app.screen is app.jobs_screen
 
@@ -291,3 +294,32 @@ async def test_host_mode_esc_returns_and_the_screen_can_be_pushed(
         assert isinstance(host.screen, JobsScreen)
         await pilot.press("escape")
         assert not isinstance(host.screen, JobsScreen)
+
+
+async def test_every_new_line_is_on_screen_while_following(home: Path, tmp_path: Path) -> None:
+    """Line by line, the newest is always the last one drawn — also the moment the log first
+    outgrows the pane (its scrollbar appears)."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    job_dir = store.add("./serve", b"start\n", status="running")
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            view = log_view(app)
+            for i in range(40):
+                with open(job_dir / "output.log", "ab") as log:
+                    log.write(f"line {i}\n".encode())
+                await until(pilot, lambda i=i: visible_lines(view)[-1:] == [f"line {i}"])
+            assert view.follow
+    finally:
+        store.close()
+
+
+async def test_esc_on_the_table_of_the_standalone_viewer_stays(rt: Runtime, project: Path) -> None:
+    """Outside a host REPL, esc on the table clears a search and otherwise does nothing: the
+    viewer never ends up on an empty screen."""
+    rt.start("echo hi")
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape", "escape")
+        assert app.screen is app.jobs_screen
+        assert app.is_running
