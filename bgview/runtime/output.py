@@ -30,7 +30,8 @@ from bgview.runtime.store import CURSORS, Project, validate_consumer
 
 NOTE_ROOM = 200
 """Characters of a read's budget kept for :meth:`Output.render`'s notes, so the rendered text
-with its notes stays within the cap."""
+with its notes stays within the cap (for caps of at least ten times this; a smaller cap keeps a
+tenth, and its notes may pass it)."""
 READ_CHUNK = 1 << 20
 MAX_LINE_BYTES = 1 << 20
 """A partial line longer than this is delivered without waiting for its newline: a program

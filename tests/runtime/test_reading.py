@@ -258,7 +258,7 @@ _PIECES = st.sampled_from(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    pieces=st.lists(_PIECES, max_size=60),
+    pieces=st.lists(_PIECES, min_size=20, max_size=80),
     cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
 )
 def test_reads_in_any_chunks_add_up_to_the_whole(
@@ -278,4 +278,28 @@ def test_reads_in_any_chunks_add_up_to_the_whole(
     got += rt.read(job.id).text
     job.end()
     got += rt.read(job.id).text
+    assert got == clean_bytes(data)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(
+        st.lists(_PIECES.filter(lambda p: p != b"\n"), min_size=1, max_size=8),
+        min_size=30,  # enough text for a few cuts
+        max_size=60,
+    ),
+    max_chars=st.integers(min_value=60, max_value=300),
+)
+def test_capped_reads_resume_exactly(rt: Runtime, lines: list[list[bytes]], max_chars: int) -> None:
+    """With any cap that a line fits in, successive reads give every line once, whole, each
+    read's text within the cap (the notes' room in a cap of 30,000 is tested above)."""
+    data = b"".join(b"".join(line) + b"\n" for line in lines)
+    job = FakeJob(rt, data, running=False)
+    got = ""
+    for _ in range(len(lines) + 2):
+        out = rt.read(job.id, max_chars=max_chars)
+        assert len(out.text) <= max_chars
+        got += out.text
     assert got == clean_bytes(data)
