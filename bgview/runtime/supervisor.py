@@ -192,22 +192,38 @@ class Supervisor:
 
     def pump(self) -> None:
         """Copy what the pty has to the log; stop at EAGAIN (or after a bounded burst, so
-        control requests are still seen under a firehose)."""
+        control requests are still seen under a firehose).
+
+        A pty read gives at most 4 KiB (the line discipline's buffer), so reads are gathered
+        and written in batches of up to :data:`CHUNK`: one ``write`` per sixteen reads
+        instead of one each (under a firehose those writes were a fifth of its system time).
+        """
         self.check_log_file()
-        for _ in range(256):
-            try:
-                data = os.read(self.master, CHUNK)
-            except BlockingIOError:
-                return
-            except OSError as exc:
-                if exc.errno == errno.EIO:  # every holder of the pty's other end is gone
+        batch: list[bytes] = []
+        size = 0
+        try:
+            for _ in range(256):
+                try:
+                    data = os.read(self.master, CHUNK)
+                except BlockingIOError:
+                    return
+                except OSError as exc:
+                    if exc.errno == errno.EIO:  # every holder of the pty's other end is gone
+                        self.pty_open = False
+                        return
+                    raise
+                if not data:
                     self.pty_open = False
                     return
-                raise
-            if not data:
-                self.pty_open = False
-                return
-            self.write_log(data)
+                batch.append(data)
+                size += len(data)
+                if size >= CHUNK:
+                    self.write_log(b"".join(batch))
+                    batch.clear()
+                    size = 0
+        finally:
+            if batch:
+                self.write_log(b"".join(batch))
 
     def check_log_file(self) -> None:
         """Twice a second, make sure ``output.log`` is still the file we write: if someone
