@@ -314,8 +314,8 @@ def test_session_close_ends_its_jobs(rt: Runtime, project: Path, home: Path) -> 
     assert {(j.status, j.signal, j.killed_by) for j in ends} == {
         (JobStatus.KILLED, "SIGKILL", "owner-exit")
     }
-    # One grace period for all of them, not one after another.
-    assert max(j.ended_at or 0 for j in ends) - min(j.ended_at or 0 for j in ends) < 0.9
+    # One grace period (1 s) for all of them: one after another, they would end 2 s apart.
+    assert max(j.ended_at or 0 for j in ends) - min(j.ended_at or 0 for j in ends) < 1.5
     assert rt.job(kept.id).running
 
 
