@@ -116,6 +116,13 @@ class Runtime:
             max_chars=max_chars,
         )
 
+    def skip_to(self, job_id: str, offset: int, *, consumer: str = "agent") -> int:
+        """Move the consumer's read cursor to logical ``offset`` (at most the output's end):
+        its next :meth:`read` gives only what follows. Returns the cursor's new offset."""
+        from bgview.runtime import output
+
+        return output.skip_to(self.project, job_id, offset, consumer=consumer)
+
     def peek(self, job_id: str, *, tail: int = DEFAULT_TAIL, offset: int | None = None) -> Peek:
         """Raw bytes from the log's tail (or from ``offset``); moves no cursor."""
         from bgview.runtime import output

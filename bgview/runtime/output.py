@@ -317,6 +317,27 @@ def read(
         _wait_for_change(log_path, job, deadline)
 
 
+def skip_to(project: Project, job_id: str, offset: int, *, consumer: str = "agent") -> int:
+    """Move the consumer's cursor to logical ``offset``: its next read starts there.
+
+    For output the consumer was shown another way (a REPL streamed it live), so that a read
+    gives only what came after. An offset past the output's present end stops at the end (a
+    cursor beyond it would read as a log replaced by hand, and start over). Returns where the
+    cursor now is.
+    """
+    if offset < 0:
+        raise InvalidRequest(f"offset {offset} is out of range (it must be 0 or more)")
+    job = project.load(job_id)  # an unknown id is an error, not a new cursor directory
+
+    def end(fd: int, dropped: int) -> int:
+        return dropped + (os.fstat(fd).st_size if fd >= 0 else 0)
+
+    with _CursorLock(project, job_id, consumer) as cursor:
+        offset = min(offset, consistent_read(job.dir, end))
+        cursor.set(offset)
+    return offset
+
+
 def _wait_for_change(log_path: os.PathLike[str], job: Job, deadline: float) -> None:
     """Sleep in small steps until the log grows, the job's record changes, or the deadline."""
     meta = job.dir / "meta.json"
