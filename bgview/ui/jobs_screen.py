@@ -63,6 +63,8 @@ JOB_ACTIONS = frozenset(
     }
 )
 """Actions that need a job: hidden from the footer while the store is empty."""
+SIZE_SECONDS = 0.25
+"""How often the output column catches up with growing logs."""
 TICK_SECONDS = 1.0
 """How often running jobs' runtimes move on screen."""
 RECHECK_SECONDS = 2.0
@@ -112,6 +114,8 @@ class JobsScreen(Screen[None], JobsActions):
         self._pending: list[JobEvent] = []
         """Events from the watcher's thread not yet applied (see :meth:`_watch`)."""
         self._pending_lock = threading.Lock()
+        self._sizes: dict[Path, int] = {}
+        self._sizes_scheduled = False
         self._detail: JobScreen | None = None
 
     def compose(self) -> ComposeResult:
@@ -187,7 +191,10 @@ class JobsScreen(Screen[None], JobsActions):
             if job is None:
                 continue
             if event.kind is EventKind.OUTPUT:
-                table.set_size(event.job_dir, event.size)
+                self._sizes[event.job_dir] = event.size
+                if not self._sizes_scheduled:
+                    self._sizes_scheduled = True
+                    self.set_timer(SIZE_SECONDS, self._flush_sizes)
             else:
                 resort |= table.upsert(job)
             if event.kind is EventKind.ENDED:
@@ -208,6 +215,14 @@ class JobsScreen(Screen[None], JobsActions):
             self._refresh_empty()
             self._show_selected()
         self._set_running()
+
+    def _flush_sizes(self) -> None:
+        """The output column, a few times a second at most (a firehose grows it constantly)."""
+        self._sizes_scheduled = False
+        sizes, self._sizes = self._sizes, {}
+        table = self.query_one(JobTable)
+        for job_dir, size in sizes.items():
+            table.set_size(job_dir, size)
 
     def _set_running(self) -> None:
         running = running_count(self.query_one(JobTable).jobs.values())

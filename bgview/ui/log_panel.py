@@ -65,6 +65,7 @@ class LogPanel(Vertical):
         self.filter: str | None = None
         self._state: LogState | None = None
         self._return_focus: str | None = None
+        self._bar_plain = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="log-bar")
@@ -83,7 +84,7 @@ class LogPanel(Vertical):
         self._draw_bar()
 
     def update_log(self) -> None:
-        self.view.update_log()
+        self.view.request_update()
 
     # ---- search, filter, follow ---------------------------------------------------------------
 
@@ -162,7 +163,10 @@ class LogPanel(Vertical):
         self._draw_bar()
 
     def _draw_bar(self) -> None:
-        self.query_one("#log-bar", Static).update(self.bar_text())
+        text = self.bar_text()
+        if text.plain != self._bar_plain:  # under a firehose most updates change nothing here
+            self._bar_plain = text.plain
+            self.query_one("#log-bar", Static).update(text, layout=False)
 
     def bar_text(self) -> Text:
         """``bash_3 · 1.4 MB · ● following``, and what is cut or filtered."""

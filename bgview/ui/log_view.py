@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -35,7 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bgview.runtime.clean import clean_bytes
-from bgview.runtime.logstate import consistent_read
+from bgview.runtime.logstate import consistent_read, read_state
 from bgview.ui.ansi import MAX_LINE_BYTES, render_line
 from bgview.ui.log_index import LineIndex
 
@@ -49,6 +49,8 @@ JUMP_WINDOW = 256 * 1024
 """How much of the tail a jump reopens with (a firehose would bury more before it is read)."""
 EXTEND_STEP = 4 * 1024 * 1024
 """How much earlier output one scroll to the top brings in."""
+MIN_UPDATE_INTERVAL = 0.02
+"""The least time between two updates from the file (see :meth:`LogView.request_update`)."""
 CACHE_LINES = 2048
 SEARCH_BLOCK = 1024
 """Lines read and matched per step of a search or filter."""
@@ -121,6 +123,9 @@ class LogView(ScrollView, can_focus=True):
         self._cache: OrderedDict[tuple[int, int, int, bool], Strip] = OrderedDict()
         self._max_width = 0
         self._programmatic = False
+        self._redraw_pending = False
+        self._last_update = 0.0
+        self._update_scheduled = False
         self._search: re.Pattern[str] | None = None
         self._search_gen = 0
         self.current_match: int | None = None
@@ -174,10 +179,28 @@ class LogView(ScrollView, can_focus=True):
         self.index.feed(data)
         self.dropped = dropped
 
+    def request_update(self) -> None:
+        """The log grew: take it in now, or — if we did so less than
+        :data:`MIN_UPDATE_INTERVAL` ago — once that interval is up. A quiet job's line shows
+        at once; a firehose costs at most ~50 updates a second, leaving the loop to the keys."""
+        if self._update_scheduled:
+            return
+        wait = self._last_update + MIN_UPDATE_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self.update_log()
+        else:
+            self._update_scheduled = True
+            self.set_timer(wait, self._scheduled_update)
+
+    def _scheduled_update(self) -> None:
+        self._update_scheduled = False
+        self.update_log()
+
     def update_log(self) -> None:
         """Take in whatever the log gained since the last call (cheap when nothing did)."""
         if self.job_dir is None:
             return
+        self._last_update = time.monotonic()
         try:
             self._update()
         except LogGone as exc:
@@ -188,16 +211,31 @@ class LogView(ScrollView, can_focus=True):
                 self._changed()
 
     def _update(self) -> None:
-        size, dropped = self._extent()
         index = self.index
         if self.problem is not None:
             self.problem = None
             self.open(self.job_dir)
             return
+
+        def take(fd: int, dropped: int) -> tuple[int, int, bytes]:
+            if fd < 0:
+                raise LogGone(f"{self.job_dir.name if self.job_dir else 'the job'} has no log")
+            size = dropped + os.fstat(fd).st_size
+            lo = max(index.end, dropped)
+            hi = min(size, lo + READ_STEP)
+            if self.follow and size - lo > JUMP_AFTER:
+                hi = lo  # a firehose: no use reading what the jump skips
+            data = os.pread(fd, hi - lo, lo - dropped) if hi > lo else b""
+            return size, dropped, data
+
+        got = self._attempt(take)
+        if got is None:  # the size cap is swapping the file right now: look again very soon
+            self.request_update()
+            return
+        size, dropped, data = got
         if size < index.end and dropped <= self.dropped:
             # Shorter than before with nothing dropped: someone truncated the log. Start over.
             self.open(self.job_dir)
-            self.problem = None
             self.notify_note("the log was truncated; showing it again from its start")
             return
         changed = False
@@ -208,16 +246,14 @@ class LogView(ScrollView, can_focus=True):
                 if dropped >= index.end:
                     self._reopen_at_tail()
                     return
-                self._drop_front(index.drop_before(dropped) if dropped > index.base else 0)
+                self._drop_front(index.drop_before(dropped))
         if size > index.end:
             if self.follow and size - index.end > JUMP_AFTER:
                 self._reopen_at_tail()
                 return
-            stop = min(size, index.end + READ_STEP)
-            last_before = index.last - 1
-            was_partial = index.partial
-            data = self._read(index.end, stop)
             if data:
+                last_before = index.last - 1
+                was_partial = index.partial
                 index.feed(data)
                 if was_partial:
                     self._forget_line(last_before)
@@ -226,8 +262,9 @@ class LogView(ScrollView, can_focus=True):
                 if excess:
                     self._drop_front(excess)
                 changed = True
-            if stop < size:
-                self.call_later(self.update_log)  # the rest on the next turn of the loop
+            if index.end < size:
+                # More than one step behind: the rest shortly, leaving the loop free for keys.
+                self.request_update()
         if changed:
             self._sync_size()
             if self.follow:
@@ -315,8 +352,9 @@ class LogView(ScrollView, can_focus=True):
 
         return self._consistent(take)
 
-    def _read_lines(self, spans: list[tuple[int, int]]) -> list[bytes | None]:
-        """Each span's bytes (at most what :mod:`ansi` draws); ``None`` for dropped ones."""
+    def _read_lines(self, spans: list[tuple[int, int]]) -> list[bytes | None] | None:
+        """Each span's bytes (at most what :mod:`ansi` draws); ``None`` for dropped ones.
+        ``None`` for all while the size cap swaps the file (the caller draws again soon)."""
 
         def take(fd: int, dropped: int) -> list[bytes | None]:
             out: list[bytes | None] = []
@@ -327,7 +365,28 @@ class LogView(ScrollView, can_focus=True):
                     out.append(os.pread(fd, min(stop - start, MAX_LINE_BYTES + 1), start - dropped))
             return out
 
-        return self._consistent(take)
+        return self._attempt(take)
+
+    def _attempt(self, read: Callable[[int, int], T]) -> T | None:
+        """One try at a consistent read (the protocol of :mod:`bgview.runtime.logstate`):
+        ``None`` while the size cap is swapping the file, instead of waiting for it in the UI
+        thread as ``consistent_read`` would."""
+        assert self.job_dir is not None
+        if not self.job_dir.is_dir():
+            raise LogGone(f"{self.job_dir.name} is gone: its directory was deleted")
+        gen, dropped = read_state(self.job_dir)
+        if gen % 2:
+            return None
+        try:
+            fd = os.open(self.job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            fd = -1
+        try:
+            result = read(fd, dropped)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        return result if read_state(self.job_dir)[0] == gen else None
 
     def _consistent(self, read: Callable[[int, int], T]) -> T:
         assert self.job_dir is not None
@@ -358,20 +417,24 @@ class LogView(ScrollView, can_focus=True):
             )
         if row >= self.row_count:
             return Strip.blank(width, base_style)
-        self._prefetch(row)
         line = self.row_line(row)
-        strip = self._strip(line)
+        strip = self._strip(row, line)
+        if strip is None:
+            return Strip.blank(width, base_style)
         return strip.crop_extend(scroll_x, scroll_x + width, base_style).apply_style(base_style)
 
     def _key(self, line: int) -> tuple[int, int, int, bool]:
         start, stop = self.index.span(line)
         return start, stop, self._search_gen, line == self.current_match
 
-    def _prefetch(self, row: int) -> None:
-        """Read every missing line on screen in one go (one open, one pread per line)."""
-        line = self.row_line(row)
-        if self._key(line) in self._cache:
-            return
+    def _strip(self, row: int, line: int) -> Strip | None:
+        """The drawn line from the cache, reading every missing line on screen in one go (one
+        open, one pread each); ``None`` while the size cap swaps the file (drawn again soon)."""
+        key = self._key(line)
+        strip = self._cache.get(key)
+        if strip is not None:
+            self._cache.move_to_end(key)
+            return strip
         first_row = max(0, self.scroll_offset.y)
         rows = range(first_row, min(self.row_count, first_row + self.size.height + 1))
         lines = [self.row_line(r) for r in rows] if row in rows else [line]
@@ -380,8 +443,18 @@ class LogView(ScrollView, can_focus=True):
             chunks = self._read_lines([self.index.span(n) for n in missing])
         except LogGone:
             chunks = [None] * len(missing)
+        if chunks is None:
+            if not self._redraw_pending:
+                self._redraw_pending = True
+                self.set_timer(0.01, self._redraw)
+            return None
         for n, raw in zip(missing, chunks, strict=True):
             self._store(n, raw)
+        return self._cache.get(key)
+
+    def _redraw(self) -> None:
+        self._redraw_pending = False
+        self.refresh()
 
     def _store(self, line: int, raw: bytes | None) -> None:
         if raw is None:
@@ -407,23 +480,6 @@ class LogView(ScrollView, can_focus=True):
             self._max_width = strip.cell_length
             self.call_after_refresh(self._sync_size)
 
-    def _strip(self, line: int) -> Strip:
-        key = self._key(line)
-        strip = self._cache.get(key)
-        if strip is None:
-            self._prefetch_one(line)
-            strip = self._cache.get(key, Strip([Segment("")]))
-        else:
-            self._cache.move_to_end(key)
-        return strip
-
-    def _prefetch_one(self, line: int) -> None:
-        try:
-            (raw,) = self._read_lines([self.index.span(line)])
-        except LogGone:
-            raw = None
-        self._store(line, raw)
-
     def _forget_line(self, line: int) -> None:
         """Drop a grown partial line from the cache (its key changes anyway; this frees it)."""
         for key in [k for k in self._cache if k[1] <= self.index.end and k[0] == self._start(line)]:
@@ -436,8 +492,19 @@ class LogView(ScrollView, can_focus=True):
             return -1
 
     def _sync_size(self) -> None:
-        width = max(self._max_width, 1)
-        self.virtual_size = Size(width, self.row_count if self.problem is None else 1)
+        old = self.virtual_size
+        new = Size(max(self._max_width, 1), self.row_count if self.problem is None else 1)
+        if new == old:
+            return
+        height = self.container_size.height
+        if new.width == old.width and (old.height > height) == (new.height > height):
+            # Only longer, and no scrollbar comes or goes: no need for a layout of the whole
+            # screen (which assigning ``virtual_size`` asks for, and which costs more than
+            # everything else here under a firehose). Widget._size_updated does the same.
+            self.set_reactive(LogView.virtual_size, new)
+            self._scroll_update(new)
+        else:
+            self.virtual_size = new
 
     def _changed(self) -> None:
         self.post_message(self.Changed(self, self.state))

@@ -256,7 +256,8 @@ async def test_enter_opens_the_job_and_esc_goes_back(rt: Runtime, project: Path)
         )
         assert "echo hello from the job; sleep 30" in header
         assert f"cwd      {job.cwd}" in header
-        assert f"pid      {rt.job(job.id).pid}" in header
+        pid = f"pid      {rt.job(job.id).pid}"
+        await until(pilot, lambda: pid in widget_text(app.screen.query_one("#job-header")))
         await until(pilot, lambda: visible_lines(log_view(app)) == ["hello from the job"])
         await pilot.press("escape")
         assert app.screen is app.jobs_screen
