@@ -33,7 +33,7 @@ KEEP_FLAG = "--keep"
 REPL_COMMANDS: dict[str, str] = {
     "/bashes": "open the jobs viewer (esc comes back)",
     ":bg-list": "this project's jobs, compact",
-    ":bg-output ID": "the job's new output since this shell last read it",
+    ":bg-output ID": "the job's output this shell has not shown yet",
     "/kill ID": "kill a job and its whole process group",
     "/help": "this help",
     "exit": "leave (asks when this shell's jobs are still running)",

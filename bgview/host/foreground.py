@@ -1,12 +1,13 @@
 """Running a command in the foreground *through the runtime*: it has an id and a log like any
 background job, while the user sees its output live and types into it.
 
-Output is streamed from the job's ``output.log`` the moment the supervisor appends to it
-(inotify on the job's directory; a 5 ms poll where inotify is missing). Keys go to the job's
-pty through its ``stdin`` FIFO, byte for byte: Ctrl+C is ``\\x03`` there, and the job's own line
-discipline makes it SIGINT for the job's foreground group. Two keys stay with the REPL:
-Ctrl+B (and Ctrl+Z, which would otherwise stop the job with nobody left to continue it) send
-the job to the background: streaming stops, the prompt comes back, the job runs on.
+Output is streamed from the job's ``output.log`` as soon as the supervisor appends to it:
+watchfiles watches the job's directory and wakes us within a few milliseconds (a 5 ms poll
+takes over where the file system cannot be watched). Keys go to the job's pty through its
+``stdin`` FIFO, byte for byte: Ctrl+C is ``\\x03`` there, and the job's own line discipline
+makes it SIGINT for the job's foreground group. Two keys stay with the REPL: Ctrl+B (and
+Ctrl+Z, which would otherwise stop the job with nobody left to continue it) send the job to
+the background: streaming stops, the prompt comes back, the job runs on.
 """
 
 from __future__ import annotations
@@ -15,20 +16,26 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from bgview.host.inotify import DirWatch, open_watch
 from bgview.host.terminal import TerminalModes, keys_raw, window_size, write_all
 from bgview.runtime import BgviewError, InvalidRequest, Job, Runtime
+from bgview.runtime.journal import ENDED, META
+from bgview.runtime.store import LOG
+from bgview.runtime.watch import DEBOUNCE_MS, STEP_MS
 
 BACKGROUND_KEYS = (b"\x02", b"\x1a")
 """Ctrl+B, Ctrl+Z: send the foreground job to the background."""
 POLL = 0.005
-"""Seconds between looks at the log when inotify is not available."""
+"""Seconds between looks at the log when the job's directory cannot be watched."""
 HEALTH_CHECK = 0.5
 """Seconds between fresh looks at the job's record even when nothing changed: a supervisor
-that vanished writes nothing, and only loading the job records it ``lost``."""
+that vanished writes nothing, and only loading the job records it ``lost``. It also catches
+anything written before the watch was up."""
+WATCH_TIMEOUT_MS = 1000
+"""How long one wait inside watchfiles lasts at most (it checks our stop event every step)."""
 INPUT_RETRY = 0.01
 PEEK_BYTES = 1 << 20
 """The most one peek returns (the runtime's limit): a burst is shown in slices of this."""
@@ -44,6 +51,8 @@ class Outcome:
     """The user sent it to the background (Ctrl+B)."""
     ended_mid_line: bool
     """The last byte shown was not a newline: the next line must start on a fresh one."""
+    shown: int
+    """Logical offset just after the last byte shown: the user has seen the log up to here."""
 
 
 class Foreground:
@@ -60,6 +69,8 @@ class Foreground:
         self.last_byte = b"\n"
         self.modes = TerminalModes()
         self.pending_input = b""
+        self.polling = False
+        """The job's directory could not be watched: the log is polled every :data:`POLL`."""
         self._retry: asyncio.TimerHandle | None = None
         self._done: asyncio.Future[bool] | None = None
 
@@ -67,43 +78,64 @@ class Foreground:
         """Show the job until it ends (``backgrounded=False``) or Ctrl+B (``True``)."""
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
-        watch = open_watch([self.job.dir])
+        stop = asyncio.Event()
         with keys_raw(self.stdin_fd):
             loop.add_reader(self.stdin_fd, self._guarded, self._on_keys)
             loop.add_signal_handler(signal.SIGWINCH, self._guarded, self._on_resize)
-            if watch is not None:
-                loop.add_reader(watch.fileno(), self._guarded, lambda: self._on_change(watch))
-            ticker = asyncio.create_task(self._tick(POLL if watch is None else HEALTH_CHECK))
+            follower = asyncio.create_task(self._follow(stop))
+            follower.add_done_callback(self._follower_done)
+            ticker = asyncio.create_task(self._tick())
             try:
+                # One turn of the loop lets the follower set its watch up (watchfiles adds it
+                # before its first wait), so the first look misses nothing written after it.
+                await asyncio.sleep(0)
                 self._pump()
                 self._check_end()
                 backgrounded = await self._done
             finally:
+                stop.set()  # the watch thread sees it within a step; a cancel would wait
                 ticker.cancel()
                 loop.remove_reader(self.stdin_fd)
                 loop.remove_signal_handler(signal.SIGWINCH)
                 if self._retry is not None:
                     self._retry.cancel()
-                if watch is not None:
-                    loop.remove_reader(watch.fileno())
-                    watch.close()
+                await asyncio.wait([follower], timeout=WATCH_TIMEOUT_MS / 1000)
                 restore = self.modes.restore()
                 if restore:
                     write_all(self.stdout_fd, restore)
-        return Outcome(self.job, backgrounded, self.last_byte != b"\n")
+        return Outcome(self.job, backgrounded, self.last_byte != b"\n", self.offset)
 
     # ---- output ---------------------------------------------------------------------------
 
-    def _on_change(self, watch: DirWatch) -> None:
-        names = {name for _, name in watch.read()}
-        if not names or names & {"output.log", ""}:
-            self._pump()
-        if names & {"meta.json", "ended", ""}:
-            self._check_end()
+    async def _follow(self, stop: asyncio.Event) -> None:
+        """Look at the log and the record whenever the job's directory changes; poll the log
+        instead where the directory cannot be watched."""
+        try:
+            async for names in watch_dir(self.job.dir, stop):
+                if LOG in names:
+                    self._guarded(self._pump)
+                if names & {META, ENDED}:
+                    self._guarded(self._check_end)
+            return
+        except (OSError, RuntimeError):
+            # No inotify here, or no watches left: watchfiles raises OSError for what it can
+            # name and RuntimeError for the rest.
+            self.polling = True
+        while not stop.is_set():
+            self._guarded(self._pump)
+            await asyncio.sleep(POLL)
 
-    async def _tick(self, interval: float) -> None:
+    def _follower_done(self, follower: asyncio.Task[None]) -> None:
+        """A follower that failed in an unforeseen way ends the run with its error, rather
+        than leaving the job to a twice-a-second look."""
+        error = None if follower.cancelled() else follower.exception()
+        if error is not None and self._done is not None and not self._done.done():
+            self._done.set_exception(error)
+
+    async def _tick(self) -> None:
+        """Look at the record now and then even when nothing changed (see HEALTH_CHECK)."""
         while not self._finished():
-            await asyncio.sleep(interval)
+            await asyncio.sleep(HEALTH_CHECK)
             self._guarded(self._pump)
             self._guarded(self._check_end)
 
@@ -193,3 +225,25 @@ class Foreground:
     def _finish(self, *, backgrounded: bool) -> None:
         if self._done is not None and not self._done.done():
             self._done.set_result(backgrounded)
+
+
+async def watch_dir(directory: Path, stop: asyncio.Event) -> AsyncIterator[set[str]]:
+    """The names of the files in ``directory`` that changed, batch by batch, until ``stop``.
+
+    Tuned like the viewer's watcher (:data:`~bgview.runtime.watch.STEP_MS`): a change is
+    reported a few milliseconds after it happens. Not recursive: the read cursors below the
+    job's directory are none of the streamer's business. Raises :class:`OSError` or
+    :class:`RuntimeError` when the directory cannot be watched.
+    """
+    import watchfiles  # lazily: the shell imports it in the background at start
+
+    async for changes in watchfiles.awatch(
+        directory,
+        watch_filter=None,
+        step=STEP_MS,
+        debounce=DEBOUNCE_MS,
+        stop_event=stop,
+        rust_timeout=WATCH_TIMEOUT_MS,
+        recursive=False,
+    ):
+        yield {os.path.basename(path) for _, path in changes}

@@ -186,6 +186,8 @@ class Shell:
         if outcome.ended_mid_line:
             self._say("")
         job = outcome.job
+        # The user saw the output streamed: `:bg-output` gives only what comes after it.
+        self.session.skip_to(job.id, outcome.shown, consumer=self.consumer)
         if outcome.backgrounded:
             self._say(f"[bg:{job.id} moved to background]", "class:started")
             self.chip_count = self.running.count()

@@ -90,16 +90,22 @@ class JobWatcher:
 
     # ---- what changes ------------------------------------------------------------------------
 
-    def watch(self, stop: threading.Event) -> Iterator[list[JobEvent]]:
-        """Batches of events until ``stop`` is set. Blocking: run it in a thread."""
+    def watch(
+        self, stop: threading.Event, *, step: int = STEP_MS, debounce: int = DEBOUNCE_MS
+    ) -> Iterator[list[JobEvent]]:
+        """Batches of events until ``stop`` is set. Blocking: run it in a thread.
+
+        ``step`` and ``debounce`` (milliseconds) trade latency for wake-ups: a watcher that
+        only needs starts and ends (a REPL's chip) can look less often than a live log.
+        """
         import watchfiles  # lazily: see the module docstring
 
         path = self.watched_path()
         for changes in watchfiles.watch(
             path,
             watch_filter=None,
-            debounce=DEBOUNCE_MS,
-            step=STEP_MS,
+            debounce=debounce,
+            step=step,
             stop_event=stop,
             rust_timeout=500,
             raise_interrupt=False,
