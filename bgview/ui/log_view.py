@@ -49,7 +49,7 @@ JUMP_WINDOW = 256 * 1024
 """How much of the tail a jump reopens with (a firehose would bury more before it is read)."""
 EXTEND_STEP = 4 * 1024 * 1024
 """How much earlier output one scroll to the top brings in."""
-MIN_UPDATE_INTERVAL = 0.02
+MIN_UPDATE_INTERVAL = 0.04
 """The least time between two updates from the file (see :meth:`LogView.request_update`)."""
 CACHE_LINES = 2048
 SEARCH_BLOCK = 1024
@@ -182,7 +182,7 @@ class LogView(ScrollView, can_focus=True):
     def request_update(self) -> None:
         """The log grew: take it in now, or — if we did so less than
         :data:`MIN_UPDATE_INTERVAL` ago — once that interval is up. A quiet job's line shows
-        at once; a firehose costs at most ~50 updates a second, leaving the loop to the keys."""
+        at once; a firehose costs at most ~25 updates a second, leaving the loop to the keys."""
         if self._update_scheduled:
             return
         wait = self._last_update + MIN_UPDATE_INTERVAL - time.monotonic()
