@@ -55,7 +55,13 @@ def _tail(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("run", "list", "output", "kill", "wait", "notices", "prune", "shell", "mcp")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` just that subcommand's parser: building the
+    others costs milliseconds (argparse looks up translations for every help string), and
+    ``bgview run`` is on an agent's hot path."""
     parser = _Parser(
         prog="bgview",
         description="Background jobs for terminal coding agents. With no command: the viewer.",
@@ -65,44 +71,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="bgview 0.1.0")
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
 
-    run = sub.add_parser("run", help="start a command in the background, print its id")
-    run.add_argument("--name", help="a name; refused while a job of that name runs")
-    run.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="kill it after this")
-    run.add_argument("--cwd", metavar="DIR", help="working directory (default: .)")
-    run.add_argument("--keep", action="store_true", help="outlive the host session, if any")
-    run.add_argument("--max-log", type=_size, metavar="SIZE", help="log size cap (default 512M)")
-    run.add_argument("command", nargs="*", help="'a shell string', or -- PROGRAM [ARG...]")
+    def wanted(name: str) -> bool:
+        return only is None or only == name
 
-    ls = sub.add_parser("list", help="the project's jobs")
-    ls.add_argument("--json", action="store_true", help="a JSON array of job records")
-    ls.add_argument("--all", action="store_true", dest="all_here", help="every project's jobs")
+    if wanted("run"):
+        run = sub.add_parser("run", help="start a command in the background, print its id")
+        run.add_argument("--name", help="a name; refused while a job of that name runs")
+        run.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="kill it after this")
+        run.add_argument("--cwd", metavar="DIR", help="working directory (default: .)")
+        run.add_argument("--keep", action="store_true", help="outlive the host session, if any")
+        run.add_argument("--max-log", type=_size, metavar="SIZE", help="log cap (default 512M)")
+        run.add_argument("command", nargs="*", help="'a shell string', or -- PROGRAM [ARG...]")
 
-    out = sub.add_parser("output", help="new output since this consumer's last read")
-    out.add_argument("id")
-    out.add_argument("--consumer", default="agent", help="whose cursor (default: agent)")
-    out.add_argument("--filter", metavar="RE", help="keep only lines matching this regex")
-    out.add_argument("--exclude", metavar="RE", help="drop lines matching this regex")
-    out.add_argument("--wait", type=_seconds, metavar="SECONDS", help="wait for new output")
-    out.add_argument("--peek", action="store_true", help="show the tail; move no cursor")
-    out.add_argument("--tail", type=_tail, default=DEFAULT_TAIL, metavar="BYTES")
+    if wanted("list"):
+        ls = sub.add_parser("list", help="the project's jobs")
+        ls.add_argument("--json", action="store_true", help="a JSON array of job records")
+        ls.add_argument("--all", action="store_true", dest="all_here", help="every project's jobs")
 
-    kill = sub.add_parser("kill", help="kill a job and its whole process group")
-    kill.add_argument("id")
-    kill.add_argument("--grace", type=_seconds, default=3.0, metavar="SECONDS")
+    if wanted("output"):
+        out = sub.add_parser("output", help="new output since this consumer's last read")
+        out.add_argument("id")
+        out.add_argument("--consumer", default="agent", help="whose cursor (default: agent)")
+        out.add_argument("--filter", metavar="RE", help="keep only lines matching this regex")
+        out.add_argument("--exclude", metavar="RE", help="drop lines matching this regex")
+        out.add_argument("--wait", type=_seconds, metavar="SECONDS", help="wait for new output")
+        out.add_argument("--peek", action="store_true", help="show the tail; move no cursor")
+        out.add_argument("--tail", type=_tail, default=DEFAULT_TAIL, metavar="BYTES")
 
-    wait = sub.add_parser("wait", help="wait for a job to end (or for a pattern)")
-    wait.add_argument("id")
-    wait.add_argument("--timeout", type=_seconds, metavar="SECONDS")
-    wait.add_argument("--for", dest="pattern", metavar="REGEX", help="wait for this in output")
+    if wanted("kill"):
+        kill = sub.add_parser("kill", help="kill a job and its whole process group")
+        kill.add_argument("id")
+        kill.add_argument("--grace", type=_seconds, default=3.0, metavar="SECONDS")
 
-    notices = sub.add_parser("notices", help="completion notices not yet given")
-    notices.add_argument("--consumer", default="agent")
+    if wanted("wait"):
+        wait = sub.add_parser("wait", help="wait for a job to end (or for a pattern)")
+        wait.add_argument("id")
+        wait.add_argument("--timeout", type=_seconds, metavar="SECONDS")
+        wait.add_argument("--for", dest="pattern", metavar="REGEX", help="wait for this in output")
 
-    prune = sub.add_parser("prune", help="delete finished jobs")
-    prune.add_argument("--older-than", type=_duration, metavar="AGE", default=0.0)
+    if wanted("notices"):
+        notices = sub.add_parser("notices", help="completion notices not yet given")
+        notices.add_argument("--consumer", default="agent")
 
-    sub.add_parser("shell", help="a REPL with background jobs and /bashes")
-    sub.add_parser("mcp", help="an MCP server (stdio) with the agent tools")
+    if wanted("prune"):
+        prune = sub.add_parser("prune", help="delete finished jobs")
+        prune.add_argument("--older-than", type=_duration, metavar="AGE", default=0.0)
+
+    if wanted("shell"):
+        sub.add_parser("shell", help="a REPL with background jobs and /bashes")
+    if wanted("mcp"):
+        sub.add_parser("mcp", help="an MCP server (stdio) with the agent tools")
     return parser
 
 
@@ -325,7 +343,9 @@ def dispatch(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     head, argv_cmd = _split_run_args(raw)
-    args = build_parser().parse_args(head)
+    # The usual call names its command first: build only that part of the parser.
+    only = head[0] if head and head[0] in COMMANDS else None
+    args = build_parser(only).parse_args(head)
     try:
         return dispatch(args, argv_cmd)
     except BgviewError as exc:
