@@ -204,7 +204,9 @@ class Supervisor:
         try:
             for _ in range(256):
                 try:
-                    data = os.read(self.master, CHUNK)
+                    # Never more than CHUNK in a batch: the log may pass its cap by one
+                    # batch at most.
+                    data = os.read(self.master, CHUNK - size)
                 except BlockingIOError:
                     return
                 except OSError as exc:
@@ -479,9 +481,10 @@ class Supervisor:
             return False
         if self.pty_open:
             self.pump()  # what the last processes wrote just before they went
-        finalize(self.job_dir, {**self.result(), "pid_start": self.meta.get("pid_start")})
+        # The reserve goes first: once the final status is visible, nothing else changes.
         with contextlib.suppress(OSError):
             os.unlink(self.reserve)
+        finalize(self.job_dir, {**self.result(), "pid_start": self.meta.get("pid_start")})
         return True
 
     def crashed(self, exc: BaseException) -> None:
