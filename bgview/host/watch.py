@@ -11,6 +11,7 @@ refresh runs more often instead.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import threading
 from collections.abc import Callable
 
@@ -48,7 +49,7 @@ class StoreWatcher:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduled = False
-        self._failed = False
+        self.failed = False
         """The store could not be watched: the refresh runs every :data:`FALLBACK_REFRESH`."""
 
     def start(self) -> None:
@@ -69,21 +70,32 @@ class StoreWatcher:
     def _watch(self) -> None:
         """The watching thread: the store as it is now, then its changes until :meth:`stop`."""
         try:
-            self._jobs.scan()  # the base the first changes are told against
+            # Load watchfiles before the scan, so that the scan and the watch are a moment
+            # apart: a job that starts between the two is caught by its next write anyway.
+            importlib.import_module("watchfiles")
+            self._jobs.scan()  # the base later changes are told against
+            self._wake()  # and what it found (jobs started just before us) is told once
             for events in self._jobs.watch(self._stop, step=STEP_MS, debounce=DEBOUNCE_MS):
                 if any(event.kind in TOLD for event in events):
                     self._wake()
         except (OSError, RuntimeError):
             # No inotify here, or no watches left (watchfiles raises RuntimeError for what
             # it cannot name): the refresh looks more often instead.
-            self._failed = True
-            self._wake()
+            self._wake(self._fall_back)
 
-    def _wake(self) -> None:
+    def _wake(self, callback: Callable[[], None] | None = None) -> None:
         """From the watching thread: have the loop call back, unless we are stopping (the loop
         may be closing, and would refuse the call)."""
         if not self._stop.is_set() and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._soon)
+            self._loop.call_soon_threadsafe(callback or self._soon)
+
+    def _fall_back(self) -> None:
+        """The store cannot be watched: look at it every :data:`FALLBACK_REFRESH` from now."""
+        self.failed = True
+        if self._task is not None:
+            self._task.cancel()
+            self._task = asyncio.create_task(self._refresh())
+        self._soon()
 
     def _soon(self) -> None:
         """Coalesce a burst of events (ten jobs ending at once) into one call."""
@@ -98,5 +110,5 @@ class StoreWatcher:
 
     async def _refresh(self) -> None:
         while True:
-            await asyncio.sleep(FALLBACK_REFRESH if self._failed else REFRESH)
+            await asyncio.sleep(FALLBACK_REFRESH if self.failed else REFRESH)
             self._soon()

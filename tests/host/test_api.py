@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Iterator
+
+import pytest
 
 from bgview.host import RunningJobs, chip_text, drain_notices, running_count
 from bgview.host.watch import StoreWatcher
 from bgview.runtime import Runtime
+from bgview.runtime.watch import JobWatcher
 
 
 def test_chip_text() -> None:
@@ -56,5 +61,47 @@ async def test_the_watcher_hears_a_job_start_and_end_at_once(rt: Runtime) -> Non
             await asyncio.sleep(0.01)
         assert len(heard) > started, "no event for the job's end"
         assert heard[-1] - ended_at < 0.5
+    finally:
+        watcher.stop()
+
+
+def _store_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "bgview-store-watch"]
+
+
+async def test_the_watcher_stops_its_thread_and_calls_back_no_more(rt: Runtime) -> None:
+    heard: list[float] = []
+    watcher = StoreWatcher(rt, lambda: heard.append(time.monotonic()))
+    watcher.start()
+    rt.start("true")
+    deadline = time.monotonic() + 5
+    while not heard and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert heard
+    count = len(heard)
+    watcher.stop()
+    assert not _store_threads()  # stop waits for the thread: nothing left to call back
+    for _ in range(3):  # let callbacks already in the loop's queue run: none may call back
+        await asyncio.sleep(0)
+    assert len(heard) == count
+
+
+async def test_a_store_that_cannot_be_watched_is_looked_at_often_instead(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cannot_watch(self: JobWatcher, stop: threading.Event, **_: int) -> Iterator[object]:
+        raise RuntimeError("no inotify watches left")
+
+    monkeypatch.setattr(JobWatcher, "watch", cannot_watch)
+    heard: list[float] = []
+    watcher = StoreWatcher(rt, lambda: heard.append(time.monotonic()))
+    watcher.start()
+    try:
+        started = time.monotonic()
+        while len(heard) < 3 and time.monotonic() < started + 1.9:  # before the 2 s refresh
+            await asyncio.sleep(0.01)
+        assert watcher.failed
+        assert len(heard) >= 3, "the fallback refresh did not run every half second"
+        assert not _store_threads()  # the thread ended quietly
     finally:
         watcher.stop()

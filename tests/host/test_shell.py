@@ -113,6 +113,29 @@ def test_bg_list_and_bg_output(shell: Term, rt: Runtime) -> None:
     assert "exited 0" in row and "echo first; echo second" in row
 
 
+def test_bg_output_after_ctrl_b_gives_only_what_came_after(shell: Term, rt: Runtime) -> None:
+    shell.run("stty -echo; echo early1; echo early2; printf 'mid'; read go; echo dle; echo late")
+    shell.wait_for(lambda ls: "early2" in ls and "mid" in ls)  # lines of their own
+    shell.send("\x02")  # the user saw early1, early2 and half a line, then moved it away
+    shell.wait_for("[bg:bash_1 moved to background]")
+    shell.wait_prompt(2)
+    rt.write_stdin("bash_1", "\n")
+    shell.wait_for("[bg:bash_1 exited 0")
+    shell.run(":bg-output bash_1")
+    lines = shell.wait_for(lambda ls: "late" in ls)  # a line of its own, not the command
+    after = lines[shell.row(":bg-output bash_1") + 1 :]
+    assert after[:2] == ["dle", "late"]  # the rest of the half-seen line, then what is new
+    assert shell.lines().count("early1") == 1  # what was streamed is not given again
+
+
+def test_bg_output_of_a_job_run_in_the_foreground_has_nothing_new(shell: Term) -> None:
+    shell.run("echo seen-''live")
+    shell.wait_for("[bash_1 exited 0")
+    shell.run(":bg-output bash_1")
+    shell.wait_for("[bash_1: no new output; exited 0]")
+    assert shell.lines().count("seen-live") == 1
+
+
 def test_completion_of_commands_and_ids(shell: Term) -> None:
     shell.run("sleep 30 &")
     shell.wait_for("[bg:bash_1 started]")
