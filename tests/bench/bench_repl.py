@@ -5,6 +5,8 @@
 - A foreground command's output reaches the terminal ≤ 10 ms later than when the same command
   runs straight in a pty (bash), measured per line from a timestamp the command prints.
 - ``seq 1 1000000`` through the REPL ≤ 1.5× the time it takes in bash.
+- For information: the shell's CPU use at an idle prompt and while a silent foreground job
+  runs (its file-system watchers wake every few milliseconds).
 
 Run: ``python -m tests.bench repl``. Each figure is a median over a few runs; the peer (bash)
 is measured in the same run because this machine is shared and noisy.
@@ -198,6 +200,33 @@ def bench_echo(home: Path, project: Path, rounds: int = 5) -> tuple[list[float],
     return bash_times, repl_times
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (the file-system watchers'
+    included), from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_idle(home: Path, project: Path, seconds: float = 5.0) -> tuple[float, float]:
+    """The shell's CPU use (% of one core) at an idle prompt, and while a foreground job
+    runs that writes nothing: what watching the store and the job's directory costs."""
+    term = _shell(home, project)
+    try:
+        time.sleep(1.0)  # the background import of the viewer is over
+        before = _cpu_seconds(term.child.pid)
+        time.sleep(seconds)
+        at_prompt = (_cpu_seconds(term.child.pid) - before) / seconds
+        term.send(f"sleep {seconds + 1.5:g}\r".encode())
+        time.sleep(0.5)
+        before = _cpu_seconds(term.child.pid)
+        time.sleep(seconds)
+        quiet_job = (_cpu_seconds(term.child.pid) - before) / seconds
+        term.read_until(b"exited 0, ")
+    finally:
+        term.close()
+    return at_prompt * 100, quiet_job * 100
+
+
 def _ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:.0f} ms"
 
@@ -210,6 +239,7 @@ def main() -> None:
         direct, through = bench_latency(home, project)
         bash_seq, repl_seq = bench_seq(home, project)
         bash_echo, repl_echo = bench_echo(home, project)
+        idle_prompt, idle_job = bench_idle(home, project)
     added = statistics.median(through) - statistics.median(direct)
     added95 = statistics.quantiles(through, n=20)[18] - statistics.quantiles(direct, n=20)[18]
     ratio = statistics.median(repl_seq) / statistics.median(bash_seq)
@@ -239,6 +269,8 @@ def main() -> None:
             f"bash -c in a new pty {_ms(bash_echo)}",
         )
     )
+    rows.append(("shell CPU at an idle prompt", f"{idle_prompt:.1f}%", "", "of one core"))
+    rows.append(("shell CPU, quiet foreground job", f"{idle_job:.1f}%", "", "of one core"))
     width = max(len(r[0]) for r in rows)
     print(f"{'figure'.ljust(width)}  {'measured':>9}  {'budget':<12}  peer")
     for name, value, budget, peer in rows:
