@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bgview.runtime.events import chip_text
+from bgview.ui import _frames  # noqa: F401 - must run before the first Textual import
 from bgview.ui.app import BgviewApp
 from bgview.ui.format import Clock
 from bgview.ui.job_screen import JobScreen

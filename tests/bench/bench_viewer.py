@@ -34,7 +34,7 @@ from tests.ui.ptyterm import PtyTerm
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / ".bench"
 TOOLONG = BENCH / "toolong" / "bin" / "tl"
-SAMPLES = 80
+SAMPLES = 150
 GIB = 1024**3
 
 
