@@ -123,6 +123,7 @@ class Foreground:
             self.polling = True
         while not stop.is_set():
             self._guarded(self._pump)
+            self._guarded(self._check_end)
             await asyncio.sleep(POLL)
 
     def _follower_done(self, follower: asyncio.Task[None]) -> None:

@@ -43,14 +43,14 @@ class StoreWatcher:
     def __init__(self, runtime: Runtime, on_change: Callable[[], None]) -> None:
         self.runtime = runtime
         self.on_change = on_change
+        self.failed = False
+        """The store could not be watched: the refresh runs every :data:`FALLBACK_REFRESH`."""
         self._jobs = JobWatcher(runtime.project)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduled = False
-        self.failed = False
-        """The store could not be watched: the refresh runs every :data:`FALLBACK_REFRESH`."""
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()

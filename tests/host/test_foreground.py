@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bgview.host import foreground
-from bgview.host.foreground import Foreground, Outcome
+from bgview.host.foreground import Foreground
 from bgview.runtime import Job, JobStatus, Runtime
 
 
@@ -60,12 +60,28 @@ def no_health_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(foreground, "HEALTH_CHECK", 600.0)
 
 
+async def cannot_watch(directory: Path, stop: asyncio.Event) -> AsyncIterator[set[str]]:
+    """What watching a directory does where inotify is missing or out of watches."""
+    raise RuntimeError("no inotify watches left")
+    yield set()  # an async generator, like the real one
+
+
+@pytest.fixture(params=["events", "poll"])
+def polling(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Each test twice: woken by file-system events, and where the directory cannot be
+    watched (then the log is polled)."""
+    if request.param == "poll":
+        monkeypatch.setattr(foreground, "watch_dir", cannot_watch)
+    return bool(request.param == "poll")
+
+
 def streamer(rt: Runtime, job: Job, screen: Screen) -> Foreground:
     return Foreground(rt, job, stdin_fd=screen.tty, stdout_fd=screen.write_end)
 
 
-async def follow_then_background(rt: Runtime, screen: Screen) -> tuple[Foreground, Outcome]:
-    """A job that writes, pauses, writes more and waits: shown as it comes, then Ctrl+B."""
+async def test_output_written_later_is_shown_as_the_job_writes_it(
+    rt: Runtime, screen: Screen, polling: bool
+) -> None:
     job = rt.start("echo first; sleep 0.3; echo second; printf 'half'; sleep 30")
     fg = streamer(rt, job, screen)
     run = asyncio.create_task(fg.run())
@@ -74,38 +90,18 @@ async def follow_then_background(rt: Runtime, screen: Screen) -> tuple[Foregroun
     os.write(screen.keys, b"\x02")  # Ctrl+B
     outcome = await asyncio.wait_for(run, 10)
     rt.kill(job.id, grace=0)
-    return fg, outcome
-
-
-async def test_output_written_later_is_shown_as_the_job_writes_it(
-    rt: Runtime, screen: Screen
-) -> None:
-    fg, outcome = await follow_then_background(rt, screen)
-    assert not fg.polling
+    assert fg.polling is polling
     assert outcome.backgrounded and outcome.ended_mid_line
     # What was shown is the log up to the offset the outcome names, byte for byte.
-    shown = rt.peek(outcome.job.id, offset=0, tail=outcome.shown).data
-    assert shown == b"first\nsecond\nhalf"
+    assert outcome.shown == len(b"first\nsecond\nhalf")
+    assert rt.peek(job.id, offset=0, tail=outcome.shown).data == b"first\nsecond\nhalf"
 
 
 async def test_the_end_of_a_job_is_noticed_without_a_periodic_look(
-    rt: Runtime, screen: Screen
+    rt: Runtime, screen: Screen, polling: bool
 ) -> None:
     job = rt.start("sleep 0.3; echo bye; exit 3")
     outcome = await asyncio.wait_for(streamer(rt, job, screen).run(), 10)
     assert not outcome.backgrounded
     assert outcome.job.status is JobStatus.EXITED and outcome.job.exit_code == 3
     assert screen.drain().endswith(b"bye\n")
-
-
-async def test_where_the_directory_cannot_be_watched_the_log_is_polled(
-    rt: Runtime, screen: Screen, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def cannot_watch(directory: Path, stop: asyncio.Event) -> AsyncIterator[set[str]]:
-        raise RuntimeError("no inotify watches left")
-        yield set()  # an async generator, like the real one
-
-    monkeypatch.setattr(foreground, "watch_dir", cannot_watch)
-    fg, outcome = await follow_then_background(rt, screen)
-    assert fg.polling
-    assert outcome.shown == len(b"first\nsecond\nhalf")
