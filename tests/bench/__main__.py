@@ -17,7 +17,9 @@ import tests.bench as package
 
 def main() -> int:
     only = set(sys.argv[1:])
-    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("bench_")
+    )
     for name in names:
         if only and name not in only and name.removeprefix("bench_") not in only:
             continue
