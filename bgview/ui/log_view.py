@@ -182,7 +182,7 @@ class LogView(ScrollView, can_focus=True):
         self.dropped = dropped
 
     def request_update(self) -> None:
-        """The log grew: take it in now, or — if we did so less than
+        """The log grew: take it in now, or — if we took some in less than
         :data:`MIN_UPDATE_INTERVAL` ago — once that interval is up. A quiet job's line shows
         at once; a firehose costs at most ~25 updates a second, leaving the loop to the keys."""
         if self._update_scheduled:
@@ -202,7 +202,6 @@ class LogView(ScrollView, can_focus=True):
         """Take in whatever the log gained since the last call (cheap when nothing did)."""
         if self.job_dir is None:
             return
-        self._last_update = time.monotonic()
         try:
             self._update()
         except LogGone as exc:
@@ -232,7 +231,9 @@ class LogView(ScrollView, can_focus=True):
 
         got = self._attempt(take)
         if got is None:  # the size cap is swapping the file right now: look again very soon
-            self.request_update()
+            if not self._update_scheduled:
+                self._update_scheduled = True
+                self.set_timer(0.005, self._scheduled_update)
             return
         size, dropped, data = got
         if size < index.end and dropped <= self.dropped:
@@ -254,6 +255,9 @@ class LogView(ScrollView, can_focus=True):
                 self._reopen_at_tail()
                 return
             if data:
+                # Only an update that took something in counts towards the rate limit: a
+                # quiet job's next line must never wait behind an update that found nothing.
+                self._last_update = time.monotonic()
                 last_before = index.last - 1
                 was_partial = index.partial
                 index.feed(data)
@@ -275,6 +279,7 @@ class LogView(ScrollView, can_focus=True):
             self._changed()
 
     def _reopen_at_tail(self) -> None:
+        self._last_update = time.monotonic()  # took something in: counts towards the rate limit
         first = self.index.last + 1  # numbers keep growing: old matches can never collide
         self._open_tail(first, JUMP_WINDOW)
         self._cache.clear()

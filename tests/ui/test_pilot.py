@@ -324,3 +324,24 @@ async def test_esc_on_the_table_of_the_standalone_viewer_stays(rt: Runtime, proj
         await pilot.press("escape", "escape")
         assert app.screen is app.jobs_screen
         assert app.is_running
+
+
+async def test_a_trim_under_way_is_waited_for_without_blocking(home: Path, tmp_path: Path) -> None:
+    """While the size cap swaps the log (log.state's generation is odd) the view neither
+    reads a half-swapped file nor stalls the app: it looks again shortly and then shows it."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    job_dir = store.add("./serve", b"one\n", status="running")
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            view = log_view(app)
+            (job_dir / "log.state").write_text('{"gen": 1, "dropped": 0}')
+            with open(job_dir / "output.log", "ab") as log:
+                log.write(b"two\n")
+            view.update_log()
+            await pilot.pause(0.05)
+            assert visible_lines(view) == ["one"]
+            (job_dir / "log.state").write_text('{"gen": 2, "dropped": 0}')
+            await until(pilot, lambda: visible_lines(view) == ["one", "two"])
+    finally:
+        store.close()
