@@ -345,3 +345,33 @@ async def test_a_trim_under_way_is_waited_for_without_blocking(home: Path, tmp_p
             await until(pilot, lambda: visible_lines(view) == ["one", "two"])
     finally:
         store.close()
+
+
+async def test_a_big_log_opens_at_its_tail_and_reads_earlier_output_on_demand(
+    home: Path, tmp_path: Path
+) -> None:
+    """A 10 MB log: the view holds only its tail and says so; scrolling to the top brings in
+    earlier output, line numbers and all, without a gap."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    lines = b"".join(f"line {i:07d} ".encode() + b"x" * 80 + b"\n" for i in range(110_000))
+    store.add("./big", lines, status="exited", exit_code=0)
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            view = log_view(app)
+            await until(pilot, lambda: visible_lines(view)[-1:] == ["line 0109999 " + "x" * 80])
+            assert view.index.base > 0
+            bar = widget_text(app.screen.query_one("#log-bar"))
+            assert "showing the last 4.0MB of 9.9MB" in bar
+            base = view.index.base
+            view.focus()
+            await pilot.press("home")
+            await until(pilot, lambda: view.index.base < base, what="earlier output read in")
+            # The line at the top stays put; the earlier ones are now above it, no gap.
+            first = int(visible_lines(view)[0].split()[1])
+            assert first == base // 94  # 94 bytes a line: the window's old first line
+            await pilot.press("up")
+            assert visible_lines(view)[0] == f"line {first - 1:07d} " + "x" * 80
+            assert not view.follow
+    finally:
+        store.close()
