@@ -2,9 +2,9 @@
 
 Like toolong, and unlike ``RichLog``, this never holds the log's text: a
 :class:`~bgview.ui.log_index.LineIndex` keeps where lines start in a bounded window at the
-log's tail, and only the lines on screen are read (``os.pread`` under the runtime's
-``consistent_read``, so a size-cap trim underneath never mixes two versions of the file),
-styled (:mod:`bgview.ui.ansi`) and kept in a small cache. A gigabyte log opens as fast as a
+log's tail, and only the lines on screen are read (:mod:`bgview.ui.log_file`: ``os.pread``
+by logical offset, never mixing two versions of a file the size cap is trimming), styled
+(:mod:`bgview.ui.ansi`) and kept in a small cache. A gigabyte log opens as fast as a
 small one, and memory does not grow with it.
 
 Bindings (on top of ScrollView's arrows, page keys and home):
@@ -16,14 +16,12 @@ Bindings (on top of ScrollView's arrows, page keys and home):
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -35,9 +33,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bgview.runtime.clean import clean_bytes
-from bgview.runtime.logstate import consistent_read, read_state
-from bgview.ui.ansi import MAX_LINE_BYTES, render_line
+from bgview.ui.ansi import render_line
+from bgview.ui.log_file import SEARCH_BLOCK, LogFile, LogGone
 from bgview.ui.log_index import LineIndex
 
 OPEN_WINDOW = 4 * 1024 * 1024
@@ -53,15 +50,6 @@ EXTEND_STEP = 4 * 1024 * 1024
 MIN_UPDATE_INTERVAL = 0.04
 """The least time between two updates from the file (see :meth:`LogView.request_update`)."""
 CACHE_LINES = 2048
-SEARCH_BLOCK = 1024
-"""Lines read and matched per step of a search or filter."""
-
-
-T = TypeVar("T")
-
-
-class LogGone(Exception):
-    """The job's log (or its whole directory) is gone."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +106,7 @@ class LogView(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.job_dir: Path | None = None
+        self.file: LogFile | None = None
         self.index = LineIndex()
         self.dropped = 0
         self.problem: str | None = None
@@ -141,6 +130,7 @@ class LogView(ScrollView, can_focus=True):
     def open(self, job_dir: Path | None) -> None:
         """Show ``job_dir``'s log from its tail (``None``: show nothing)."""
         self.job_dir = job_dir
+        self.file = LogFile(job_dir) if job_dir is not None else None
         self.problem = None
         self._cache.clear()
         self._max_width = 0
@@ -153,7 +143,7 @@ class LogView(ScrollView, can_focus=True):
             except LogGone as exc:
                 self.problem = str(exc)
         if self._filter is not None:
-            self._visible = list(self._matching(self.index.first, self.index.last, self._filter))
+            self._visible = self._match(self.index.first, self.index.last, self._filter)
         self._sync_size()
         self._set_follow(True)
         self._scroll_to_end()
@@ -169,17 +159,8 @@ class LogView(ScrollView, can_focus=True):
         self.call_after_refresh(self._scroll_to_end_if_following)
 
     def _open_tail(self, first: int = 0, window: int = OPEN_WINDOW) -> None:
-        size, dropped = self._extent()
-        base = max(dropped, size - window)
-        data = self._read(base, size) if size > base else b""
-        if base > dropped:
-            # We landed inside a line: start the window at the next one.
-            cut = data.find(b"\n") + 1
-            if cut:
-                base, data = base + cut, data[cut:]
-        self.index = LineIndex(base, first)
-        self.index.feed(data)
-        self.dropped = dropped
+        assert self.file is not None
+        self.index, self.dropped = self.file.tail(window, first)
 
     def request_update(self) -> None:
         """The log grew: take it in now, or — if we took some in less than
@@ -218,18 +199,8 @@ class LogView(ScrollView, can_focus=True):
             self.open(self.job_dir)
             return
 
-        def take(fd: int, dropped: int) -> tuple[int, int, bytes]:
-            if fd < 0:
-                raise LogGone(f"{self.job_dir.name if self.job_dir else 'the job'} has no log")
-            size = dropped + os.fstat(fd).st_size
-            lo = max(index.end, dropped)
-            hi = min(size, lo + READ_STEP)
-            if self.follow and size - lo > JUMP_AFTER:
-                hi = lo  # a firehose: no use reading what the jump skips
-            data = os.pread(fd, hi - lo, lo - dropped) if hi > lo else b""
-            return size, dropped, data
-
-        got = self._attempt(take)
+        assert self.file is not None
+        got = self.file.growth(index.end, READ_STEP, JUMP_AFTER if self.follow else None)
         if got is None:  # the size cap is swapping the file right now: look again very soon
             if not self._update_scheduled:
                 self._update_scheduled = True
@@ -284,7 +255,7 @@ class LogView(ScrollView, can_focus=True):
         self._open_tail(first, JUMP_WINDOW)
         self._cache.clear()
         if self._filter is not None:
-            self._visible = list(self._matching(self.index.first, self.index.last, self._filter))
+            self._visible = self._match(self.index.first, self.index.last, self._filter)
         self.current_match = None
         self._sync_size()
         if self.follow:
@@ -313,7 +284,8 @@ class LogView(ScrollView, can_focus=True):
         if index.base <= self.dropped or index.size >= OPEN_WINDOW * 8:
             return
         base = max(self.dropped, index.base - EXTEND_STEP)
-        data = self._read(base, index.base)
+        assert self.file is not None
+        data = self.file.read(base, index.base)
         if base > self.dropped:
             cut = data.find(b"\n") + 1
             if not cut:
@@ -323,7 +295,7 @@ class LogView(ScrollView, can_focus=True):
             return
         added = index.prepend(base, data)
         if self._filter is not None:
-            earlier = list(self._matching(index.first, index.first + added, self._filter))
+            earlier = self._match(index.first, index.first + added, self._filter)
             self._visible = earlier + self._visible
             added = len(earlier)
         self._sync_size()
@@ -332,75 +304,6 @@ class LogView(ScrollView, can_focus=True):
         self._programmatic = False
         self.refresh()
         self._changed()
-
-    # ---- reading ------------------------------------------------------------------------------
-
-    def _extent(self) -> tuple[int, int]:
-        """``(logical size, dropped)`` of the log right now."""
-        assert self.job_dir is not None
-        if not self.job_dir.is_dir():
-            raise LogGone(f"{self.job_dir.name} is gone: its directory was deleted")
-
-        def measure(fd: int, dropped: int) -> tuple[int, int]:
-            if fd < 0:
-                raise LogGone(f"{self.job_dir.name if self.job_dir else 'the job'} has no log")
-            return dropped + os.fstat(fd).st_size, dropped
-
-        return self._consistent(measure)
-
-    def _read(self, start: int, stop: int) -> bytes:
-        """Bytes ``[start, stop)`` by logical offset (what is still on disk of them)."""
-
-        def take(fd: int, dropped: int) -> bytes:
-            if fd < 0:
-                raise LogGone("the log is gone")
-            lo = max(start, dropped)
-            return os.pread(fd, stop - lo, lo - dropped) if stop > lo else b""
-
-        return self._consistent(take)
-
-    def _read_lines(self, spans: list[tuple[int, int]]) -> list[bytes | None] | None:
-        """Each span's bytes (at most what :mod:`ansi` draws); ``None`` for dropped ones.
-        ``None`` for all while the size cap swaps the file (the caller draws again soon)."""
-
-        def take(fd: int, dropped: int) -> list[bytes | None]:
-            out: list[bytes | None] = []
-            for start, stop in spans:
-                if fd < 0 or start < dropped:
-                    out.append(None)
-                else:
-                    out.append(os.pread(fd, min(stop - start, MAX_LINE_BYTES + 1), start - dropped))
-            return out
-
-        return self._attempt(take)
-
-    def _attempt(self, read: Callable[[int, int], T]) -> T | None:
-        """One try at a consistent read (the protocol of :mod:`bgview.runtime.logstate`):
-        ``None`` while the size cap is swapping the file, instead of waiting for it in the UI
-        thread as ``consistent_read`` would."""
-        assert self.job_dir is not None
-        if not self.job_dir.is_dir():
-            raise LogGone(f"{self.job_dir.name} is gone: its directory was deleted")
-        gen, dropped = read_state(self.job_dir)
-        if gen % 2:
-            return None
-        try:
-            fd = os.open(self.job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except FileNotFoundError:
-            fd = -1
-        try:
-            result = read(fd, dropped)
-        finally:
-            if fd >= 0:
-                os.close(fd)
-        return result if read_state(self.job_dir)[0] == gen else None
-
-    def _consistent(self, read: Callable[[int, int], T]) -> T:
-        assert self.job_dir is not None
-        try:
-            return consistent_read(self.job_dir, read)
-        except FileNotFoundError as exc:
-            raise LogGone(f"{self.job_dir.name}'s log is gone") from exc
 
     # ---- drawing ----------------------------------------------------------------------------
 
@@ -459,7 +362,11 @@ class LogView(ScrollView, can_focus=True):
         lines = [self.row_line(r) for r in rows] if row in rows else [line]
         missing = [n for n in lines if self._key(n) not in self._cache]
         try:
-            chunks = self._read_lines([self.index.span(n) for n in missing])
+            chunks = (
+                self.file.read_lines([self.index.span(n) for n in missing])
+                if self.file is not None
+                else None
+            )
         except LogGone:
             chunks = [None] * len(missing)
         if chunks is None:
@@ -629,7 +536,7 @@ class LogView(ScrollView, can_focus=True):
         for block in range(0, len(order), SEARCH_BLOCK):
             chunk = order[block : block + SEARCH_BLOCK]
             lines = [self.row_line(r) for r in chunk]
-            for row, line, text in zip(chunk, lines, self._clean(lines), strict=True):
+            for row, line, text in zip(chunk, lines, self._plain(lines), strict=True):
                 if self._search.search(text):
                     self._goto(row, line)
                     return line
@@ -655,9 +562,7 @@ class LogView(ScrollView, can_focus=True):
     def set_filter(self, pattern: re.Pattern[str] | None) -> None:
         """Show only lines matching ``pattern`` (``None``: every line again)."""
         self._filter = pattern
-        self._visible = (
-            list(self._matching(self.index.first, self.index.last, pattern)) if pattern else []
-        )
+        self._visible = self._match(self.index.first, self.index.last, pattern) if pattern else []
         self.current_match = None
         self._cache.clear()
         self._sync_size()
@@ -672,36 +577,12 @@ class LogView(ScrollView, can_focus=True):
         if self._filter is not None:
             if self._visible and self._visible[-1] >= first:
                 self._visible = [n for n in self._visible if n < first]
-            self._visible.extend(self._matching(first, self.index.last, self._filter))
+            self._visible.extend(self._match(first, self.index.last, self._filter))
 
-    def _matching(self, first: int, last: int, pattern: re.Pattern[str]) -> list[int]:
-        found: list[int] = []
-        for block in range(first, last, SEARCH_BLOCK):
-            lines = list(range(block, min(last, block + SEARCH_BLOCK)))
-            found.extend(
-                n for n, text in zip(lines, self._clean(lines), strict=True) if pattern.search(text)
-            )
-        return found
-
-    def _clean(self, lines: list[int]) -> list[str]:
-        """The lines as plain text (what a search matches), read in one contiguous pread."""
-        if not lines:
+    def _match(self, first: int, last: int, pattern: re.Pattern[str]) -> list[int]:
+        if self.file is None or first >= last:
             return []
-        lo = min(lines)
-        hi = max(lines)
-        start = self.index.span(lo)[0]
-        stop = self.index.span(hi)[1]
-        try:
-            data = self._read(start, stop)
-        except LogGone:
-            return ["" for _ in lines]
-        offset = max(start, self.dropped)
-        texts: dict[int, str] = {}
-        for n in range(lo, hi + 1):
-            a, b = self.index.span(n)
-            if a < offset:
-                texts[n] = ""
-                continue
-            chunk = data[a - offset : b - offset]
-            texts[n] = clean_bytes(chunk[: MAX_LINE_BYTES * 4]).rstrip("\n")
-        return [texts[n] for n in lines]
+        return self.file.matching(self.index, first, last, pattern)
+
+    def _plain(self, lines: list[int]) -> list[str]:
+        return self.file.plain_lines(self.index, lines) if self.file is not None else []

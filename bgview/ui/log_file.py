@@ -1,0 +1,177 @@
+"""A job's log file read by logical byte offset: what the log view draws from, without Textual.
+
+Offsets are logical (bytes since the job started); the runtime's size cap may drop the oldest
+bytes and swap the file underneath at any time, announced in ``log.state``
+(:mod:`bgview.runtime.logstate`). Reads here never mix two versions of the file: the drawing
+path makes one attempt and says "not now" while a swap is under way (it must not wait in the UI
+thread), the rest waits for it as ``consistent_read`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from bgview.runtime.clean import clean_bytes
+from bgview.runtime.logstate import consistent_read, read_state
+from bgview.ui.ansi import MAX_LINE_BYTES
+from bgview.ui.log_index import LineIndex
+
+T = TypeVar("T")
+SEARCH_BLOCK = 1024
+"""Lines read and matched per step of a search or filter."""
+
+
+class LogGone(Exception):
+    """The job's log (or its whole directory) is gone."""
+
+
+class LogFile:
+    """One job's ``output.log``, by logical offset."""
+
+    def __init__(self, job_dir: Path) -> None:
+        self.job_dir = job_dir
+
+    @property
+    def name(self) -> str:
+        return self.job_dir.name
+
+    def attempt(self, read: Callable[[int, int], T]) -> T | None:
+        """``read(fd, dropped)`` once, consistently; ``None`` while the size cap swaps the file.
+
+        ``fd`` is -1 when there is no log file.
+        """
+        if not self.job_dir.is_dir():
+            raise LogGone(f"{self.name} is gone: its directory was deleted")
+        gen, dropped = read_state(self.job_dir)
+        if gen % 2:
+            return None
+        try:
+            fd = os.open(self.job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            fd = -1
+        try:
+            result = read(fd, dropped)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        return result if read_state(self.job_dir)[0] == gen else None
+
+    def consistent(self, read: Callable[[int, int], T]) -> T:
+        """``read(fd, dropped)`` consistently, waiting out a swap (a few milliseconds)."""
+        if not self.job_dir.is_dir():
+            raise LogGone(f"{self.name} is gone: its directory was deleted")
+        try:
+            return consistent_read(self.job_dir, read)
+        except FileNotFoundError as exc:
+            raise LogGone(f"{self.name}'s log is gone") from exc
+
+    def extent(self) -> tuple[int, int]:
+        """``(logical size, dropped)`` of the log right now."""
+
+        def measure(fd: int, dropped: int) -> tuple[int, int]:
+            if fd < 0:
+                raise LogGone(f"{self.name} has no log")
+            return dropped + os.fstat(fd).st_size, dropped
+
+        return self.consistent(measure)
+
+    def read(self, start: int, stop: int) -> bytes:
+        """Bytes ``[start, stop)`` (what is still on disk of them)."""
+
+        def take(fd: int, dropped: int) -> bytes:
+            if fd < 0:
+                raise LogGone(f"{self.name} has no log")
+            lo = max(start, dropped)
+            return os.pread(fd, stop - lo, lo - dropped) if stop > lo else b""
+
+        return self.consistent(take)
+
+    def growth(self, end: int, step: int, skip_over: int | None) -> tuple[int, int, bytes] | None:
+        """``(size, dropped, bytes from end)``: up to ``step`` new bytes, none if more than
+        ``skip_over`` wait (the caller jumps to the tail instead). ``None`` during a swap."""
+
+        def take(fd: int, dropped: int) -> tuple[int, int, bytes]:
+            if fd < 0:
+                raise LogGone(f"{self.name} has no log")
+            size = dropped + os.fstat(fd).st_size
+            lo = max(end, dropped)
+            hi = min(size, lo + step)
+            if skip_over is not None and size - lo > skip_over:
+                hi = lo
+            return size, dropped, os.pread(fd, hi - lo, lo - dropped) if hi > lo else b""
+
+        return self.attempt(take)
+
+    def read_lines(self, spans: list[tuple[int, int]]) -> list[bytes | None] | None:
+        """Each span's bytes (at most what :mod:`~bgview.ui.ansi` draws; ``None`` for one the
+        size cap dropped) in one open; ``None`` for all during a swap."""
+
+        def take(fd: int, dropped: int) -> list[bytes | None]:
+            out: list[bytes | None] = []
+            for start, stop in spans:
+                if fd < 0 or start < dropped:
+                    out.append(None)
+                else:
+                    out.append(os.pread(fd, min(stop - start, MAX_LINE_BYTES + 1), start - dropped))
+            return out
+
+        return self.attempt(take)
+
+    def tail(self, window: int, first: int = 0) -> tuple[LineIndex, int]:
+        """An index of the last ``window`` bytes (from a line start) and the dropped count."""
+        size, dropped = self.extent()
+        base = max(dropped, size - window)
+        data = self.read(base, size) if size > base else b""
+        if base > dropped:
+            cut = data.find(b"\n") + 1  # we landed inside a line: start at the next one
+            if cut:
+                base, data = base + cut, data[cut:]
+        index = LineIndex(base, first)
+        index.feed(data)
+        return index, dropped
+
+    def plain_lines(self, index: LineIndex, lines: list[int]) -> list[str]:
+        """The lines as plain text (what a search matches), read in one contiguous pread."""
+        if not lines:
+            return []
+        lo, hi = min(lines), max(lines)
+        start, stop = index.span(lo)[0], index.span(hi)[1]
+        try:
+            data, offset = self.consistent(
+                lambda fd, dropped: (
+                    _pread_from(fd, max(start, dropped), stop, dropped),
+                    max(start, dropped),
+                )
+            )
+        except LogGone:
+            return ["" for _ in lines]
+        texts: dict[int, str] = {}
+        for n in range(lo, hi + 1):
+            a, b = index.span(n)
+            if a < offset:
+                texts[n] = ""  # dropped by the size cap
+                continue
+            chunk = data[a - offset : b - offset]
+            texts[n] = clean_bytes(chunk[: MAX_LINE_BYTES * 4]).rstrip("\n")
+        return [texts[n] for n in lines]
+
+    def matching(
+        self, index: LineIndex, first: int, last: int, pattern: re.Pattern[str]
+    ) -> list[int]:
+        """Numbers of the lines in ``[first, last)`` whose plain text matches ``pattern``."""
+        found: list[int] = []
+        for block in range(first, last, SEARCH_BLOCK):
+            lines = list(range(block, min(last, block + SEARCH_BLOCK)))
+            texts = self.plain_lines(index, lines)
+            found.extend(n for n, text in zip(lines, texts, strict=True) if pattern.search(text))
+        return found
+
+
+def _pread_from(fd: int, lo: int, stop: int, dropped: int) -> bytes:
+    if fd < 0:
+        raise LogGone("the log is gone")
+    return os.pread(fd, stop - lo, lo - dropped) if stop > lo else b""
