@@ -276,14 +276,19 @@ async def test_host_mode_esc_returns_and_the_screen_can_be_pushed(
     rt.start("echo hi")
     app = make_app(project, home=home, host_mode=True)
     async with app.run_test(size=SIZE) as pilot:
+        assert app.return_code is None
         await pilot.press("escape")
-        await until(pilot, lambda: not app.is_running or app._exit_renderables is not None)
-    assert app.return_code in (0, None)
+        await until(pilot, lambda: app.return_code == 0, what="the app to end")
 
     left = make_app(project, home=home, host_mode=True)
     async with left.run_test(size=SIZE) as pilot:
         await pilot.press("left")
-        await until(pilot, lambda: not left.is_running or left._exit_renderables is not None)
+        await until(pilot, lambda: left.return_code == 0, what="the app to end")
+
+    plain = make_app(project, home=home)  # outside a REPL, ← is just a key for the table
+    async with plain.run_test(size=SIZE) as pilot:
+        await pilot.press("left")
+        assert plain.return_code is None
 
     class Host(App[None]):
         def on_mount(self) -> None:
