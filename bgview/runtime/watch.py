@@ -82,6 +82,20 @@ class JobWatcher:
         with self._lock:
             return list(self._jobs.values())
 
+    def rescan(self) -> list[JobEvent]:
+        """Read the whole store again and report what changed since the last look.
+
+        Once, just after the watch starts: a job that started between :meth:`scan` and the
+        moment the file-system watch was in place would otherwise go unseen until it changes.
+        """
+        dirs: list[Path] = []
+        for project in self.projects():
+            self._projects.setdefault(project.dir, project.path)
+            dirs.extend(project.jobs_dir / job_id for job_id in project.job_ids())
+        with self._lock:
+            gone = [d for d in self._jobs if d not in set(dirs)]
+        return self._reload([*dirs, *gone])
+
     def recheck_running(self) -> list[JobEvent]:
         """Read running jobs again (cheap: one record each); catches a vanished supervisor."""
         with self._lock:

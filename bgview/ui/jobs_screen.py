@@ -67,6 +67,8 @@ SIZE_SECONDS = 0.25
 """How often the output column catches up with growing logs."""
 TICK_SECONDS = 1.0
 """How often running jobs' runtimes move on screen."""
+RESCAN_AFTER = 1.0
+"""When the one look at the whole store after start-up happens (see ``JobWatcher.rescan``)."""
 RECHECK_SECONDS = 2.0
 """How often running jobs are read again: a supervisor killed outright writes nothing."""
 
@@ -145,6 +147,8 @@ class JobsScreen(Screen[None], JobsActions):
             self.set_interval(TICK_SECONDS, self._tick)
             self.set_interval(RECHECK_SECONDS, self._recheck)
             self._watch()
+            # Whatever started between the first scan and the watch being in place.
+            self.set_timer(RESCAN_AFTER, self._rescan)
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -165,6 +169,11 @@ class JobsScreen(Screen[None], JobsActions):
                 self._pending.extend(events)
             if idle:
                 self.post_message(StoreChanged([]))
+
+    def _rescan(self) -> None:
+        events = self.watcher.rescan()
+        if events:
+            self.apply(events)
 
     def _recheck(self) -> None:
         events = self.watcher.recheck_running()

@@ -3,6 +3,7 @@ colours of a job, the typed events, and the watcher's reading of file-system cha
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from dataclasses import replace
@@ -222,6 +223,22 @@ def test_watcher_classifies_paths(home: Path, tmp_path: Path) -> None:
         ended, grown = watcher.classify([str(job_dir / "meta.json")])
         assert (ended.kind, grown.kind, grown.size) == (EventKind.ENDED, EventKind.OUTPUT, 8)
         assert ended.job is not None and ended.job.status is JobStatus.LOST
+    finally:
+        store.close()
+
+
+def test_watcher_rescan_reports_what_changed_unseen(home: Path, tmp_path: Path) -> None:
+    """A job that appeared (or went) between the first scan and the watch is reported once."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    try:
+        first = store.add("make", b"", status="exited", exit_code=0)
+        watcher = JobWatcher(store.project)
+        watcher.scan()
+        store.add("make test", b"", status="running")
+        shutil.rmtree(first)
+        kinds = sorted((e.job_id, e.kind.value) for e in watcher.rescan())
+        assert kinds == [("bash_1", "removed"), ("bash_2", "started")]
+        assert watcher.rescan() == []
     finally:
         store.close()
 
