@@ -31,14 +31,44 @@ from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_view import LogView
 
 JOB_BINDINGS: list[BindingType] = [
-    Binding("k", "kill", "Kill", tooltip="Kill the job and its whole process group"),
-    Binding("r", "restart", "Restart", tooltip="Start a finished job again: same command and cwd"),
-    Binding("slash", "search", "Search", key_display="/", tooltip="Search the log"),
-    Binding("n", "next_match", "Next", tooltip="Next match of the search"),
-    Binding("N", "previous_match", "Prev", key_display="N", tooltip="Previous match"),
-    Binding("f", "filter", "Filter", tooltip="Keep only the lines matching a pattern"),
-    Binding("end", "follow", "Follow", priority=True, tooltip="Follow new output again"),
-    Binding("q", "quit", "Quit", tooltip="Quit the viewer"),
+    Binding(
+        "k", "kill", "Kill", tooltip="Kill the job and its whole process group", id="bgview.kill"
+    ),
+    Binding(
+        "r",
+        "restart",
+        "Restart",
+        tooltip="Start a finished job again: same command and cwd",
+        id="bgview.restart",
+    ),
+    Binding(
+        "slash", "search", "Search", key_display="/", tooltip="Search the log", id="bgview.search"
+    ),
+    Binding("n", "next_match", "Next", tooltip="Next match of the search", id="bgview.next-match"),
+    Binding(
+        "N",
+        "previous_match",
+        "Prev",
+        key_display="N",
+        tooltip="Previous match",
+        id="bgview.previous-match",
+    ),
+    Binding(
+        "f",
+        "filter",
+        "Filter",
+        tooltip="Keep only the lines matching a pattern",
+        id="bgview.filter",
+    ),
+    Binding(
+        "end",
+        "follow",
+        "Follow",
+        priority=True,
+        tooltip="Follow new output again",
+        id="bgview.follow",
+    ),
+    Binding("q", "quit", "Quit", tooltip="Quit the viewer", id="bgview.quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, tooltip="Quit the viewer"),
 ]
 """The job actions, shared by the table screen and this one."""
@@ -74,7 +104,7 @@ class JobScreen(Screen[None]):
     """A job's details and its log, full-screen; ``esc`` returns to the table."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", tooltip="Back to the job table"),
+        Binding("escape", "back", "Back", tooltip="Back to the job table", id="bgview.back"),
         *JOB_BINDINGS,
     ]
 

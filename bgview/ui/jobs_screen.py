@@ -85,11 +85,25 @@ class JobsScreen(Screen[None], JobsActions):
     """Every job of a project (or of all projects) and the highlighted one's live log."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_job", "Open", tooltip="Open the highlighted job full-screen"),
-        Binding("escape", "back", "Back", tooltip="Clear the search or filter, or go back"),
+        Binding(
+            "enter",
+            "open_job",
+            "Open",
+            tooltip="Open the highlighted job full-screen",
+            id="bgview.open",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            tooltip="Clear the search or filter, or go back",
+            id="bgview.back",
+        ),
         Binding("left", "back_left", "Back", show=False, priority=True),
         *JOB_BINDINGS[:2],
-        Binding("d", "delete", "Delete", tooltip="Delete a finished job and its log"),
+        Binding(
+            "d", "delete", "Delete", tooltip="Delete a finished job and its log", id="bgview.delete"
+        ),
         *JOB_BINDINGS[2:],
     ]
 
