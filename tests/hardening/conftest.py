@@ -4,44 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from bgview.runtime.fsio import private_dir, write_json_atomic
 from bgview.runtime.store import Project
-
-T = TypeVar("T")
-
-
-def wait_until(check: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll ``check`` until it returns something truthy; fail the test after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
-
-
-def live_group_members(pgid: int) -> list[int]:
-    """PIDs of processes in group ``pgid`` that are not zombies (a zombie runs nothing; it
-    waits for a parent to collect it, which this machine's PID 1 may never do)."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_bytes()
-        except OSError:
-            continue
-        fields = raw[raw.rfind(b")") + 2 :].split()
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == pgid and state != b"Z":
-            members.append(int(entry))
-    return members
 
 
 def craft_job(project: Project, number: int, **meta: Any) -> Path:

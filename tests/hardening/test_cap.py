@@ -13,7 +13,7 @@ import pytest
 from bgview.runtime import JobStatus, Runtime
 from bgview.runtime.supervisor import CHUNK
 from tests.conftest import RunCli
-from tests.hardening.conftest import wait_until
+from tests.support import until
 
 MIB = 1024 * 1024
 LINES = 1_000_000
@@ -39,7 +39,7 @@ def test_a_1mib_cap_over_100mb_keeps_the_newest_and_bounds_the_file(rt: Runtime)
             largest = max(largest, os.stat(job.log_path).st_size)
         return rt.job(job.id).status.ended
 
-    wait_until(ended, timeout=50, what="the 100 MB writer to finish")
+    until(ended, timeout=50, what="the 100 MB writer to finish")
     done = rt.job(job.id)
     assert done.status is JobStatus.EXITED and done.exit_code == 0  # never blocked or killed
     assert largest <= MIB + CHUNK

@@ -16,7 +16,8 @@ import pytest
 from bgview.runtime import JobStatus, Runtime
 from bgview.runtime.proc import start_time
 from tests.conftest import RunCli
-from tests.hardening.conftest import craft_job, live_group_members, wait_until
+from tests.hardening.conftest import craft_job
+from tests.support import live_members, until
 
 # Ignores SIGHUP and SIGTERM and has a child: the hardest kind of job to get rid of.
 STUBBORN = 'trap "" HUP TERM; sleep 1000 & echo ready; sleep 1000'
@@ -33,15 +34,15 @@ def started(rt: Runtime, command: str) -> int:
 def test_a_sigkilled_supervisor_shows_lost_and_its_group_is_gone(rt: Runtime, cli: RunCli) -> None:
     pid = started(rt, STUBBORN)
     job = rt.jobs()[0]
-    assert job.supervisor_pid is not None and live_group_members(pid)
+    assert job.supervisor_pid is not None and live_members(pid)
     os.kill(job.supervisor_pid, signal.SIGKILL)
 
     def listed_lost() -> bool:
         record = json.loads(cli("list", "--json").stdout)[0]
         return bool(record["status"] == "lost")
 
-    wait_until(listed_lost, timeout=2, what="`bgview list` to show the job lost")
-    assert live_group_members(pid) == []
+    until(listed_lost, timeout=2, what="`bgview list` to show the job lost")
+    assert live_members(pid) == []
     assert "supervisor vanished" in (rt.job(job.id).reason or "")
 
 
@@ -64,10 +65,10 @@ def test_a_sigkilled_owner_session_takes_its_jobs_down(rt: Runtime, project: Pat
     assert running.owner_pid == host.pid and running.pid is not None
     host.kill()
     host.wait()
-    ended = wait_until(lambda: rt.job(job_id).status.ended and rt.job(job_id), timeout=2.5)
+    ended = until(lambda: rt.job(job_id).status.ended and rt.job(job_id), timeout=2.5)
     assert ended.status is JobStatus.KILLED
     assert ended.killed_by == "owner-exit" and f"pid {host.pid}" in (ended.reason or "")
-    assert live_group_members(running.pid) == []
+    assert live_members(running.pid) == []
 
 
 @pytest.fixture
@@ -103,18 +104,18 @@ def test_a_deleted_log_is_recreated_and_output_goes_on(rt: Runtime) -> None:
     job = rt.start("echo ready; for i in $(seq 1000); do echo tick $i; sleep 0.02; done")
     rt.wait(job.id, timeout=10, pattern="ready")
     os.unlink(job.log_path)
-    wait_until(lambda: job.log_path.exists() and b"tick" in job.log_path.read_bytes(), timeout=5)
+    until(lambda: job.log_path.exists() and b"tick" in job.log_path.read_bytes(), timeout=5)
     assert rt.job(job.id).running
 
 
 def test_a_truncated_log_does_not_stall_the_reader(rt: Runtime) -> None:
     job = rt.start("for i in $(seq 1000); do echo tick $i; sleep 0.01; done")
-    wait_until(lambda: rt.job(job.id).output_bytes > 500, timeout=10, what="some output")
+    until(lambda: rt.job(job.id).output_bytes > 500, timeout=10, what="some output")
     assert rt.read(job.id).lines >= 20
     before = rt.read(job.id)
     os.truncate(job.log_path, 0)
     # The next lines after the truncation reach the reader, none skipped.
-    after = wait_until(lambda: rt.read(job.id).text, timeout=5, what="output after truncation")
+    after = until(lambda: rt.read(job.id).text, timeout=5, what="output after truncation")
     last_before = int(before.text.split()[-1]) if before.text else int(after.split()[1]) - 1
     first_after = int(after.split()[1])
     assert first_after <= last_before + 2

@@ -9,7 +9,8 @@ from pathlib import Path
 from bgview.runtime import JobStatus, Runtime
 from bgview.runtime.output import MAX_CHARS
 from tests.conftest import RunCli
-from tests.hardening.conftest import craft_job, live_group_members, wait_until
+from tests.hardening.conftest import craft_job
+from tests.support import live_members, until
 
 
 def test_a_50mb_line_without_a_newline_still_reads(rt: Runtime, cli: RunCli) -> None:
@@ -21,7 +22,7 @@ def test_a_50mb_line_without_a_newline_still_reads(rt: Runtime, cli: RunCli) -> 
             "sys.stdout.flush(); time.sleep(60)",
         ]
     )
-    wait_until(lambda: rt.job(job.id).output_bytes >= 50_000_000, timeout=30, what="50 MB")
+    until(lambda: rt.job(job.id).output_bytes >= 50_000_000, timeout=30, what="50 MB")
     result = cli("output", job.id)
     assert result.returncode == 0
     assert "line cut" in result.stdout and len(result.stdout) <= MAX_CHARS + 200
@@ -61,13 +62,13 @@ def test_a_colour_firehose_that_clears_the_screen_reads_clean(rt: Runtime) -> No
 def test_a_hundred_jobs_at_once(rt: Runtime, cli: RunCli) -> None:
     jobs = [rt.start("echo up; sleep 60") for _ in range(100)]
     assert len({j.id for j in jobs}) == 100
-    wait_until(lambda: all(j.pid for j in rt.jobs()), timeout=60, what="100 supervisors to start")
+    until(lambda: all(j.pid for j in rt.jobs()), timeout=60, what="100 supervisors to start")
     listed = json.loads(cli("list", "--json").stdout)
     assert [r["status"] for r in listed] == ["running"] * 100
     pids = [j.pid for j in rt.jobs()]
     for job in jobs:
         assert rt.kill(job.id, grace=1).status is JobStatus.KILLED
-    assert all(live_group_members(pid) == [] for pid in pids if pid)
+    assert all(live_members(pid) == [] for pid in pids if pid)
 
 
 def test_two_thousand_finished_jobs_list_and_prune(rt: Runtime, cli: RunCli) -> None:

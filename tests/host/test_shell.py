@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from bgview.runtime import JobStatus, Runtime
 from tests.host.term import Term
-
-
-def wait_until(condition: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
+from tests.support import until
 
 
 def test_foreground_command_shows_output_with_colours_and_its_status(shell: Term) -> None:
@@ -27,7 +19,7 @@ def test_foreground_command_shows_output_with_colours_and_its_status(shell: Term
 
 def test_keys_reach_the_foreground_job_and_ctrl_c_interrupts_it(shell: Term, rt: Runtime) -> None:
     shell.run("read answer; echo got:$answer; sleep 30")
-    wait_until(lambda: rt.jobs() and rt.jobs()[0].pid)
+    until(lambda: rt.jobs() and rt.jobs()[0].pid)
     shell.send("hello\r")
     shell.wait_for("got:hello")
     shell.send("\x03")  # Ctrl+C: SIGINT for the job's foreground group, not the shell
@@ -161,11 +153,11 @@ def test_sigkill_of_the_shell_leaves_no_job_process_behind(
         term.run("bash -c 'sleep 60 & sleep 60' &")
         term.wait_for("[bg:bash_2 started]")
         term.run("sleep 60")  # and one in the foreground
-        wait_until(lambda: len(rt.jobs()) == 3 and all(j.pid for j in rt.jobs()))
+        until(lambda: len(rt.jobs()) == 3 and all(j.pid for j in rt.jobs()))
         pids = [j.pid for j in rt.jobs()]
         term.child.kill(9)
-        wait_until(lambda: all(not rt.job(f"bash_{i}").running for i in (1, 2, 3)))
-        wait_until(lambda: not any(group_exists(pid) for pid in pids if pid))
+        until(lambda: all(not rt.job(f"bash_{i}").running for i in (1, 2, 3)))
+        until(lambda: not any(group_exists(pid) for pid in pids if pid))
         assert {rt.job(f"bash_{i}").killed_by for i in (1, 2, 3)} == {"owner-exit"}
     finally:
         term.close()

@@ -5,26 +5,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 from bgview.runtime import Job, Runtime
+from tests.support import group_gone, group_members, live_members, until
+
+__all__ = ["FakeJob", "ended", "group_gone", "group_members", "live_members", "until"]
 
 T = TypeVar("T")
-
-
-def until(check: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
 
 
 def ended(rt: Runtime, job_id: str, timeout: float = 10.0) -> Job:
@@ -74,33 +62,3 @@ class FakeJob:
         (self.dir / "ended").touch()
         os.close(self.lock)
         self.lock = -1
-
-
-def group_members(pgid: int) -> list[tuple[int, str]]:
-    """``(pid, state)`` of every process in group ``pgid``, read from ``/proc``."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_bytes()
-        except OSError:
-            continue
-        fields = raw[raw.rfind(b")") + 2 :].split()
-        if int(fields[2]) == pgid:
-            members.append((int(entry), fields[0].decode()))
-    return members
-
-
-def live_members(pgid: int) -> list[int]:
-    """Processes of the group that still run (zombies waiting to be reaped do not)."""
-    return [pid for pid, state in group_members(pgid) if state != "Z"]
-
-
-def group_gone(pgid: int) -> bool:
-    """No process at all in the group: ``killpg(pgid, 0)`` finds none."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
