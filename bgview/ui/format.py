@@ -24,7 +24,7 @@ STATUS_STYLE: dict[JobStatus, tuple[str, str]] = {
     JobStatus.RUNNING: ("●", "bold green"),
     JobStatus.EXITED: ("✓", "green"),
     JobStatus.KILLED: ("✗", "yellow"),
-    JobStatus.TIMEOUT: ("⏱", "yellow"),
+    JobStatus.TIMEOUT: ("◷", "yellow"),  # not ⏱: emoji-wide in many terminals, it skews columns
     JobStatus.FAILED: ("✗", "bold red"),
     JobStatus.LOST: ("?", "magenta"),
 }

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -180,10 +181,19 @@ class JobScreen(Screen[None]):
         self.app.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        panel = self.query_one(LogPanel)
+        if action in ("next_match", "previous_match"):
+            return panel.search is not None  # offered while a search is on
+        if action == "follow" and panel.view.follow:
+            return False  # already following
         # End moves the cursor in the query line rather than following.
         return not (
             action == "follow" and self.focused is not None and self.focused.id == "log-query"
         )
+
+    @on(LogPanel.BindingsChanged)
+    def _bindings_changed(self) -> None:
+        self.refresh_bindings()
 
 
 class JobsActions:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
@@ -50,7 +51,21 @@ class IdCell(Text):
 
 
 class JobTable(DataTable[Any]):
-    """Jobs as rows; :meth:`upsert` and :meth:`discard` keep it in step with the store."""
+    """Jobs as rows; :meth:`upsert` and :meth:`discard` keep it in step with the store.
+
+    ``enter`` opens the highlighted job: the DataTable's own binding, shown in the footer (the
+    focused table's binding is the one the footer lists, so the screen's would stay hidden).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open",
+            tooltip="Open the highlighted job full-screen",
+            id="bgview.open",
+        ),
+    ]
 
     DEFAULT_CSS = """
     JobTable { height: 1fr; }

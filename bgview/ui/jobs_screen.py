@@ -278,6 +278,10 @@ class JobsScreen(Screen[None], JobsActions):
         else:
             panel.show(job.dir, job.id)
 
+    @on(LogPanel.BindingsChanged)
+    def _bindings_changed(self) -> None:
+        self.refresh_bindings()
+
     @on(DataTable.RowSelected, "#jobs")
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -310,10 +314,23 @@ class JobsScreen(Screen[None], JobsActions):
             self.dismiss()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer lists only keys that do something now, so it fits a narrow terminal.
         if action == "back_left":
             return self.host_mode
         if action in JOB_ACTIONS and not self.query_one(JobTable).jobs:
             return False  # nothing to act on: keep the footer to what can be done
+        panel = self.query_one(LogPanel)
+        if action == "back":  # leaves a REPL's viewer, a pushed screen, or a search
+            return (
+                self.host_mode
+                or self.app.screen_stack[0] is not self
+                or panel.search is not None
+                or panel.filter is not None
+            )
+        if action in ("next_match", "previous_match"):
+            return panel.search is not None
+        if action == "follow" and panel.view.follow:
+            return False  # already following
         # End moves the cursor in the query line rather than following.
         return not (
             action == "follow" and self.focused is not None and self.focused.id == "log-query"

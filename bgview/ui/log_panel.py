@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from bgview.runtime.notices import format_size
@@ -57,6 +58,10 @@ class LogPanel(Vertical):
     LogPanel > QueryInput.-open { display: block; }
     """
 
+    class BindingsChanged(Message):
+        """What the keys can do changed: a search or filter began or ended, or following
+        started or stopped (the footer offers ``n``/``N``, ``esc`` and ``end`` accordingly)."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.heading = ""
@@ -66,6 +71,7 @@ class LogPanel(Vertical):
         self._state: LogState | None = None
         self._return_focus: str | None = None
         self._bar_plain = ""
+        self._offer: tuple[bool, bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="log-bar")
@@ -163,6 +169,10 @@ class LogPanel(Vertical):
         self._draw_bar()
 
     def _draw_bar(self) -> None:
+        offer = (self.search is not None, self.filter is not None, self.view.follow)
+        if offer != self._offer:
+            self._offer = offer
+            self.post_message(self.BindingsChanged())
         text = self.bar_text()
         if text.plain != self._bar_plain:  # under a firehose most updates change nothing here
             self._bar_plain = text.plain

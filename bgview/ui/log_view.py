@@ -460,6 +460,11 @@ class LogView(ScrollView, can_focus=True):
         if value:
             self._scroll_to_end()
         self._changed()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `end Follow` is offered only when it would do something.
+        return not (action == "follow" and self.follow)
 
     def _scroll_to_end(self) -> None:
         target = max(0, self.row_count - self.scrollable_content_region.height)

@@ -380,3 +380,37 @@ async def test_a_big_log_opens_at_its_tail_and_reads_earlier_output_on_demand(
             assert not view.follow
     finally:
         store.close()
+
+
+def footer_keys(app: App[object]) -> list[str]:
+    """The actions the footer offers right now (what a person sees listed)."""
+    return [
+        binding.action
+        for (_, binding, enabled, _) in app.screen.active_bindings.values()
+        if binding.show and enabled
+    ]
+
+
+async def test_the_footer_offers_only_keys_that_do_something(rt: Runtime, project: Path) -> None:
+    """`enter Open` is listed; `esc` only while a search is on (the table itself has nothing to
+    go back to); `n`/`N` only while searching; `end Follow` only once scrolling stopped
+    following."""
+    job = rt.start(COUNTER)
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        view = log_view(app)
+        await until(pilot, lambda: len(view.index) > 60 and view.follow, what="a full log")
+        keys = footer_keys(app)
+        assert keys[:5] == ["select_cursor", "kill", "restart", "delete", "search"]
+        assert "back" not in keys and "next_match" not in keys and "follow" not in keys
+        await pilot.press("slash", *"line 1", "enter")
+        await until(pilot, lambda: "next_match" in footer_keys(app), what="n/N offered")
+        assert "back" in footer_keys(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: "next_match" not in footer_keys(app), what="search cleared")
+        view.focus()
+        await pilot.press("up", "up", "up")
+        await until(pilot, lambda: "follow" in footer_keys(app), what="end Follow offered")
+        await pilot.press("end")
+        await until(pilot, lambda: "follow" not in footer_keys(app), what="following again")
+    rt.kill(job.id, grace=0)

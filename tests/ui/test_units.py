@@ -124,7 +124,7 @@ JOB = Job(
             "warning",
             "✗ killed",
         ),
-        ({"status": JobStatus.TIMEOUT}, "bash_3 timed out · 1.4 MB · 12 s", "warning", "⏱ timeout"),
+        ({"status": JobStatus.TIMEOUT}, "bash_3 timed out · 1.4 MB · 12 s", "warning", "◷ timeout"),
         (
             {"status": JobStatus.FAILED, "reason": "command not found: nmp"},
             "bash_3 failed: command not found: nmp",
