@@ -98,6 +98,8 @@ class JobHeader(Static):
         grid.add_row("time", Text(times))
         if job.reason:
             grid.add_row("reason", Text(job.reason, style="red"))
+        if job.output_lost:
+            grid.add_row("output", Text(job.output_lost, style="bold red"))
         self.update(grid)
 
 
@@ -123,7 +125,7 @@ class JobScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(JobHeader).show(self.job, self.clock)
         panel = self.query_one(LogPanel)
-        panel.show(self.job.dir, self.job.id)
+        panel.show(self.job.dir, self.job.id, self.job.output_lost)
         self.query_one(JobsFooter).running = self._initial_running
         self.query_one(LogView).focus()
 
@@ -131,6 +133,9 @@ class JobScreen(Screen[None]):
         """A fresh snapshot of the job (status, pid, end)."""
         self.job = job
         self.query_one(JobHeader).show(job, self.clock)
+        panel = self.query_one(LogPanel)
+        if job.output_lost != panel.warning:
+            panel.show(job.dir, job.id, job.output_lost)
 
     def tick(self) -> None:
         if self.job.running:

@@ -228,6 +228,8 @@ class JobsScreen(Screen[None], JobsActions):
                     timeout=8,
                 )
             if panel.view.job_dir == event.job_dir:
+                if event.kind is not EventKind.OUTPUT and job.output_lost != panel.warning:
+                    panel.show(job.dir, job.id, job.output_lost)
                 panel.update_log()
             if self._detail is not None and self._detail.job.dir == event.job_dir:
                 if event.kind is not EventKind.OUTPUT:
@@ -276,7 +278,7 @@ class JobsScreen(Screen[None], JobsActions):
         if job is None:
             panel.show(None, "no job selected")
         else:
-            panel.show(job.dir, job.id)
+            panel.show(job.dir, job.id, job.output_lost)
 
     @on(LogPanel.BindingsChanged)
     def _bindings_changed(self) -> None:

@@ -65,6 +65,7 @@ class LogPanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.heading = ""
+        self.warning: str | None = None
         self.mode: QueryMode | None = None
         self.search: str | None = None
         self.filter: str | None = None
@@ -82,9 +83,11 @@ class LogPanel(Vertical):
     def view(self) -> LogView:
         return self.query_one(LogView)
 
-    def show(self, job_dir: Path | None, title: str) -> None:
-        """Show ``job_dir``'s log from its tail (``None``: nothing to show)."""
+    def show(self, job_dir: Path | None, title: str, warning: str | None = None) -> None:
+        """Show ``job_dir``'s log from its tail (``None``: nothing to show); ``warning`` is
+        what the job's record says went wrong with its output (a full disk)."""
         self.heading = title
+        self.warning = warning
         if job_dir != self.view.job_dir:
             self.view.open(job_dir)
         self._draw_bar()
@@ -204,6 +207,8 @@ class LogPanel(Vertical):
                 f" of {format_size(state.size)}",
                 style="bold yellow",
             )
+        if self.warning:
+            bar.append(f" · ⚠ {self.warning}", style="bold red")
         if self.filter is not None:
             bar.append(f" · filter /{self.filter}/: {state.shown:,} of {state.lines:,} lines")
         if self.search is not None:

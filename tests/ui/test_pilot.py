@@ -6,6 +6,7 @@ and statuses, the chip's count, the log following or not, toasts, a killed or re
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +16,17 @@ from textual.app import App
 from bgview.runtime import JobStatus, Runtime
 from bgview.ui import make_app
 from bgview.ui.footer import JobsChip
-from tests.ui.helpers import SIZE, log_view, rows, table, toasts, until, visible_lines, widget_text
+from tests.ui.helpers import (
+    SIZE,
+    log_view,
+    rows,
+    screen,
+    table,
+    toasts,
+    until,
+    visible_lines,
+    widget_text,
+)
 from tests.ui.store_builder import StoreBuilder
 
 COUNTER = "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.02; done"
@@ -414,3 +425,25 @@ async def test_the_footer_offers_only_keys_that_do_something(rt: Runtime, projec
         await pilot.press("end")
         await until(pilot, lambda: "follow" not in footer_keys(app), what="following again")
     rt.kill(job.id, grace=0)
+
+
+async def test_output_lost_to_a_full_disk_is_shown(home: Path, tmp_path: Path) -> None:
+    """A job whose output could not be written (the record says from which byte) says so in
+    the log's bar and in its full-screen details."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    job_dir = store.add("./build", b"compiling\r\n", status="exited", exit_code=0)
+    meta = json.loads((job_dir / "meta.json").read_text())
+    lost = "output from byte 11 on could not be written: No space left on device"
+    meta["output_lost"] = lost
+    (job_dir / "meta.json").write_text(json.dumps(meta))
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=(160, 30)) as pilot:
+            bar = app.screen.query_one("#log-bar")
+            await until(pilot, lambda: f"⚠ {lost}" in widget_text(bar), what="the bar's warning")
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen is not screen(app), what="the job screen")
+            header = app.screen.query_one("#job-header")
+            assert lost in widget_text(header)
+    finally:
+        store.close()
