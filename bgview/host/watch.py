@@ -24,7 +24,7 @@ STEP_MS = 20
 anyone, and an idle prompt costs next to nothing (the viewer's 2 ms step costs ~1% of a core)."""
 DEBOUNCE_MS = 200
 """The longest a burst of changes (a hundred jobs ending) is grouped into one batch."""
-REFRESH = 2.0
+REFRESH = 1.0
 """Seconds between looks at the store when nothing was heard."""
 FALLBACK_REFRESH = 0.5
 """Seconds between looks at the store when it cannot be watched."""

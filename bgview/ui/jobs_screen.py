@@ -69,8 +69,9 @@ TICK_SECONDS = 1.0
 """How often running jobs' runtimes move on screen."""
 RESCAN_AFTER = 1.0
 """When the one look at the whole store after start-up happens (see ``JobWatcher.rescan``)."""
-RECHECK_SECONDS = 2.0
-"""How often running jobs are read again: a supervisor killed outright writes nothing."""
+RECHECK_SECONDS = 1.0
+"""How often running jobs are read again: a supervisor killed outright writes nothing, and
+reading its job is what records it lost (within 2 s, with this)."""
 
 
 class EmptyState(Static):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 from bgview.runtime import JobStatus, Runtime
 from tests.host.term import Term
 from tests.support import until
@@ -251,3 +254,15 @@ def test_a_job_that_a_command_starts_with_bgview_run_belongs_to_the_shell(
     shell.run("y")
     assert shell.wait_exit() == 0
     assert rt.job("bash_2").killed_by == "owner-exit"
+
+
+def test_a_job_whose_supervisor_vanishes_is_reported_lost(shell: Term, rt: Runtime) -> None:
+    """SIGKILL a background job's supervisor: within 2 s the shell prints the job's notice as
+    lost and the chip stops counting it."""
+    shell.run('CMD&: trap "" HUP TERM; sleep 1000')
+    shell.wait_for("[bg:bash_1 started]")
+    job = until(lambda: rt.jobs() and rt.jobs()[0].supervisor_pid and rt.jobs()[0])
+    shell.wait_for("⚙ 1 Background Job")
+    os.kill(job.supervisor_pid, signal.SIGKILL)
+    shell.wait_for("[bg:bash_1 lost", timeout=2.5)
+    shell.wait_for("⚙ 0 Background Jobs", timeout=1)

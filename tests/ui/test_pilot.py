@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 from pathlib import Path
 
 from textual.app import App
@@ -447,3 +448,17 @@ async def test_output_lost_to_a_full_disk_is_shown(home: Path, tmp_path: Path) -
             assert lost in widget_text(header)
     finally:
         store.close()
+
+
+async def test_a_job_whose_supervisor_vanishes_shows_lost(rt: Runtime, project: Path) -> None:
+    """SIGKILL a running job's supervisor while the viewer is open: within 2 s its row says
+    lost (never running) and the chip stops counting it."""
+    job = rt.start('trap "" HUP TERM; echo ready; sleep 1000')
+    running, _ = rt.wait(job.id, timeout=10, pattern="ready")
+    assert running.supervisor_pid is not None
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: chip(app) == "⚙ 1 Background Job")
+        os.kill(running.supervisor_pid, signal.SIGKILL)
+        await until(pilot, lambda: (job.id, "lost") in rows(app), timeout=2.0, what="lost")
+        await until(pilot, lambda: chip(app) == "⚙ 0 Background Jobs", timeout=1.0)
