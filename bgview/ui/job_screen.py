@@ -22,13 +22,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from bgview.runtime.model import Job
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock, clock_time, command_text, exit_text, runtime_text, status_text
 from bgview.ui.log_panel import LogPanel
+from bgview.ui.log_screen import LogScreen
 from bgview.ui.log_view import LogView
 
 JOB_BINDINGS: list[BindingType] = [
@@ -103,7 +103,7 @@ class JobHeader(Static):
         self.update(grid)
 
 
-class JobScreen(Screen[None]):
+class JobScreen(LogScreen):
     """A job's details and its log, full-screen; ``esc`` returns to the table."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -166,24 +166,6 @@ class JobScreen(Screen[None]):
         if owner is not None:
             owner.restart_job(self.job)
             self.dismiss()
-
-    def action_search(self) -> None:
-        self.query_one(LogPanel).start_query("search")
-
-    def action_filter(self) -> None:
-        self.query_one(LogPanel).start_query("filter")
-
-    def action_next_match(self) -> None:
-        self.query_one(LogPanel).next_match(True)
-
-    def action_previous_match(self) -> None:
-        self.query_one(LogPanel).next_match(False)
-
-    def action_follow(self) -> None:
-        self.query_one(LogPanel).follow()
-
-    def action_quit(self) -> None:
-        self.app.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         panel = self.query_one(LogPanel)

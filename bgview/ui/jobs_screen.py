@@ -31,7 +31,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Middle
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from bgview.runtime import control
@@ -47,6 +46,7 @@ from bgview.ui.format import Clock, toast_severity, toast_text
 from bgview.ui.job_screen import JOB_BINDINGS, JobsActions, JobScreen
 from bgview.ui.job_table import JobTable
 from bgview.ui.log_panel import LogPanel
+from bgview.ui.log_screen import LogScreen
 from bgview.ui.messages import ActionFailed, StoreChanged
 
 JOB_ACTIONS = frozenset(
@@ -82,7 +82,7 @@ class EmptyState(Static):
     """
 
 
-class JobsScreen(Screen[None], JobsActions):
+class JobsScreen(LogScreen, JobsActions):
     """Every job of a project (or of all projects) and the highlighted one's live log."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -412,24 +412,6 @@ class JobsScreen(Screen[None], JobsActions):
     @on(ActionFailed)
     def _action_failed(self, message: ActionFailed) -> None:
         self.app.notify(message.text, severity="error", markup=False)
-
-    def action_search(self) -> None:
-        self.query_one(LogPanel).start_query("search")
-
-    def action_filter(self) -> None:
-        self.query_one(LogPanel).start_query("filter")
-
-    def action_next_match(self) -> None:
-        self.query_one(LogPanel).next_match(True)
-
-    def action_previous_match(self) -> None:
-        self.query_one(LogPanel).next_match(False)
-
-    def action_follow(self) -> None:
-        self.query_one(LogPanel).follow()
-
-    def action_quit(self) -> None:
-        self.app.exit()
 
 
 def _merge_output(events: list[JobEvent]) -> list[JobEvent]:

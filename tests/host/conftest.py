@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.host.term import Term
+from tests.term import Term
 
 
 @pytest.fixture

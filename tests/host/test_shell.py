@@ -6,8 +6,8 @@ import os
 import signal
 
 from bgview.runtime import JobStatus, Runtime
-from tests.host.term import Term
 from tests.support import until
+from tests.term import Term
 
 
 def test_foreground_command_shows_output_with_colours_and_its_status(shell: Term) -> None:

@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 
 from tests.conftest import RunCli
-from tests.ui.term import Term
+from tests.term import Term
+
+
+def screen_of(term: Term, needle: str) -> str:
+    """The screen's text once it shows ``needle``."""
+    return "\n".join(term.wait_for(needle, timeout=15))
 
 
 def test_k_in_the_viewer_kills_a_job_started_with_bgview_run(
@@ -23,17 +28,19 @@ def test_k_in_the_viewer_kills_a_job_started_with_bgview_run(
         ["sh", "-c", f"echo BEFORE-THE-VIEWER; exec {sys.executable} -m bgview"],
         cwd=project,
         home=home,
+        cols=120,
+        rows=36,
     )
     try:
-        screen = term.wait_for("⚙ 1 Background Job")
+        screen = screen_of(term, "⚙ 1 Background Job")
         assert f"{job_id}" in screen and "● running" in screen
-        assert "serving on :8000" in term.wait_for("serving on :8000")
+        assert "serving on :8000" in screen_of(term, "serving on :8000")
         command = "sh -c 'echo serving on :8000; exec sleep 300'"
-        screen = term.wait_for(command)
+        screen = screen_of(term, command)
         assert command in next(line for line in screen.splitlines() if job_id in line)
         term.press("k")
-        screen = term.wait_for("✗ killed")
-        assert "⚙ 0 Background Jobs" in term.wait_for("⚙ 0 Background Jobs")
+        screen = screen_of(term, "✗ killed")
+        assert "⚙ 0 Background Jobs" in screen_of(term, "⚙ 0 Background Jobs")
         row = next(line for line in screen.splitlines() if job_id in line and "killed" in line)
         assert "SIGTERM" in row
         records = {j["id"]: j for j in json.loads(cli("list", "--json").stdout)}

@@ -1,5 +1,5 @@
-"""A terminal for end-to-end tests: the real ``bgview shell`` in a pty (pexpect), its output
-read into a screen (pyte) as a terminal would show it.
+"""A terminal for end-to-end tests: the real ``bgview`` (the viewer, or ``bgview shell``) in a
+pty (pexpect), its output read into a screen (pyte) as a terminal would show it.
 
 The screen answers cursor-position requests as a real terminal does (prompt_toolkit asks) and
 keeps an alternate screen (Textual draws there), so that "the screen as it was" after the
@@ -57,10 +57,14 @@ class Term:
         argv: list[str],
         *,
         cwd: Path,
-        env: dict[str, str],
+        home: Path,
         cols: int = 100,
         rows: int = 30,
     ) -> None:
+        env = {**os.environ, "BGVIEW_HOME": str(home), "TERM": "xterm-256color"}
+        # What would change what is drawn: a size from the environment, no colour, a theme.
+        for var in ("COLUMNS", "LINES", "NO_COLOR", "TEXTUAL_THEME"):
+            env.pop(var, None)
         self.child = pexpect.spawn(
             argv[0], argv[1:], cwd=str(cwd), env=env, dimensions=(rows, cols), echo=False
         )
@@ -72,15 +76,8 @@ class Term:
 
     @classmethod
     def shell(cls, home: Path, project: Path, **kwargs: Any) -> Term:
-        env = {
-            **os.environ,
-            "BGVIEW_HOME": str(home),
-            "TERM": "xterm-256color",
-            "COLUMNS": "",
-            "LINES": "",
-        }
-        env = {k: v for k, v in env.items() if v}
-        return cls([sys.executable, "-m", "bgview", "shell"], cwd=project, env=env, **kwargs)
+        """``bgview shell`` in ``project``."""
+        return cls([sys.executable, "-m", "bgview", "shell"], cwd=project, home=home, **kwargs)
 
     @property
     def pid(self) -> int:
@@ -134,7 +131,10 @@ class Term:
         return self.row("❯")
 
     def send(self, data: str) -> None:
+        """Type ``data`` (keys as the terminal sends them: ``"\\x1b"`` is esc)."""
         self.child.send(data.encode())
+
+    press = send
 
     def run(self, command: str) -> None:
         """Type a command and press enter."""
