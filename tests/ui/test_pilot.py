@@ -462,3 +462,64 @@ async def test_a_job_whose_supervisor_vanishes_shows_lost(rt: Runtime, project: 
         os.kill(running.supervisor_pid, signal.SIGKILL)
         await until(pilot, lambda: (job.id, "lost") in rows(app), timeout=2.0, what="lost")
         await until(pilot, lambda: chip(app) == "⚙ 0 Background Jobs", timeout=1.0)
+
+
+async def test_a_log_deleted_or_replaced_under_a_running_job_is_picked_up(
+    rt: Runtime, project: Path
+) -> None:
+    """Delete a running job's output.log, then replace it with another file: the viewer keeps
+    running and shows the new lines from whatever output.log is now."""
+    job = rt.start(COUNTER)
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        view = log_view(app)
+        await until(pilot, lambda: len(view.index) > 100, what="100 lines")
+        os.unlink(job.log_path)  # the supervisor starts a fresh output.log
+
+        def showing_the_new_file() -> bool:
+            # The new file holds only lines written since the deletion: fewer than the old
+            # one had, and still growing.
+            return job.log_path.exists() and 0 < len(view.index) < 100
+
+        await until(pilot, showing_the_new_file, what="the new file's lines")
+        await until(pilot, lambda: len(view.index) > 30, what="30 lines in the new file")
+        before = len(view.index)
+        replacement = job.log_path.with_name("replacement")
+        replacement.write_bytes(b"replaced by hand\n")
+        os.replace(replacement, job.log_path)  # the supervisor reopens it and appends
+        await until(
+            pilot, lambda: 0 < len(view.index) < before, what="the replacement file read anew"
+        )
+        # Within half a second the supervisor notices and appends to the new file.
+        await until(
+            pilot,
+            lambda: job.log_path.read_bytes().startswith(b"replaced by hand\nline "),
+            what="output appended to the replacement",
+        )
+        await until(pilot, lambda: visible_lines(view)[-1:] != ["replaced by hand"])
+        assert app.is_running
+    rt.kill(job.id, grace=0)
+
+
+async def test_damaged_records_do_not_stop_the_viewer(home: Path, tmp_path: Path) -> None:
+    """Garbage, truncated and missing records sit beside good ones: the good rows show, the
+    damaged ones are left out, and the viewer works on."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    store.add("./ok-one", b"fine\n", status="exited", exit_code=0)
+    bad = store.add("./garbage", b"", status="exited", exit_code=0)
+    (bad / "meta.json").write_text("{not json")
+    cut = store.add("./truncated", b"", status="exited", exit_code=0)
+    (cut / "meta.json").write_text('{"id": "bash_3", "comm')
+    (store.project.jobs_dir / "bash_9").mkdir(mode=0o700)
+    store.add("./ok-two", b"fine\n", status="exited", exit_code=1)
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: len(rows(app)) == 2, what="the good rows")
+            assert [job_id for job_id, _ in rows(app)] == ["bash_4", "bash_1"]
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen is not screen(app), what="a job opened")
+            await pilot.press("escape")
+            assert app.is_running
+    finally:
+        store.close()
