@@ -266,3 +266,20 @@ def test_a_job_whose_supervisor_vanishes_is_reported_lost(shell: Term, rt: Runti
     os.kill(job.supervisor_pid, signal.SIGKILL)
     shell.wait_for("[bg:bash_1 lost", timeout=2.5)
     shell.wait_for("⚙ 0 Background Jobs", timeout=1)
+
+
+def test_damaged_records_do_not_stop_the_shell(shell: Term, rt: Runtime) -> None:
+    """A garbage record and a job directory without one sit beside a good job: `:bg-list`
+    shows the good one, and the shell works on."""
+    shell.run("CMD&: echo good")
+    shell.wait_for("[bg:bash_1 exited 0")
+    damaged = rt.project.jobs_dir / "bash_2"
+    damaged.mkdir(mode=0o700)
+    (damaged / "meta.json").write_text("{not json")
+    (rt.project.jobs_dir / "bash_3").mkdir(mode=0o700)
+    shell.run(":bg-list")
+    lines = shell.wait_for("k kept (outlives it)")
+    assert any("bash_1" in line and "echo good" in line for line in lines)
+    assert not any("bash_2" in line or "bash_3" in line for line in lines)
+    shell.run("echo still here")
+    shell.wait_for("still here")
