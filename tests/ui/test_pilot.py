@@ -523,3 +523,21 @@ async def test_damaged_records_do_not_stop_the_viewer(home: Path, tmp_path: Path
             assert app.is_running
     finally:
         store.close()
+
+
+async def test_all_projects_shows_every_projects_jobs(home: Path, tmp_path: Path) -> None:
+    """`bgview --all`: jobs of two projects in one table, each command marked with its
+    project, and a job started in either appears."""
+    web, api = tmp_path / "web", tmp_path / "api"
+    web.mkdir()
+    api.mkdir()
+    web_rt, api_rt = Runtime(web, home=home), Runtime(api, home=home)
+    web_rt.wait(web_rt.start("echo web").id, timeout=10)
+    app = make_app(all_projects=True, home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(rows(app)) == 1, what="the web job")
+        later = api_rt.start("sleep 30")
+        await until(pilot, lambda: len(rows(app)) == 2, what="the api job")
+        commands = [widget_text(table(app)).count(f"[{name}]") for name in ("web", "api")]
+        assert commands == [1, 1]
+    api_rt.kill(later.id, grace=0)
