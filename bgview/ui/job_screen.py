@@ -133,6 +133,7 @@ class JobScreen(LogScreen):
         """A fresh snapshot of the job (status, pid, end)."""
         self.job = job
         self.query_one(JobHeader).show(job, self.clock)
+        self.refresh_bindings()
         panel = self.query_one(LogPanel)
         if job.output_lost != panel.warning:
             panel.show(job.dir, job.id, job.output_lost)
@@ -169,6 +170,10 @@ class JobScreen(LogScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         panel = self.query_one(LogPanel)
+        if action == "kill":
+            return self.job.running
+        if action == "restart":
+            return not self.job.running
         if action in ("next_match", "previous_match"):
             return panel.search is not None  # offered while a search is on
         if action == "follow" and panel.view.follow:

@@ -71,6 +71,9 @@ class JobTable(DataTable[Any]):
     JobTable { height: 1fr; }
     """
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self.row_count) if action == "select_cursor" else True
+
     def __init__(self, clock: Clock, *, show_project: bool = False, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self.clock = clock

@@ -78,7 +78,7 @@ class EmptyState(Static):
     """What an empty store shows: how to start a job."""
 
     DEFAULT_CSS = """
-    EmptyState { width: auto; height: auto; padding: 1 4; border: round $primary; }
+    EmptyState { width: auto; max-width: 100%; height: auto; padding: 1 2; border: round $primary; }
     """
 
 
@@ -241,6 +241,8 @@ class JobsScreen(LogScreen, JobsActions):
             self._refresh_empty()
             self._show_selected()
         self._set_running()
+        if any(event.kind is not EventKind.OUTPUT for event in events):
+            self.refresh_bindings()  # a job started or ended: what k, r and d offer may change
 
     def _flush_sizes(self) -> None:
         """The output column, a few times a second at most (a firehose grows it constantly)."""
@@ -272,6 +274,7 @@ class JobsScreen(LogScreen, JobsActions):
     @on(DataTable.RowHighlighted, "#jobs")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_selected()
+        self.refresh_bindings()  # kill for a running job, restart and delete for an ended one
 
     def _show_selected(self) -> None:
         job = self.query_one(JobTable).selected()
@@ -320,8 +323,14 @@ class JobsScreen(LogScreen, JobsActions):
         # The footer lists only keys that do something now, so it fits a narrow terminal.
         if action == "back_left":
             return self.host_mode
-        if action in JOB_ACTIONS and not self.query_one(JobTable).jobs:
-            return False  # nothing to act on: keep the footer to what can be done
+        if action in JOB_ACTIONS:
+            job = self.query_one(JobTable).selected()
+            if job is None:
+                return False  # nothing to act on: keep the footer to what can be done
+            if action == "kill" and not job.running:
+                return False
+            if action in ("restart", "delete") and job.running:
+                return False  # kill it first
         panel = self.query_one(LogPanel)
         if action == "back":  # leaves a REPL's viewer, a pushed screen, or a search
             return (

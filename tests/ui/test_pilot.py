@@ -127,23 +127,27 @@ async def test_r_restarts_a_finished_job(rt: Runtime, project: Path, tmp_path: P
         assert rt.peek(new.id).data.split() == [str(workdir).encode(), b"run"]
 
 
-async def test_r_refuses_a_running_job_and_d_deletes_only_finished_ones(
+async def test_r_and_d_are_not_offered_for_a_running_job_and_d_deletes_finished_ones(
     rt: Runtime, project: Path
 ) -> None:
-    """d never deletes a running job (it says so); on a finished one it removes the row and
-    the job's directory."""
+    """On a running job r and d are neither offered nor acted on (k is); on a finished one d
+    removes the row and the job's directory (and k is not offered)."""
     finished = rt.start("echo bye")
     rt.wait(finished.id, timeout=10)
     running = rt.start("sleep 30")
     app = make_app(project, home=rt.project.dir.parent.parent)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert rows(app)[0] == (running.id, "running")
+        keys = footer_keys(app)
+        assert "kill" in keys and "restart" not in keys and "delete" not in keys
+        await pilot.press("d", "r")
+        await pilot.pause()
+        assert running.dir.is_dir() and rt.job(running.id).running
+        assert len(rows(app)) == 2
+        await pilot.press("down")
+        await until(pilot, lambda: "delete" in footer_keys(app), what="d offered")
+        assert "kill" not in footer_keys(app)
         await pilot.press("d")
-        await pilot.press("r")
-        messages = [m for m, _ in toasts(app)]
-        assert f"{running.id} is running: kill it first (k)" in messages
-        assert f"{running.id} is still running: kill it first (k)" in messages
-        assert running.dir.is_dir()
-        await pilot.press("down", "d")
         await until(pilot, lambda: rows(app) == [(running.id, "running")], what="row gone")
         assert not finished.dir.exists()
 
@@ -413,7 +417,7 @@ async def test_the_footer_offers_only_keys_that_do_something(rt: Runtime, projec
         view = log_view(app)
         await until(pilot, lambda: len(view.index) > 60 and view.follow, what="a full log")
         keys = footer_keys(app)
-        assert keys[:5] == ["select_cursor", "kill", "restart", "delete", "search"]
+        assert keys == ["select_cursor", "kill", "search", "filter", "quit"]
         assert "back" not in keys and "next_match" not in keys and "follow" not in keys
         await pilot.press("slash", *"line 1", "enter")
         await until(pilot, lambda: "next_match" in footer_keys(app), what="n/N offered")
