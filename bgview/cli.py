@@ -96,7 +96,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         out.add_argument("--exclude", metavar="RE", help="drop lines matching this regex")
         out.add_argument("--wait", type=_seconds, metavar="SECONDS", help="wait for new output")
         out.add_argument("--peek", action="store_true", help="show the tail; move no cursor")
-        out.add_argument("--tail", type=_tail, default=DEFAULT_TAIL, metavar="BYTES")
+        out.add_argument(
+            "--tail",
+            type=_tail,
+            default=DEFAULT_TAIL,
+            metavar="BYTES",
+            help="with --peek: how much of the end to show (default 64K, at most 1M)",
+        )
 
     if wanted("kill"):
         kill = sub.add_parser("kill", help="kill a job and its whole process group")
@@ -106,7 +112,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if wanted("wait"):
         wait = sub.add_parser("wait", help="wait for a job to end (or for a pattern)")
         wait.add_argument("id")
-        wait.add_argument("--timeout", type=_seconds, metavar="SECONDS")
+        wait.add_argument(
+            "--timeout", type=_seconds, metavar="SECONDS", help="give up after this (exit 1)"
+        )
         wait.add_argument("--for", dest="pattern", metavar="REGEX", help="wait for this in output")
 
     if wanted("notices"):
@@ -115,7 +123,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     if wanted("prune"):
         prune = sub.add_parser("prune", help="delete finished jobs")
-        prune.add_argument("--older-than", type=_duration, metavar="AGE", default=0.0)
+        prune.add_argument(
+            "--older-than",
+            type=_duration,
+            metavar="AGE",
+            default=0.0,
+            help="only jobs that ended longer ago than this (7d, 12h); default: every ended job",
+        )
 
     if wanted("shell"):
         sub.add_parser("shell", help="a REPL with background jobs and /bashes")
@@ -284,12 +298,20 @@ def _cmd_kill(rt: Runtime, args: argparse.Namespace) -> int:
 
 def _cmd_wait(rt: Runtime, args: argparse.Namespace) -> int:
     job, happened = rt.wait(args.id, timeout=args.timeout, pattern=args.pattern)
-    if args.pattern is not None:
-        print(f"{job.id}: {'matched' if happened else 'no match'} {args.pattern!r}")
+    if args.pattern is not None and happened:
+        print(f"{job.id}: matched {args.pattern!r}")
     elif happened:
         print(notice_text(job))
+    elif job.status.ended:  # waited --for a pattern that never came
+        print(
+            f"{job.id} ended without matching {args.pattern!r}: {notice_text(job)}", file=sys.stderr
+        )
     else:
-        print(f"{job.id} still running after {format_seconds(args.timeout or 0)}", file=sys.stderr)
+        waited = f" for {args.pattern!r}" if args.pattern is not None else ""
+        print(
+            f"{job.id} still running after {format_seconds(args.timeout or 0)}{waited}",
+            file=sys.stderr,
+        )
     return 0 if happened else 1
 
 

@@ -174,8 +174,13 @@ def _cannot_start(argv: list[str], cwd: str) -> str | None:
         what = "does not exist" if not os.path.exists(cwd) else "is not a directory"
         return f"cannot use working directory {cwd}: it {what}"
     program = argv[0]
-    if "/" not in program and which(program) is None:
+    if "/" not in program:
+        return f"command not found: {program}" if which(program) is None else None
+    path = os.path.join(cwd, program)  # a relative path is relative to the job's cwd
+    if not os.path.exists(path):
         return f"command not found: {program}"
+    if os.path.isdir(path) or not os.access(path, os.X_OK):
+        return f"cannot run {program}: it is not an executable file"
     return None
 
 

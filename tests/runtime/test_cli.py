@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bgview.runtime import JobStatus, Runtime
+from tests.conftest import RunCli
 from tests.runtime.helpers import ended
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -256,3 +257,30 @@ def test_project_option_and_version(cli: Cli, tmp_path: Path) -> None:
     assert ok(cli("list", "--json")) == "[]\n"
     assert json.loads(ok(cli("--project", str(other), "list", "--json")))[0]["id"] == "bash_1"
     assert ok(cli("--version")) == "bgview 0.1.0\n"
+
+
+def test_run_of_a_file_that_cannot_run_says_so_and_exits_1(cli: RunCli, project: Path) -> None:
+    """A script or agent checking `$?` learns at once that the job failed to start."""
+    (project / "notes.txt").write_text("not a program")
+    result = cli("run", "--", "./notes.txt")
+    assert result.returncode == 1
+    assert result.stdout.strip() == "bash_1"
+    assert "failed: cannot run ./notes.txt: it is not an executable file" in result.stderr
+
+
+def test_wait_for_a_pattern_says_why_it_gave_up(cli: RunCli) -> None:
+    """The job ended without the pattern, or the timeout came first: both exit 1, in words."""
+    ended = cli("run", "echo a; exit 4").stdout.strip()
+    result = cli("wait", ended, "--for", "NOPE")
+    assert result.returncode == 1
+    assert f"{ended} ended without matching 'NOPE'" in result.stderr and "exited 4" in result.stderr
+    running = cli("run", "sleep 30").stdout.strip()
+    result = cli("wait", running, "--for", "NOPE", "--timeout", "0.3")
+    assert result.returncode == 1
+    assert f"{running} still running after 0.3s for 'NOPE'" in result.stderr
+
+
+def test_a_project_that_does_not_exist_is_refused(cli: RunCli) -> None:
+    result = cli("--project", "/no/such/project", "list")
+    assert result.returncode == 2
+    assert result.stderr == "bgview: no such project directory: /no/such/project\n"

@@ -154,9 +154,12 @@ def test_supervisor_killed_outright_means_lost_and_group_gone(rt: Runtime, tmp_p
         ),
         # a program that is not on PATH
         (lambda d: (["no-such-program-xyz"], {}), "command not found: no-such-program-xyz"),
-        # a file that exists but is not executable: only exec can tell (the supervisor's report)
-        (lambda d: ([str(d / "file")], {}), "cannot run .*file: Permission denied"),
-        # an executable file that is no program at all
+        # a file that exists but is not executable: known before any process exists
+        (lambda d: ([str(d / "file")], {}), "cannot run .*file: it is not an executable file"),
+        # a directory given as the program
+        (lambda d: ([str(d)], {}), "cannot run .*: it is not an executable file"),
+        # an executable file that is no program at all: only exec can tell (the supervisor's
+        # report through its close-on-exec pipe)
         (lambda d: ([str(d / "garbage")], {}), "cannot run .*garbage: Exec format error"),
     ],
 )
