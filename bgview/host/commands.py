@@ -9,6 +9,7 @@ command like any other.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Literal
 
@@ -76,7 +77,7 @@ def parse(text: str) -> Line:
         if kind in _TAKES_ID:
             return Line(kind, rest)
         return Line(kind, rest) if not rest else Line("unknown", line)
-    if head.startswith(":bg-"):
+    if head.startswith(":bg-") or _looks_like_a_typo(head):
         return Line("unknown", line)
     if line.startswith(BACKGROUND_PREFIX):
         command = line[len(BACKGROUND_PREFIX) :].strip()
@@ -92,6 +93,14 @@ def parse(text: str) -> Line:
     if stripped is not None:
         return Line("background", stripped) if stripped else Line("unknown", line)
     return Line("foreground", line)
+
+
+def _looks_like_a_typo(head: str) -> bool:
+    """``/bashs`` or ``/kil``: a slash word that is no path on disk is a mistyped REPL
+    command, not something to hand to bash (``/usr/bin/env`` and ``/tmp/x.sh`` still run)."""
+    if not head.startswith("/") or "/" in head[1:]:
+        return False
+    return not os.path.exists(head)
 
 
 def strip_background_ampersand(line: str) -> str | None:

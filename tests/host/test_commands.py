@@ -47,8 +47,13 @@ from bgview.host.listing import help_text
         ("/bashes now", Line("unknown", "/bashes now")),
         # … nor is exit with a status (the shell's own exit status is always 0).
         ("exit 3", Line("unknown", "exit 3")),
-        # Unknown :bg- commands are caught, not run as a shell command.
+        # Unknown :bg- commands are caught, not run as a shell command …
         (":bg-kill bash_1", Line("unknown", ":bg-kill bash_1")),
+        # … and so are mistyped slash commands (no such path on disk) …
+        ("/bashs", Line("unknown", "/bashs")),
+        ("/kil bash_1", Line("unknown", "/kil bash_1")),
+        # … while a real top-level path still runs.
+        ("/bin --help", Line("foreground", "/bin --help")),
         # cd and export change the shell itself, when they are plain.
         ("cd", Line("cd")),
         ("cd ~/src", Line("cd", "~/src")),
