@@ -34,6 +34,15 @@ def compile_query(query: str) -> re.Pattern[str]:
         return re.compile(re.escape(query), flags)
 
 
+def no_match_text(query: str) -> str:
+    """The toast for a search that found nothing, saying if it was taken literally."""
+    try:
+        re.compile(query)
+    except re.error:
+        return f"no match for {query!r} (not a valid regex: searched as plain text)"
+    return f"no match for {query!r}"
+
+
 class QueryInput(Input):
     """The one-line query under the log; ``esc`` cancels it."""
 
@@ -132,7 +141,7 @@ class LogPanel(Vertical):
             self.search = text or None
             self.view.set_search(compile_query(text) if text else None)
             if text and self.view.find(forward=True) is None:
-                self.app.notify(f"no match for {text!r}", severity="warning", markup=False)
+                self.app.notify(no_match_text(text), severity="warning", markup=False)
         elif self.mode == "filter":
             self.filter = text or None
             self.view.set_filter(compile_query(text) if text else None)
@@ -146,7 +155,7 @@ class LogPanel(Vertical):
             self.start_query("search")
             return
         if self.view.find(forward=forward) is None:
-            self.app.notify(f"no match for {self.search!r}", severity="warning", markup=False)
+            self.app.notify(no_match_text(self.search), severity="warning", markup=False)
 
     def follow(self) -> None:
         self.view.action_follow()

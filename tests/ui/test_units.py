@@ -278,3 +278,19 @@ def test_watcher_reports_a_real_job_from_start_to_end(rt: Runtime) -> None:
     assert kinds.count(EventKind.ENDED) == 1
     final = next(e for e in seen if e.kind is EventKind.ENDED and e.job_id == job.id)
     assert final.job is not None and final.job.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "toast"),
+    [
+        # a regex that found nothing
+        ("ERR(OR)?", "no match for 'ERR(OR)?'"),
+        # not a regex at all: searched as plain text, and the toast says so
+        ("([", "no match for '([' (not a valid regex: searched as plain text)"),
+    ],
+)
+def test_no_match_toast_says_how_the_query_was_read(query: str, toast: str) -> None:
+    from bgview.ui.log_panel import compile_query, no_match_text
+
+    assert compile_query("([").search("a ([ b")  # taken literally, it still finds the text
+    assert no_match_text(query) == toast
