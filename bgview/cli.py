@@ -19,7 +19,7 @@ from typing import BinaryIO, NoReturn
 from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_TAIL
 from bgview.runtime.logstate import parse_size
-from bgview.runtime.notices import format_seconds, format_size
+from bgview.runtime.notices import format_seconds, format_size, status_words
 
 USAGE_ERROR = 2
 
@@ -163,15 +163,6 @@ def _split_run_args(argv: list[str]) -> tuple[list[str], list[str] | None]:
     return argv, None
 
 
-def status_word(job: Job) -> str:
-    """``exited 1``, ``killed SIGTERM``: the status in words, readable without colour."""
-    if job.status is JobStatus.EXITED:
-        return f"exited {job.exit_code}"
-    if job.status is JobStatus.KILLED:
-        return f"killed {job.signal or ''}".strip()
-    return job.status.value
-
-
 def _print_table(jobs: list[Job], show_project: bool) -> None:
     if not jobs:
         print("no jobs", file=sys.stderr)
@@ -179,7 +170,7 @@ def _print_table(jobs: list[Job], show_project: bool) -> None:
     rows = [
         (
             job.id,
-            status_word(job),
+            status_words(job),
             format_seconds(job.wall_seconds()),
             format_size(job.output_bytes),
             (f"[{os.path.basename(job.project)}] " if show_project else "")
@@ -324,6 +315,8 @@ def _cmd_prune(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def dispatch(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
+    if args.project is not None and not os.path.isdir(os.path.expanduser(args.project)):
+        raise BgviewError(f"no such project directory: {os.path.abspath(args.project)}")
     if args.cmd == "shell":
         from bgview.host import run_shell
 

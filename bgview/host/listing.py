@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from bgview.host.commands import REPL_COMMANDS
-from bgview.runtime import Job, JobStatus
-from bgview.runtime.notices import format_seconds, format_size
-
-
-def status_word(job: Job) -> str:
-    """``running``, ``exited 1``, ``killed SIGINT``: the status in words."""
-    if job.status is JobStatus.EXITED:
-        return f"exited {job.exit_code}"
-    if job.status is JobStatus.KILLED:
-        return f"killed {job.signal or ''}".strip()
-    return str(job.status.value)
+from bgview.runtime import Job
+from bgview.runtime.notices import format_seconds, format_size, status_words
 
 
 def job_table(jobs: list[Job], *, owner_pid: int, width: int) -> list[str]:
@@ -28,7 +19,7 @@ def job_table(jobs: list[Job], *, owner_pid: int, width: int) -> list[str]:
             (
                 job.id,
                 mark,
-                status_word(job),
+                status_words(job),
                 format_seconds(job.wall_seconds()),
                 format_size(job.output_bytes),
                 (f"({job.name}) " if job.name else "") + " ".join(job.command.split()),

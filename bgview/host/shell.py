@@ -44,12 +44,12 @@ from bgview.host.api import (
 from bgview.host.commands import Line, parse
 from bgview.host.completion import ShellCompleter
 from bgview.host.foreground import Foreground
-from bgview.host.listing import help_text, job_table, status_word
+from bgview.host.listing import help_text, job_table
 from bgview.host.terminal import window_size
 from bgview.host.watch import StoreWatcher
 from bgview.runtime import BgviewError, Job, JobStatus, Session, notice_text
 from bgview.runtime.fsio import open_private
-from bgview.runtime.notices import format_seconds
+from bgview.runtime.notices import format_seconds, status_words
 from bgview.runtime.paths import store_root
 
 STYLE = Style.from_dict(
@@ -195,7 +195,7 @@ class Shell:
         self.seen.add(job.id)
         ok = job.status is JobStatus.EXITED and job.exit_code == 0
         self._say(
-            f"[{job.id} {status_word(job)}, {format_seconds(job.wall_seconds())}]",
+            f"[{job.id} {status_words(job)}, {format_seconds(job.wall_seconds())}]",
             "class:ok" if ok else "class:error",
         )
 
@@ -233,7 +233,7 @@ class Shell:
         if text:
             sys.stdout.write(text)
             sys.stdout.flush()
-        state = "running" if result.job.running else status_word(result.job)
+        state = "running" if result.job.running else status_words(result.job)
         if not result.lines:
             self._say(f"[{job_id}: no new output; {state}]", "class:ok")
 

@@ -41,6 +41,17 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
 
 
+def status_words(job: Job) -> str:
+    """``running``, ``exited 1``, ``killed SIGTERM by user``: the status in words, readable
+    without colour, for tables (``bgview list``, ``:bg-list``)."""
+    if job.status is JobStatus.EXITED:
+        return f"exited {job.exit_code}"
+    if job.status is JobStatus.KILLED:
+        by = f" by {job.killed_by}" if job.killed_by else ""
+        return f"killed {job.signal or ''}".strip() + by
+    return str(job.status.value)
+
+
 def notice_text(job: Job) -> str:
     """The one-line notice for an ended job."""
     tail = f"{format_size(job.output_bytes)} out, {format_seconds(job.wall_seconds())} wall"

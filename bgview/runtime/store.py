@@ -91,8 +91,6 @@ class Project:
     ) -> Project:
         """The store entry for project ``path`` (default: the current directory's project)."""
         project = Path(path).expanduser().resolve() if path is not None else project_root()
-        if path is not None and not project.is_dir():
-            raise InvalidRequest(f"no such project directory: {project}")
         base = root or store_root()
         check_private_dir(base)  # another user's, or open to others: refuse before reading
         directory = base / "projects" / project_key(project)

@@ -96,6 +96,8 @@ class JobHeader(Static):
             times += f" · ended {clock_time(job.ended_at)}"
         times += f" · {runtime_text(job, clock)}"
         grid.add_row("time", Text(times))
+        if job.killed_by:
+            grid.add_row("killed by", Text(job.killed_by))
         if job.reason:
             grid.add_row("reason", Text(job.reason, style="red"))
         if job.output_lost:

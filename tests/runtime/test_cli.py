@@ -284,3 +284,10 @@ def test_a_project_that_does_not_exist_is_refused(cli: RunCli) -> None:
     result = cli("--project", "/no/such/project", "list")
     assert result.returncode == 2
     assert result.stderr == "bgview: no such project directory: /no/such/project\n"
+
+
+def test_list_says_who_asked_for_a_kill(cli: RunCli) -> None:
+    job = cli("run", "sleep 30").stdout.strip()
+    assert cli("kill", job, "--grace", "0").returncode == 0
+    row = next(line for line in cli("list").stdout.splitlines() if line.startswith(job))
+    assert "killed SIGTERM by user" in row or "killed SIGKILL by user" in row
