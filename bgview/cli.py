@@ -19,7 +19,7 @@ from typing import BinaryIO, NoReturn
 from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_TAIL
 from bgview.runtime.logstate import parse_size
-from bgview.runtime.notices import format_seconds, format_size, status_words
+from bgview.runtime.notices import format_duration, format_seconds, format_size, status_words
 
 USAGE_ERROR = 2
 
@@ -171,7 +171,7 @@ def _print_table(jobs: list[Job], show_project: bool) -> None:
         (
             job.id,
             status_words(job),
-            format_seconds(job.wall_seconds()),
+            format_duration(job.wall_seconds()),
             format_size(job.output_bytes),
             (f"[{os.path.basename(job.project)}] " if show_project else "")
             + (f"({job.name}) " if job.name else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bgview.host.commands import REPL_COMMANDS
 from bgview.runtime import Job
-from bgview.runtime.notices import format_seconds, format_size, status_words
+from bgview.runtime.notices import format_duration, format_size, status_words
 
 
 def job_table(jobs: list[Job], *, owner_pid: int, width: int) -> list[str]:
@@ -20,12 +20,12 @@ def job_table(jobs: list[Job], *, owner_pid: int, width: int) -> list[str]:
                 job.id,
                 mark,
                 status_words(job),
-                format_seconds(job.wall_seconds()),
+                format_duration(job.wall_seconds()),
                 format_size(job.output_bytes),
                 (f"({job.name}) " if job.name else "") + " ".join(job.command.split()),
             )
         )
-    header = ("ID", " ", "STATUS", "TIME", "OUT", "COMMAND")
+    header = ("ID", " ", "STATUS", "TIME", "OUTPUT", "COMMAND")
     widths = [max(len(r[i]) for r in [*rows, header]) for i in range(5)]
     lines = []
     for row in [header, *rows]:

@@ -52,6 +52,19 @@ def status_words(job: Job) -> str:
     return str(job.status.value)
 
 
+def format_duration(seconds: float) -> str:
+    """``0.4s``, ``12s``, ``3m05s``, ``2h14m``: short, and steady as it ticks (tables and the
+    viewer; a notice keeps plain seconds: ``12s wall``, ``300s``)."""
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
 def notice_text(job: Job) -> str:
     """The one-line notice for an ended job."""
     tail = f"{format_size(job.output_bytes)} out, {format_seconds(job.wall_seconds())} wall"

@@ -15,6 +15,7 @@ from typing import Literal
 from rich.text import Text
 
 from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.notices import format_duration as duration
 from bgview.runtime.notices import format_size
 
 Clock = Callable[[], float]
@@ -54,18 +55,6 @@ def exit_text(job: Job) -> Text:
     if job.status is JobStatus.FAILED:
         return Text("—", style="red")
     return Text("")
-
-
-def duration(seconds: float) -> str:
-    """``0.4s``, ``12s``, ``3m05s``, ``2h14m``: short, and steady as it ticks."""
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
 def runtime_text(job: Job, clock: Clock = time.time) -> str:
