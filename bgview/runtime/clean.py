@@ -12,12 +12,15 @@ with one ``translate`` and skips every other step.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
-# Erase-in-line escapes become private sentinels so the overlay step can honour them.
-_ERASE_TO_END = "\x00"
-_ERASE_LINE = "\x01"
-_ERASE_TO_START = "\x02"
-_SENTINELS = {"0": _ERASE_TO_END, "": _ERASE_TO_END, "1": _ERASE_TO_START, "2": _ERASE_LINE}
+# Erase-in-line escapes become private sentinels so the overlay step can honour them (the
+# viewer's styled rendering uses the same sentinels and the same overlay).
+ERASE_TO_END = "\x00"
+ERASE_LINE = "\x01"
+ERASE_TO_START = "\x02"
+EL_SENTINELS = {"0": ERASE_TO_END, "": ERASE_TO_END, "1": ERASE_TO_START, "2": ERASE_LINE}
 _EL_RE = re.compile(r"\x1b\[([012]?)K")
 _ANSI_RE = re.compile(
     r"""
@@ -32,7 +35,7 @@ _ANSI_RE = re.compile(
 _CONTROLS_RE = re.compile(r"[\x00-\x07\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 """Controls removed before the overlay (keeps ``\\t \\n \\r \\b`` and the sentinels)."""
 _RAW_CONTROLS_RE = re.compile(r"[\x00-\x02]")
-_OVERLAY_TOKENS = re.compile(r"([\r\x08\x00-\x02])")
+OVERLAY_TOKENS = re.compile(r"([\r\x08\x00-\x02])")
 _PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n" + bytes(range(0xC3, 0x100))
 """Bytes that need no cleaning. ``0x80-0xC2`` are left out: they may start a C1 control
 (``\\xc2\\x9b`` is the 8-bit CSI) or be invalid UTF-8; such text takes the slow path."""
@@ -54,39 +57,56 @@ def clean_text(text: str) -> str:
     """The slow path of :func:`clean_bytes`, on already-decoded text."""
     text = _RAW_CONTROLS_RE.sub("", text)
     if "\x1b" in text or "\x9b" in text:  # ESC, or the 8-bit CSI (C1 0x9b)
-        text = _EL_RE.sub(lambda m: _SENTINELS[m.group(1)], text)
+        text = _EL_RE.sub(lambda m: EL_SENTINELS[m.group(1)], text)
         text = _ANSI_RE.sub("", text)
         text = text.replace("\x1b", "")
     text = _CONTROLS_RE.sub(lambda m: m.group() if m.group() in "\x00\x01\x02" else "", text)
-    if _OVERLAY_TOKENS.search(text):
+    if OVERLAY_TOKENS.search(text):
         text = "\n".join(overlay(line) for line in text.split("\n"))
     return text
+
+
+class Line(Protocol):
+    """What the overlay needs of a line: ``str``, or a styled ``rich.text.Text``."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self: L, index: slice, /) -> L: ...
+    def __add__(self: L, other: L, /) -> L: ...
+
+
+L = TypeVar("L", bound=Line)
 
 
 def overlay(line: str) -> str:
     """What a terminal shows after writing ``line``: ``\\r`` returns to column 0 and later
     text overwrites, backspace steps left, the sentinels erase to the end of the line, to its
     start (the cursor's column included) or all of it; the cursor stays where it is."""
-    if not _OVERLAY_TOKENS.search(line):
+    if not OVERLAY_TOKENS.search(line):
         return line
-    screen = ""
+    return overlay_with(line, str, "")
+
+
+def overlay_with(line: str, piece: Callable[[str], L], empty: L) -> L:
+    """:func:`overlay` building the result from ``piece(text)`` (plain or styled) pieces."""
+    screen = empty
     col = 0
-    for token in _OVERLAY_TOKENS.split(line):
+    for token in OVERLAY_TOKENS.split(line):
         if not token:
             continue
         if token == "\r":
             col = 0
         elif token == "\x08":
             col = max(0, col - 1)
-        elif token == _ERASE_TO_END:
+        elif token == ERASE_TO_END:
             screen = screen[:col]
-        elif token == _ERASE_TO_START:
-            screen = " " * min(col + 1, len(screen)) + screen[col + 1 :]
-        elif token == _ERASE_LINE:
-            screen = ""
+        elif token == ERASE_TO_START:
+            screen = piece(" " * min(col + 1, len(screen))) + screen[col + 1 :]
+        elif token == ERASE_LINE:
+            screen = empty
         else:
+            written = piece(token)
             if col > len(screen):
-                screen += " " * (col - len(screen))
-            screen = screen[:col] + token + screen[col + len(token) :]
-            col += len(token)
+                screen = screen + piece(" " * (col - len(screen)))
+            screen = screen[:col] + written + screen[col + len(written) :]
+            col += len(written)
     return screen

@@ -14,12 +14,19 @@ import re
 from rich.ansi import AnsiDecoder
 from rich.text import Text
 
+from bgview.runtime.clean import (
+    EL_SENTINELS,
+    ERASE_LINE,
+    ERASE_TO_END,
+    ERASE_TO_START,
+    OVERLAY_TOKENS,
+    overlay_with,
+)
+
 MAX_LINE_BYTES = 16 * 1024
 """A longer line is drawn up to here, then marked as cut: styling a megabyte-long line on
 every frame would stall the viewer, and no terminal is that wide."""
 
-_ERASE_TO_END = "\x00"
-_ERASE_LINE = "\x01"
 _SGR_OR_EL = re.compile(r"\x1b\[([0-9;:]*)m|\x1b\[([012]?)K")
 _OTHER_ESCAPES = re.compile(
     r"""
@@ -31,11 +38,10 @@ _OTHER_ESCAPES = re.compile(
     """,
     re.VERBOSE,
 )
-_SGR_MARK = "\x02"
+_SGR_MARK = "\x03"
 """Stands for ``ESC [`` of a colour escape while the other escapes are removed."""
-_CONTROLS = re.compile(r"[\x03-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile(r"[\x04-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Controls dropped after the escapes are handled (keeps tab, CR, BS and our sentinels)."""
-_TOKENS = re.compile(r"([\r\x08\x00\x01])")
 _NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -44,10 +50,10 @@ def sanitize(line: str) -> str:
 
     def keep(match: re.Match[str]) -> str:
         if match.group(2) is not None:
-            return _ERASE_LINE if match.group(2) == "2" else _ERASE_TO_END
+            return EL_SENTINELS[match.group(2)]
         return _SGR_MARK + match.group(1) + "m"
 
-    for raw_sentinel in (_ERASE_TO_END, _ERASE_LINE, _SGR_MARK):
+    for raw_sentinel in (ERASE_TO_END, ERASE_LINE, ERASE_TO_START, _SGR_MARK):
         line = line.replace(raw_sentinel, "")
     line = _SGR_OR_EL.sub(keep, line)
     line = _OTHER_ESCAPES.sub("", line).replace("\x1b", "")
@@ -75,25 +81,8 @@ def render_line(raw: bytes) -> Text:
 def _overlay(line: str) -> Text:
     """Apply ``\\r``, backspace and the erase sentinels, keeping colour state across them."""
     decoder = AnsiDecoder()
-    if not _TOKENS.search(line):
+    if not OVERLAY_TOKENS.search(line):
         return decoder.decode_line(line)
-    screen = Text(no_wrap=True)
-    col = 0
-    for token in _TOKENS.split(line):
-        if not token:
-            continue
-        if token == "\r":
-            col = 0
-        elif token == "\x08":
-            col = max(0, col - 1)
-        elif token == _ERASE_TO_END:
-            screen = screen[:col]
-        elif token == _ERASE_LINE:
-            screen = Text(" " * col, no_wrap=True)
-        else:
-            piece = decoder.decode_line(token)
-            if col > len(screen):
-                screen.append(" " * (col - len(screen)))
-            screen = Text.assemble(screen[:col], piece, screen[col + len(piece) :], no_wrap=True)
-            col += len(piece)
+    screen = overlay_with(line, decoder.decode_line, Text())
+    screen.no_wrap = True
     return screen

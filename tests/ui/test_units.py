@@ -32,6 +32,7 @@ from tests.ui.store_builder import StoreBuilder
         (b"12345\rab", "ab345"),  # …only as far as it writes, like a terminal
         (b"old text\r\x1b[Knew", "new"),  # erase to end of line after \r
         (b"abc\x1b[2Kx", "   x"),  # erase the whole line, the cursor stays
+        (b"abcdef\rab\x1b[1Kx", "  xdef"),  # erase to the start, the cursor's column included
         (b"a\x1b[2Jb\x1b[10;3Hc", "abc"),  # screen clears and cursor moves never get through
         (b"\x1b]0;title\x07shown", "shown"),  # a window title is not output
         (b"\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "link"),  # hyperlinks: keep the text
