@@ -4,6 +4,10 @@
 tests rely on. Every problem the user can fix ends in one line on stderr and exit status 2.
 Only the runtime is imported here; the viewer, the REPL and the MCP server are imported when
 their subcommand runs, so ``bgview run`` stays fast.
+
+Whatever came from a job (its command, name, cwd, reason, project) is printed
+:func:`~bgview.runtime.text.visible`: a name holding escape sequences must not retitle the
+terminal or write the clipboard. ``bgview list --json`` keeps the exact strings.
 """
 
 from __future__ import annotations
@@ -20,15 +24,19 @@ from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_TAIL
 from bgview.runtime.logstate import parse_size
 from bgview.runtime.notices import format_duration, format_seconds, format_size, status_words
+from bgview.runtime.text import visible
 
 USAGE_ERROR = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line that names the problem (and exit status 2)."""
+    """argparse, but a usage error is one line that names the problem (and exit status 2).
+
+    The message can quote what was typed (``unrecognized arguments: …``): it is shown
+    :func:`visible`, so a pasted escape sequence stays on its line."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(USAGE_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(USAGE_ERROR, f"{self.prog}: {visible(message)} (see {self.prog} --help)\n")
 
 
 def _seconds(text: str) -> float:
@@ -173,9 +181,11 @@ def _print_table(jobs: list[Job], show_project: bool) -> None:
             status_words(job),
             format_duration(job.wall_seconds()),
             format_size(job.output_bytes),
-            (f"[{os.path.basename(job.project)}] " if show_project else "")
-            + (f"({job.name}) " if job.name else "")
-            + job.command.replace("\n", " "),
+            visible(
+                (f"[{os.path.basename(job.project)}] " if show_project else "")
+                + (f"({job.name}) " if job.name else "")
+                + job.command
+            ),
         )
         for job in jobs
     ]
@@ -364,7 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return dispatch(args, argv_cmd)
     except BgviewError as exc:
-        print(f"bgview: {exc}", file=sys.stderr)
+        # Its words may quote a name, a path or a reason that came from a job.
+        print(f"bgview: {visible(str(exc))}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         return 130
@@ -376,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The environment refused something (permissions, a full or read-only disk): say
         # what and where, in one line, rather than with a traceback.
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"bgview: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(f"bgview: {visible(f'{exc.strerror or exc}{where}')}", file=sys.stderr)
         return USAGE_ERROR
 
 

@@ -11,6 +11,11 @@ call; a job whose end the result itself states (``kill_shell``, a foreground ``b
 of an ended job) is not told twice.
 
 Calls may run concurrently (the MCP server runs each in its own thread).
+
+What came from a job or its command (name, command, project path, a reason, an error's words)
+is put in a result :func:`~bgview.runtime.text.visible`: a client may print results on a
+terminal, and a job's name must not be able to write escape sequences to it. A job's output is
+cleaned by the runtime and passed as it is.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from bgview.agent.tools import BY_NAME, DEFAULT_TIMEOUT, TOOLS
 from bgview.agent.waiting import job_state, wait_for_change
 from bgview.runtime import BgviewError, Job, JobStatus, NoSuchJob, Output, Runtime, notice_text
 from bgview.runtime.notices import format_seconds, format_size
+from bgview.runtime.text import visible
 
 WAIT_SLICE = 0.25
 """A foreground wait runs in slices this long, so a cancelled call stops within one slice."""
@@ -117,13 +123,13 @@ class ToolHandler:
                 is_error=True,
             )
         except BgviewError as exc:
-            text = str(exc)
+            text = visible(str(exc))
             # Say which tool failed, once (an unknown tool has no name worth repeating).
             if name in self._tools and not text.startswith(f"{name}:"):
                 text = f"{name}: {text}"
             reply = _Reply(text, is_error=True)
         except OSError as exc:  # the store itself failed (a full disk, permissions): say so
-            reply = _Reply(f"{name}: {exc.strerror or exc}", is_error=True)
+            reply = _Reply(f"{name}: {visible(str(exc.strerror or exc))}", is_error=True)
         return ToolResult(self._with_notices(reply.text, reply.stated), reply.is_error)
 
     def close(self) -> None:
@@ -171,10 +177,10 @@ class ToolHandler:
         if job.status.ended:  # could not start: the reason is in the notice
             return _Reply(note + stated_end(job), (job.id,), is_error=True)
         if background:
-            what = f" ({args['description']})" if args.get("description") else ""
+            what = f" ({visible(args['description'])})" if args.get("description") else ""
             kept = "; kept: it outlives this session" if job.keep else ""
             return _Reply(
-                f"started {job.id}{what}{kept}\nlog: {job.log_path}\n"
+                f"started {job.id}{what}{kept}\nlog: {visible(str(job.log_path))}\n"
                 f'read its output with bash_output("{job.id}"), stop it with '
                 f'kill_shell("{job.id}")\n'
             )
@@ -189,7 +195,7 @@ class ToolHandler:
         return _Reply(
             body + f"[still running as {job.id} after {format_seconds(timeout)}: moved to the "
             f'background, not killed. bash_output("{job.id}") reads on, kill_shell("{job.id}") '
-            f"stops it. log: {job.log_path}]\n"
+            f"stops it. log: {visible(str(job.log_path))}]\n"
         )
 
     def _wait_end(self, job_id: str, seconds: float, cancel: threading.Event) -> Job:
@@ -283,10 +289,10 @@ def _row(job: Job) -> tuple[str, str, str, str, str]:
     if job.status is JobStatus.EXITED:
         state = f"exited {job.exit_code}"
     elif job.signal and job.status is JobStatus.KILLED:
-        state = f"killed {job.signal}"
+        state = f"killed {visible(job.signal)}"
     else:
         state = job.status.value
-    label = (f"({job.name}) " if job.name else "") + job.command.replace("\n", " ")
+    label = visible((f"({job.name}) " if job.name else "") + job.command)
     if job.keep and job.running:
         label += "  [kept]"
     return (

@@ -28,6 +28,7 @@ from prompt_toolkit.styles import BaseStyle
 from bgview.runtime import BgviewError, Notice, Runtime
 from bgview.runtime.events import chip_text as chip_text
 from bgview.runtime.model import JobStatus
+from bgview.runtime.text import visible
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -84,10 +85,12 @@ def print_above_prompt(
     prompt running, it simply prints.
 
     ``style`` applies to a plain string (``"ansiyellow"``, or ``"class:notice"`` with a
-    ``sheet`` that defines it).
+    ``sheet`` that defines it). A plain string is one line, shown
+    :func:`~bgview.runtime.text.visible`: a notice can quote a job's reason, and no escape
+    sequence in it may reach the terminal.
     """
     if isinstance(text, str):
-        text = FormattedText([(style, text)])
+        text = FormattedText([(style, visible(text))])
     print_formatted_text(text, style=sheet)
 
 

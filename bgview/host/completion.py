@@ -10,6 +10,7 @@ from prompt_toolkit.document import Document
 
 from bgview.host.commands import BACKGROUND_PREFIX, REPL_COMMANDS
 from bgview.runtime import Job
+from bgview.runtime.text import visible
 
 COMMAND_WORDS = [name.split()[0] for name in REPL_COMMANDS] + [BACKGROUND_PREFIX]
 
@@ -52,7 +53,7 @@ class ShellCompleter(Completer):
                 if job.id.startswith(word):
                     state = "running" if job.running else job.status.value
                     yield Completion(
-                        job.id, -len(word), display_meta=f"{state}: {job.command[:40]}"
+                        job.id, -len(word), display_meta=f"{state}: {visible(job.command)[:40]}"
                     )
             return
         if complete_event.completion_requested:  # file names on Tab only: they are many

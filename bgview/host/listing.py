@@ -5,11 +5,15 @@ from __future__ import annotations
 from bgview.host.commands import REPL_COMMANDS
 from bgview.runtime import Job
 from bgview.runtime.notices import format_duration, format_size, status_words
+from bgview.runtime.text import visible
 
 
 def job_table(jobs: list[Job], *, owner_pid: int, width: int) -> list[str]:
     """One line per job, newest last, cut to ``width``; a mark says whose job it is:
-    ``*`` this shell's (ends with it), ``k`` kept (outlives it), blank for others'."""
+    ``*`` this shell's (ends with it), ``k`` kept (outlives it), blank for others'.
+
+    Names and commands are shown :func:`visible` (a newline as ``^J``): whatever they hold,
+    each job is one line, and no escape sequence in them reaches the terminal."""
     if not jobs:
         return ["no jobs yet: `<command> &` starts one in the background"]
     rows = []
@@ -22,7 +26,7 @@ def job_table(jobs: list[Job], *, owner_pid: int, width: int) -> list[str]:
                 status_words(job),
                 format_duration(job.wall_seconds()),
                 format_size(job.output_bytes),
-                (f"({job.name}) " if job.name else "") + " ".join(job.command.split()),
+                visible((f"({job.name}) " if job.name else "") + job.command),
             )
         )
     header = ("ID", " ", "STATUS", "TIME", "OUTPUT", "COMMAND")

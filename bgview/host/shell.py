@@ -51,6 +51,7 @@ from bgview.runtime import BgviewError, Job, JobStatus, Session, notice_text
 from bgview.runtime.fsio import open_private
 from bgview.runtime.notices import format_seconds, status_words
 from bgview.runtime.paths import store_root
+from bgview.runtime.text import visible
 
 STYLE = Style.from_dict(
     {
@@ -110,7 +111,8 @@ class Shell:
         watcher.start()
         self.chip_count = self.running.count()
         _preload_viewer()
-        self._say(f"bgview shell · {self.session.path} · Ctrl+B backgrounds · /help", "class:ok")
+        where = visible(str(self.session.path))
+        self._say(f"bgview shell · {where} · Ctrl+B backgrounds · /help", "class:ok")
         try:
             while True:
                 self._print_notices()
@@ -149,7 +151,7 @@ class Shell:
             self._say("^C", "class:error")
         except BgviewError as exc:
             message = str(exc).replace("`bgview list`", ":bg-list")  # say it in our words
-            self._say(f"bgview: {message}", "class:error")
+            self._say(f"bgview: {visible(message)}", "class:error")
         finally:
             loop.remove_signal_handler(signal.SIGINT)
 
@@ -206,7 +208,7 @@ class Shell:
             self._say(notice_text(job), "class:error")
             return
         kept = "  (kept: it outlives this shell)" if line.keep else ""
-        self._say(f"[bg:{job.id} started] {line.command}{kept}", "class:started")
+        self._say(f"[bg:{job.id} started] {visible(line.command)}{kept}", "class:started")
         self.chip_count = self.running.count()
 
     async def _bashes(self, line: Line) -> None:
@@ -314,7 +316,7 @@ class Shell:
                     try:
                         kill.result()
                     except BgviewError as exc:  # its supervisor's pidfd watch still ends it
-                        self._say(f"bgview: {job_id}: {exc}", "class:error")
+                        self._say(f"bgview: {job_id}: {visible(str(exc))}", "class:error")
         self.session.close()
 
     # ---- notices and the chip -----------------------------------------------------------------
@@ -356,7 +358,7 @@ class Shell:
             shown = str(Path(root.name) / here.relative_to(root)) if here != root else root.name
         except ValueError:
             shown = str(here).replace(str(Path.home()), "~", 1)
-        return [("class:project", shown or "/"), ("class:arrow", " ❯ ")]
+        return [("class:project", visible(shown) or "/"), ("class:arrow", " ❯ ")]
 
     def _key_bindings(self) -> KeyBindings:
         bindings = KeyBindings()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bgview.runtime.fsio import open_private, private_dir
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.store import ID_RE, Project, load_job, notices_log, validate_consumer
+from bgview.runtime.text import visible
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,12 @@ def format_seconds(seconds: float) -> str:
 
 def status_words(job: Job) -> str:
     """``running``, ``exited 1``, ``killed SIGTERM by user``: the status in words, readable
-    without colour, for tables (``bgview list``, ``:bg-list``)."""
+    without colour, for tables (``bgview list``, ``:bg-list``); safe to print."""
     if job.status is JobStatus.EXITED:
         return f"exited {job.exit_code}"
     if job.status is JobStatus.KILLED:
-        by = f" by {job.killed_by}" if job.killed_by else ""
-        return f"killed {job.signal or ''}".strip() + by
+        by = f" by {visible(job.killed_by)}" if job.killed_by else ""
+        return f"killed {visible(job.signal or '')}".strip() + by
     return str(job.status.value)
 
 
@@ -66,7 +67,8 @@ def format_duration(seconds: float) -> str:
 
 
 def notice_text(job: Job) -> str:
-    """The one-line notice for an ended job."""
+    """The one-line notice for an ended job. The reason came from the job (its command, its
+    cwd): it is made :func:`~bgview.runtime.text.visible`, so the notice is safe to print."""
     tail = f"{format_size(job.output_bytes)} out, {format_seconds(job.wall_seconds())} wall"
     if job.status is JobStatus.EXITED:
         return f"[bg:{job.id} exited {job.exit_code}, {tail}]"
@@ -74,11 +76,11 @@ def notice_text(job: Job) -> str:
         limit = format_seconds(job.timeout or job.wall_seconds())
         return f"[bg:{job.id} timed out after {limit}, {tail}]"
     if job.status is JobStatus.KILLED:
-        return f"[bg:{job.id} killed by {job.signal or 'a signal'}, {tail}]"
+        return f"[bg:{job.id} killed by {visible(job.signal or 'a signal')}, {tail}]"
     if job.status is JobStatus.FAILED:
-        return f"[bg:{job.id} failed: {job.reason or 'could not start'}]"
+        return f"[bg:{job.id} failed: {visible(job.reason or 'could not start')}]"
     if job.status is JobStatus.LOST:
-        return f"[bg:{job.id} lost: {job.reason or 'its supervisor vanished'}, {tail}]"
+        return f"[bg:{job.id} lost: {visible(job.reason or 'its supervisor vanished')}, {tail}]"
     return f"[bg:{job.id} running, {tail}]"
 
 

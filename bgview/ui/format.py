@@ -1,7 +1,9 @@
 """How jobs are put into words and colours: table cells, the toast, the detail header.
 
 Pure functions (Rich ``Text`` at most), so they are tested without an app. Every status is
-readable without colour: a symbol and a word; the colour only repeats what they say.
+readable without colour: a symbol and a word; the colour only repeats what they say. What came
+from a job (command, name, project, reason) is made :func:`visible` here: Rich passes ESC
+through, so a name holding ``ESC ] 0 ;`` would otherwise reach the terminal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rich.text import Text
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.notices import format_duration as duration
 from bgview.runtime.notices import format_size
+from bgview.runtime.text import visible
 
 Clock = Callable[[], float]
 Severity = Literal["information", "warning", "error"]
@@ -51,7 +54,7 @@ def exit_text(job: Job) -> Text:
     if job.status is JobStatus.EXITED and job.exit_code is not None:
         return Text(str(job.exit_code), style="red" if job.exit_code else "")
     if job.signal:
-        return Text(job.signal, style="yellow")
+        return Text(visible(job.signal), style="yellow")
     if job.status is JobStatus.FAILED:
         return Text("—", style="red")
     return Text("")
@@ -67,14 +70,15 @@ def size_text(n: int) -> str:
 
 
 def command_text(job: Job, *, show_project: bool = False) -> str:
-    """The command on one line, with the job's name and (for ``--all``) its project."""
+    """The command on one line, with the job's name and (for ``--all``) its project; a newline
+    or a tab in the command shows as ``^J`` or ``^I`` (see :mod:`bgview.runtime.text`)."""
     parts = []
     if show_project:
         parts.append(f"[{os.path.basename(job.project)}]")
     if job.name:
         parts.append(f"({job.name})")
-    parts.append(" ".join(job.command.split()))
-    return " ".join(parts)
+    parts.append(job.command)
+    return visible(" ".join(parts))
 
 
 def toast_text(job: Job) -> str:
@@ -89,7 +93,7 @@ def toast_text(job: Job) -> str:
     elif job.status is JobStatus.TIMEOUT:
         what = "timed out"
     elif job.status is JobStatus.FAILED:
-        return f"{job.id} failed: {job.reason or 'could not start'}"
+        return f"{job.id} failed: {visible(job.reason or 'could not start')}"
     elif job.status is JobStatus.LOST:
         what = "lost"
     else:

@@ -25,8 +25,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from bgview.runtime.model import Job
+from bgview.runtime.text import visible
 from bgview.ui.footer import JobsFooter
-from bgview.ui.format import Clock, clock_time, command_text, exit_text, runtime_text, status_text
+from bgview.ui.format import Clock, clock_time, exit_text, runtime_text, status_text
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
 from bgview.ui.log_view import LogView
@@ -88,8 +89,9 @@ class JobHeader(Static):
         grid.add_column(overflow="fold")
         title = Text.assemble((job.id, "bold"), "  ", status_text(job), "  ", exit_text(job))
         grid.add_row("job", title)
-        grid.add_row("command", Text(command_text(job)))
-        grid.add_row("cwd", Text(job.cwd))
+        # The command on its own lines (a heredoc reads as one); the rest on one line each.
+        grid.add_row("command", Text(_named(job) + visible(job.command, multiline=True)))
+        grid.add_row("cwd", Text(visible(job.cwd)))
         grid.add_row("pid", Text(str(job.pid or "—")))
         times = f"started {clock_time(job.started_at)}"
         if job.ended_at:
@@ -97,12 +99,17 @@ class JobHeader(Static):
         times += f" · {runtime_text(job, clock)}"
         grid.add_row("time", Text(times))
         if job.killed_by:
-            grid.add_row("killed by", Text(job.killed_by))
+            grid.add_row("killed by", Text(visible(job.killed_by)))
         if job.reason:
-            grid.add_row("reason", Text(job.reason, style="red"))
+            grid.add_row("reason", Text(visible(job.reason), style="red"))
         if job.output_lost:
-            grid.add_row("output", Text(job.output_lost, style="bold red"))
+            grid.add_row("output", Text(visible(job.output_lost), style="bold red"))
         self.update(grid)
+
+
+def _named(job: Job) -> str:
+    """``(dev) `` before the command of a named job."""
+    return f"({visible(job.name)}) " if job.name else ""
 
 
 class JobScreen(LogScreen):

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -40,6 +41,7 @@ from bgview.runtime.model import Job
 from bgview.runtime.paths import store_root
 from bgview.runtime.prune import prune
 from bgview.runtime.store import Project
+from bgview.runtime.text import visible
 from bgview.runtime.watch import JobWatcher
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock, toast_severity, toast_text
@@ -138,12 +140,13 @@ class JobsScreen(LogScreen, JobsActions):
     def compose(self) -> ComposeResult:
         yield JobTable(self.clock, show_project=self.all_projects, id="jobs")
         with Middle(id="empty"), Center():
-            yield EmptyState(self._empty_text())
+            # Text, not markup: the project's path is a directory name, and "[" is common in those.
+            yield EmptyState(Text(self._empty_text()))
         yield LogPanel(id="log-panel")
         yield JobsFooter(id="footer")
 
     def _empty_text(self) -> str:
-        where = "any project" if self.project is None else str(self.project.path)
+        where = "any project" if self.project is None else visible(str(self.project.path))
         return (
             f"No background jobs in {where} yet.\n\n"
             "Start one from a shell:   bgview run 'npm run dev'\n"
@@ -368,7 +371,7 @@ class JobsScreen(LogScreen, JobsActions):
         try:
             ended = control.kill(_project_of(job), job.id, grace=3.0, by="user")
         except (BgviewError, OSError) as exc:
-            self.post_message(ActionFailed(f"could not kill {job.id}: {exc}"))
+            self.post_message(ActionFailed(f"could not kill {job.id}: {visible(str(exc))}"))
             return
         self.post_message(StoreChanged(self.watcher.classify([str(ended.dir / "meta.json")])))
 
@@ -393,7 +396,7 @@ class JobsScreen(LogScreen, JobsActions):
                 ),
             )
         except BgviewError as exc:
-            self.app.notify(str(exc), severity="error", markup=False)
+            self.app.notify(visible(str(exc)), severity="error", markup=False)
             return
         self.apply(self.watcher.classify([str(new.dir / "meta.json")]))
         table = self.query_one(JobTable)
@@ -402,7 +405,7 @@ class JobsScreen(LogScreen, JobsActions):
             table.resort()
         table.move_cursor(row=table.get_row_index(str(new.dir)), animate=False)
         shown = job.command if shell else shlex.join(job.argv)
-        self.app.notify(f"restarted {job.id} as {new.id}: {shown}", markup=False)
+        self.app.notify(f"restarted {job.id} as {new.id}: {visible(shown)}", markup=False)
 
     def action_delete(self) -> None:
         job = self.query_one(JobTable).selected()
@@ -420,7 +423,7 @@ class JobsScreen(LogScreen, JobsActions):
 
     @on(ActionFailed)
     def _action_failed(self, message: ActionFailed) -> None:
-        self.app.notify(message.text, severity="error", markup=False)
+        self.app.notify(visible(message.text), severity="error", markup=False)
 
 
 def _merge_output(events: list[JobEvent]) -> list[JobEvent]:

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from bgview.runtime.notices import format_size
+from bgview.runtime.text import visible
 from bgview.ui.log_view import LogState, LogView
 
 QueryMode = Literal["search", "filter"]
@@ -39,8 +40,8 @@ def no_match_text(query: str) -> str:
     try:
         re.compile(query)
     except re.error:
-        return f"no match for {query!r} (not a valid regex: searched as plain text)"
-    return f"no match for {query!r}"
+        return f"no match for {visible(query)!r} (not a valid regex: searched as plain text)"
+    return f"no match for {visible(query)!r}"
 
 
 class QueryInput(Input):
@@ -194,11 +195,11 @@ class LogPanel(Vertical):
         """``bash_3 · 1.4 MB · ● following``, and what is cut or filtered."""
         state = self._state or self.view.state
         bar = Text(no_wrap=True, overflow="ellipsis")
-        bar.append(self.heading, style="bold")
+        bar.append(visible(self.heading), style="bold")
         if self.view.job_dir is None:
             return bar
         if state.problem:
-            bar.append(f"  {state.problem}", style="bold red")
+            bar.append(f"  {visible(state.problem)}", style="bold red")
             return bar
         bar.append(f" · {format_size(state.size)}")
         if state.follow:
@@ -217,9 +218,11 @@ class LogPanel(Vertical):
                 style="bold yellow",
             )
         if self.warning:
-            bar.append(f" · ⚠ {self.warning}", style="bold red")
+            bar.append(f" · ⚠ {visible(self.warning)}", style="bold red")
         if self.filter is not None:
-            bar.append(f" · filter /{self.filter}/: {state.shown:,} of {state.lines:,} lines")
+            bar.append(
+                f" · filter /{visible(self.filter)}/: {state.shown:,} of {state.lines:,} lines"
+            )
         if self.search is not None:
-            bar.append(f" · search /{self.search}/")
+            bar.append(f" · search /{visible(self.search)}/")
         return bar

@@ -33,6 +33,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bgview.runtime.text import visible
 from bgview.ui.ansi import render_line
 from bgview.ui.log_file import SEARCH_BLOCK, LogFile, LogGone
 from bgview.ui.log_index import LineIndex
@@ -321,7 +322,7 @@ class LogView(ScrollView, can_focus=True):
         base_style = self._base_style()
         row = scroll_y + y
         if self.problem is not None:
-            text = Text(self.problem if y == 0 else "", style="italic")
+            text = Text(visible(self.problem) if y == 0 else "", style="italic")
             return Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(
                 0, width, base_style
             )
