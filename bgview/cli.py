@@ -5,6 +5,10 @@ tests rely on. Every problem the user can fix ends in one line on stderr and exi
 Only the runtime is imported here; the viewer, the REPL and the MCP server are imported when
 their subcommand runs, so ``bgview run`` stays fast.
 
+Numbers are checked here, at the edge: ``inf``, ``nan``, ``1e400`` and negative values are
+refused (``prune --older-than nan`` must not mean "every job"), as are a NUL byte in what
+would be run and a ``BGVIEW_OWNER_PID`` that names no live process, before anything is created.
+
 Whatever came from a job (its command, name, cwd, reason, project) is printed
 :func:`~bgview.runtime.text.visible`: a name holding escape sequences must not retitle the
 terminal or write the clipboard. ``bgview list --json`` keeps the exact strings.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -21,6 +26,7 @@ from collections.abc import Sequence
 from typing import BinaryIO, NoReturn
 
 from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
+from bgview.runtime.api import default_max_log
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_TAIL
 from bgview.runtime.logstate import parse_size
 from bgview.runtime.notices import format_duration, format_seconds, format_size, status_words
@@ -39,13 +45,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: {visible(message)} (see {self.prog} --help)\n")
 
 
+def _finite_not_negative(value: float) -> bool:
+    """Neither ``inf`` nor ``nan``, and not negative (``-0`` included: its sign was typed)."""
+    return math.isfinite(value) and math.copysign(1.0, value) > 0
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text.rstrip("s"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value != value or value < 0:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    if not _finite_not_negative(value):
+        raise argparse.ArgumentTypeError(
+            f"not a number of seconds: {text!r} (it must be finite, 0 or more)"
+        )
     return value
 
 
@@ -53,7 +66,16 @@ def _size(text: str) -> int:
     try:
         return parse_size(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        # parse_size's own words for a word or a sign; inf, nan and 1e400 get past its float()
+        # and fail turning into an int, in Python's words (or as an OverflowError, below).
+        words = str(exc) if str(exc).startswith("not a size") else _not_a_size(text)
+        raise argparse.ArgumentTypeError(words) from None
+    except OverflowError:
+        raise argparse.ArgumentTypeError(_not_a_size(text)) from None
+
+
+def _not_a_size(text: str) -> str:
+    return f"not a size: {text!r} (a finite number of bytes: 512M, 1G)"
 
 
 def _tail(text: str) -> int:
@@ -155,8 +177,8 @@ def _duration(text: str) -> float:
         value = float(number) * (scale or 1)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an age: {text!r} (try 7d or 12h)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"not an age: {text!r}")
+    if not _finite_not_negative(value):  # nan compares false with every age: it pruned them all
+        raise argparse.ArgumentTypeError(f"not an age: {text!r} (a finite age: 7d, 12h, 0)")
     return value
 
 
@@ -216,10 +238,10 @@ def _cmd_run(rt: Runtime, args: argparse.Namespace, argv_cmd: list[str] | None) 
         raise BgviewError(
             "several words given: quote them as one shell string, or put them after --"
         )
+    _refuse_nul(command, args.name, args.cwd)
     foreground = os.environ.get("BGVIEW_DISABLE_BACKGROUND_TASKS") == "1"
-    owner = os.environ.get("BGVIEW_OWNER_PID")
-    if owner and owner.isdigit() and not args.keep:
-        rt.owner_pid = int(owner)  # started from inside a host session: it ends with it
+    if not args.keep:
+        rt.owner_pid = _owner_pid()  # started from inside a host session: it ends with it
     job = rt.start(
         command,
         name=args.name,
@@ -235,6 +257,42 @@ def _cmd_run(rt: Runtime, args: argparse.Namespace, argv_cmd: list[str] | None) 
     if foreground:
         return _follow(rt, job)
     return 0
+
+
+def _refuse_nul(command: str | list[str], name: str | None, cwd: str | None) -> None:
+    """A NUL byte cannot be passed to a program (argv and paths are C strings): refuse it
+    here, before a record is written, rather than start a job that fails with exit 127."""
+    words = [command] if isinstance(command, str) else command
+    if any("\0" in word for word in words):
+        what = "the command" if isinstance(command, str) else "the program or an argument"
+        raise BgviewError(f"{what} holds a NUL byte (\\0), which no program can be given")
+    if name is not None and "\0" in name:
+        raise BgviewError("a job name cannot hold a NUL byte (\\0)")
+    if cwd is not None and "\0" in cwd:
+        raise BgviewError("--cwd holds a NUL byte (\\0): no directory has such a name")
+
+
+def _owner_pid() -> int | None:
+    """``$BGVIEW_OWNER_PID``: the host session (``bgview shell``, ``bgview mcp``) a job
+    started from inside it ends with. A value that is not a PID, or names a process that has
+    gone, is refused: the job would either outlive a session that meant to own it, or be
+    ended at once by an owner already dead."""
+    raw = os.environ.get("BGVIEW_OWNER_PID")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+        raise BgviewError(f"BGVIEW_OWNER_PID={raw!r} is not a process id (unset it, or --keep)")
+    pid = int(raw)
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # alive, another user's: it can still own the job
+        pass
+    except (ProcessLookupError, OverflowError):
+        raise BgviewError(
+            f"BGVIEW_OWNER_PID={pid} names no running process: the session that set it has "
+            "ended (unset it, or --keep)"
+        ) from None
+    return pid
 
 
 def _follow(rt: Runtime, job: Job) -> int:
@@ -327,6 +385,8 @@ def _cmd_prune(rt: Runtime, args: argparse.Namespace) -> int:
 def dispatch(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
     if args.project is not None and not os.path.isdir(os.path.expanduser(args.project)):
         raise BgviewError(f"no such project directory: {os.path.abspath(args.project)}")
+    if args.cmd in ("shell", "mcp"):
+        default_max_log()  # every job they start reads it: a bad one is refused now, not per job
     if args.cmd == "shell":
         from bgview.host import run_shell
 

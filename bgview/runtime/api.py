@@ -31,14 +31,28 @@ if TYPE_CHECKING:
 
 
 def default_max_log() -> int:
-    """``$BGVIEW_MAX_LOG`` (``512M``, ``1G``…) or 512 MiB."""
+    """``$BGVIEW_MAX_LOG`` (``512M``, ``1G``…) or, unset or empty, 512 MiB.
+
+    A value that is not a size the runtime takes (``lots``, ``-1``, ``inf``, ``nan``, ``1e400``,
+    ``1k``: below the smallest cap) raises :class:`InvalidRequest` naming the variable: a typo
+    must not quietly mean the default, and ``bgview run`` refuses it with exit status 2.
+    """
+    from bgview.runtime.logstate import MIN_MAX_LOG
+
     raw = os.environ.get("BGVIEW_MAX_LOG")
     if not raw:
         return DEFAULT_MAX_LOG
     try:
-        return parse_size(raw)
-    except ValueError:
-        return DEFAULT_MAX_LOG
+        value = parse_size(raw)
+    except (ValueError, OverflowError):  # OverflowError: inf and 1e400 as an int
+        raise InvalidRequest(
+            f"BGVIEW_MAX_LOG={raw!r} is not a size (a finite number of bytes: 512M, 1G)"
+        ) from None
+    if value < MIN_MAX_LOG:
+        raise InvalidRequest(
+            f"BGVIEW_MAX_LOG={raw!r} is too small (at least {MIN_MAX_LOG // 1024}K)"
+        )
+    return value
 
 
 class Runtime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from bgview.cli import main
+from bgview.runtime import Runtime
+from bgview.runtime.api import default_max_log
+from bgview.runtime.errors import InvalidRequest
+from bgview.runtime.logstate import DEFAULT_MAX_LOG
 from tests.conftest import RunCli
 
 LONG_ID = "bash_" + "1" * 10_000
@@ -56,6 +62,39 @@ def store_with_one_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
         (["wait", "bash_1", "--timeout", "nan"], "not a number of seconds"),
         (["kill", "bash_1", "--grace", "99999"], "out of range"),
         (["run", "--max-log", "1k", "sleep 1"], "too small"),
+        # numbers that are not numbers: inf, nan, overflowing, negative (-0 too: a typed sign)
+        (["run", "--max-log", "inf", "sleep 1"], "not a size: 'inf'"),
+        (["run", "--max-log", "nan", "sleep 1"], "not a size: 'nan'"),
+        (["run", "--max-log", "1e400", "sleep 1"], "not a size: '1e400'"),  # inf as a float
+        (["run", "--max-log", "-1", "sleep 1"], "not a size: '-1'"),
+        (["run", "--max-log", "infG", "sleep 1"], "not a size: 'infG'"),  # with a unit
+        (["run", "--timeout", "inf", "sleep 1"], "not a number of seconds: 'inf'"),
+        (["run", "--timeout", "nan", "sleep 1"], "not a number of seconds: 'nan'"),
+        (["run", "--timeout", "1e400", "sleep 1"], "not a number of seconds: '1e400'"),
+        (["run", "--timeout", "-0", "sleep 1"], "not a number of seconds: '-0'"),
+        (["output", "bash_1", "--peek", "--tail", "inf"], "not a size: 'inf'"),
+        (["output", "bash_1", "--peek", "--tail", "nan"], "not a size: 'nan'"),
+        (["output", "bash_1", "--peek", "--tail", "1e400"], "not a size: '1e400'"),
+        (["output", "bash_1", "--peek", "--tail", "-1"], "not a size: '-1'"),
+        (["output", "bash_1", "--wait", "inf"], "not a number of seconds: 'inf'"),
+        (["output", "bash_1", "--wait", "nan"], "not a number of seconds: 'nan'"),
+        (["output", "bash_1", "--wait", "-1"], "not a number of seconds: '-1'"),
+        (["wait", "bash_1", "--timeout", "inf"], "not a number of seconds: 'inf'"),
+        (["wait", "bash_1", "--timeout", "1e400"], "not a number of seconds: '1e400'"),
+        (["wait", "bash_1", "--timeout", "-1"], "not a number of seconds: '-1'"),
+        (["kill", "bash_1", "--grace", "inf"], "not a number of seconds: 'inf'"),
+        (["kill", "bash_1", "--grace", "nan"], "not a number of seconds: 'nan'"),
+        (["kill", "bash_1", "--grace", "-1"], "not a number of seconds: '-1'"),
+        # prune: nan compares false with every age, so it once deleted every finished job;
+        # the finished bash_1 must still be there afterwards (checked below)
+        (["prune", "--older-than", "nan"], "not an age: 'nan'"),
+        (["prune", "--older-than", "nand"], "not an age: 'nand'"),  # nan days
+        (["prune", "--older-than", "inf"], "not an age: 'inf'"),
+        (["prune", "--older-than", "1e400"], "not an age: '1e400'"),
+        (["prune", "--older-than", "1e306d"], "not an age: '1e306d'"),  # finite, inf in days
+        (["prune", "--older-than", "-1"], "not an age: '-1'"),
+        (["prune", "--older-than=-1d"], "not an age: '-1d'"),
+        (["prune", "--older-than", "soon"], "not an age: 'soon'"),
         # empty commands
         (["run", ""], "empty command"),
         (["run", "   "], "empty command"),
@@ -79,6 +118,123 @@ def test_bad_input_is_one_clear_line_and_exit_2(
     assert result.stdout == ""
     listed = _run_with_home(str(home), "list", "--json", cwd=project)
     assert listed.stdout.count('"id"') == 1  # nothing else happened: no job was started
+    assert '"id": "bash_1"' in listed.stdout  # and none was deleted
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        # a log cap that is not a size, or below the smallest, is refused rather than ignored
+        ("BGVIEW_MAX_LOG", "lots", "BGVIEW_MAX_LOG='lots' is not a size"),
+        ("BGVIEW_MAX_LOG", "-1", "BGVIEW_MAX_LOG='-1' is not a size"),
+        ("BGVIEW_MAX_LOG", "inf", "BGVIEW_MAX_LOG='inf' is not a size"),
+        ("BGVIEW_MAX_LOG", "nan", "BGVIEW_MAX_LOG='nan' is not a size"),
+        ("BGVIEW_MAX_LOG", "1e400", "BGVIEW_MAX_LOG='1e400' is not a size"),
+        ("BGVIEW_MAX_LOG", "1k", "BGVIEW_MAX_LOG='1k' is too small"),
+        # an owner that is not a process id: the job would silently not be owned
+        ("BGVIEW_OWNER_PID", "abc", "BGVIEW_OWNER_PID='abc' is not a process id"),
+        ("BGVIEW_OWNER_PID", "-5", "BGVIEW_OWNER_PID='-5' is not a process id"),
+        ("BGVIEW_OWNER_PID", "0", "BGVIEW_OWNER_PID='0' is not a process id"),
+        ("BGVIEW_OWNER_PID", "١٢", "BGVIEW_OWNER_PID='١٢' is not a process id"),  # not ASCII
+        # an owner that cannot be running (over any pid_max): the job would end at once
+        ("BGVIEW_OWNER_PID", "99999999", "BGVIEW_OWNER_PID=99999999 names no running process"),
+        ("BGVIEW_OWNER_PID", "9" * 30, "names no running process"),  # over a C int, too
+    ],
+)
+def test_a_bad_environment_starts_nothing(
+    cli: RunCli, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = cli("run", "true")
+    _refused(result, message)
+    assert cli("list", "--json").stdout == "[]\n"  # no job was created
+
+
+@pytest.mark.parametrize("command", ["shell", "mcp"])
+def test_a_host_session_refuses_a_bad_max_log_before_it_starts(
+    cli: RunCli, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setenv("BGVIEW_MAX_LOG", "lots")  # else every job it started would be refused
+    _refused(cli(command, stdin=subprocess.DEVNULL), "BGVIEW_MAX_LOG='lots' is not a size")
+
+
+def test_an_owner_pid_of_a_process_that_has_ended_is_refused(
+    cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True)
+    pid = int(gone.stdout)  # exited and reaped: no process has this id now
+    monkeypatch.setenv("BGVIEW_OWNER_PID", str(pid))
+    _refused(cli("run", "true"), f"BGVIEW_OWNER_PID={pid} names no running process")
+    assert cli("list", "--json").stdout == "[]\n"
+
+
+def test_a_live_owner_pid_still_owns_the_job_and_keep_needs_none(
+    cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BGVIEW_OWNER_PID", str(os.getpid()))
+    owned = cli("run", "true")
+    assert owned.returncode == 0, owned.stderr
+    monkeypatch.setenv("BGVIEW_OWNER_PID", "abc")  # --keep reads no owner: nothing to refuse
+    kept = cli("run", "--keep", "true")
+    assert kept.returncode == 0, kept.stderr
+    jobs = {job["id"]: job for job in json.loads(cli("list", "--json").stdout)}
+    assert jobs[owned.stdout.strip()]["owner_pid"] == os.getpid()
+    assert jobs[kept.stdout.strip()]["owner_pid"] is None
+
+
+def test_the_python_api_refuses_a_bad_max_log_too(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for value in ("lots", "inf", "nan", "1e400", "-1", "1k"):
+        monkeypatch.setenv("BGVIEW_MAX_LOG", value)
+        with pytest.raises(InvalidRequest, match="BGVIEW_MAX_LOG"):
+            default_max_log()
+        with pytest.raises(InvalidRequest, match="BGVIEW_MAX_LOG"):
+            rt.start("true")
+    assert rt.jobs() == []
+    monkeypatch.setenv("BGVIEW_MAX_LOG", "")  # empty: as if unset
+    assert default_max_log() == DEFAULT_MAX_LOG
+    monkeypatch.setenv("BGVIEW_MAX_LOG", "1G")
+    assert default_max_log() == 1024**3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # A NUL byte cannot reach a program (its argv and paths are C strings), so no shell
+        # passes one; an in-process caller of the CLI can. Refused before a record is written.
+        (["run", "echo a\0b"], "the command holds a NUL byte"),
+        (["run", "--", "ech\0o", "x"], "the program or an argument holds a NUL byte"),
+        (["run", "--", "echo", "a\0b"], "the program or an argument holds a NUL byte"),
+        (["run", "--name", "we\0b", "true"], "a job name cannot hold a NUL byte"),
+        (["run", "--cwd", "sr\0c", "true"], "--cwd holds a NUL byte"),
+    ],
+)
+def test_a_nul_byte_starts_nothing(
+    cli: RunCli,
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(project)
+    status = main(args)
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert err.startswith(f"bgview: {message}"), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert cli("list", "--json").stdout == "[]\n"  # no job was created
+
+
+def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """Exit status 2, nothing on stdout, and one line on stderr that says ``message``."""
+    assert result.returncode == 2, result
+    assert message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
 
 
 def test_shell_strings_run_exactly_as_the_shell_would(cli: RunCli) -> None:
