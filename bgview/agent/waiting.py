@@ -32,7 +32,7 @@ def job_state(job: Job) -> State:
     except OSError:
         size = -1
     try:
-        mtime = os.stat(job.dir / "meta.json").st_mtime
+        mtime = os.stat(job.dir / "result.json").st_mtime
     except OSError:
         mtime = -1.0
     return size, mtime

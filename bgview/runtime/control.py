@@ -8,11 +8,13 @@ supervisor is gone is dealt with directly.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
 import os
 import shlex
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -20,12 +22,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgview.runtime import proc
-from bgview.runtime.errors import BgviewError, InvalidRequest
-from bgview.runtime.fsio import FILE_MODE, open_private, write_json_atomic
-from bgview.runtime.journal import META, finalize
+from bgview.runtime.errors import BgviewError, InvalidRequest, NoRoom
+from bgview.runtime.fsio import (
+    FILE_MODE,
+    FULL_DISK,
+    make_reserve,
+    open_private,
+    read_json,
+    write_json_atomic,
+)
+from bgview.runtime.journal import finalize_path
 from bgview.runtime.logstate import MIN_MAX_LOG
 from bgview.runtime.model import Job, JobStatus
-from bgview.runtime.store import CONTROL, CURSORS, LOCK, LOG, STDIN, Project
+from bgview.runtime.paths import digest
+from bgview.runtime.record import (
+    MAX_GRACE,
+    ControlRequest,
+    FinalRecord,
+    JobFiles,
+    KillReason,
+    KillRequest,
+    Request,
+    ResizeRequest,
+    Result,
+    RunState,
+    check_winsize,
+    encode_control,
+)
+from bgview.runtime.store import Project
 
 _spawned: list[int] = []
 """Supervisor PIDs this process started, reaped opportunistically so a long-lived host (the
@@ -81,7 +105,11 @@ def _reap_spawned() -> None:
 
 
 def start(project: Project, request: StartRequest) -> Job:
-    """Create the job and its supervisor; returns as soon as the supervisor is spawned."""
+    """Create the job and its supervisor; returns as soon as the supervisor is spawned.
+
+    On a full disk nothing is left behind and :class:`NoRoom` says so: an id is never handed
+    out for a job whose record could not be written.
+    """
     _reap_spawned()
     if isinstance(request.command, str):
         if not request.command.strip():
@@ -93,6 +121,8 @@ def start(project: Project, request: StartRequest) -> Job:
         if not argv or not argv[0]:
             raise InvalidRequest("empty command: give a command to run")
         display = shlex.join(argv)
+    if any("\0" in part for part in argv):
+        raise InvalidRequest("a command cannot contain a NUL byte")
     if request.timeout is not None and not (0 < request.timeout <= 7 * 24 * 3600):
         raise InvalidRequest(f"timeout {request.timeout:g}s is out of range (0 < timeout ≤ 604800)")
     if request.size is not None:
@@ -101,56 +131,127 @@ def start(project: Project, request: StartRequest) -> Job:
         raise InvalidRequest(f"log cap {request.max_log} is too small (at least {MIN_MAX_LOG})")
     if request.name is not None and (not request.name.strip() or len(request.name) > 200):
         raise InvalidRequest("a job name must be 1 to 200 characters")
+    if request.name is not None and "\0" in request.name:
+        raise InvalidRequest("a job name cannot contain a NUL byte")
     cwd = os.path.abspath(os.fspath(request.cwd)) if request.cwd is not None else os.getcwd()
 
-    project.ensure()
-    with _name_lock(project):
-        if request.name is not None:
-            for job in project.jobs():
-                if job.running and job.name == request.name:
+    try:
+        project.ensure()
+        with _name_lock(project):
+            if request.name is not None:
+                holder = _running_named(project, request.name)
+                if holder is not None:
                     raise InvalidRequest(
-                        f"a job named {request.name!r} is already running as {job.id}"
+                        f"a job named {request.name!r} is already running as {holder}"
                     )
-        job_id, job_dir = project.allocate()
-        # Hold the liveness lock before the record says "running": a reader that finds a
-        # running record with no lock held calls the job lost, and must never do so for a job
-        # that is still being started (or is about to be recorded failed).
-        lock_fd = open_private(job_dir / LOCK, os.O_RDWR | os.O_CREAT)
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)
-        meta: dict[str, object] = {
-            "id": job_id,
-            "project": str(project.path),
-            "command": display,
-            "argv": argv,
-            "cwd": cwd,
-            "name": request.name,
-            "status": JobStatus.RUNNING.value,
-            "started_at": time.time(),
-            "timeout": request.timeout,
-            "keep": request.keep,
-            "owner_pid": request.owner_pid,
-            "owner_start": proc.start_time(request.owner_pid) if request.owner_pid else None,
-            "max_log": request.max_log,
-            "winsize": list(request.size) if request.size is not None else None,
-        }
-        os.close(open_private(job_dir / LOG, os.O_WRONLY | os.O_CREAT))
-        os.mkdir(job_dir / CURSORS, 0o700)
-        os.mkfifo(job_dir / CONTROL, FILE_MODE)
-        os.mkfifo(job_dir / STDIN, FILE_MODE)
-        write_json_atomic(job_dir / META, meta)
+            job_id, job_dir = project.allocate()
+            try:
+                lock_fd, record = _create(project, job_id, job_dir, request, argv, display, cwd)
+            except OSError:
+                import shutil  # only on this failure path: shutil is slow to import
 
+                shutil.rmtree(job_dir, ignore_errors=True)
+                raise
+            if request.name is not None:
+                _claim_name(project, request.name, job_id)
+    except OSError as exc:
+        if exc.errno in FULL_DISK:
+            raise NoRoom(f"cannot start a job: {exc.strerror} in {project.dir}") from None
+        raise
+
+    # The lock is held until the job is read back: a prune running beside us skips a job
+    # whose lock is held, so the job it just created is always there to return.
     try:
         problem = _cannot_start(argv, cwd)
         if problem is not None:
-            finalize(
-                job_dir,
-                {"status": JobStatus.FAILED.value, "reason": problem, "ended_at": time.time()},
-            )
+            result = Result(JobStatus.FAILED, time.time(), reason=problem)
+            finalize_path(job_dir, FinalRecord(record, RunState(), result))
         else:
-            _spawn_supervisor(job_dir, lock_fd)
+            _spawn_supervisor(job_dir, lock_fd, record)
+        return project.load(job_id)
     finally:
         os.close(lock_fd)
-    return project.load(job_id)
+
+
+def _create(
+    project: Project,
+    job_id: str,
+    job_dir: Path,
+    request: StartRequest,
+    argv: list[str],
+    display: str,
+    cwd: str,
+) -> tuple[int, Request]:
+    """Write the job's files; returns its liveness lock (held) and its request record."""
+    # Hold the liveness lock before the record exists: a reader that finds a running record
+    # with no lock held calls the job lost, and must never do so for a job being started.
+    lock_fd = open_private(job_dir / JobFiles.LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        record = Request(
+            id=job_id,
+            project=str(project.path),
+            command=display,
+            argv=tuple(argv),
+            cwd=cwd,
+            started_at=time.time(),
+            mark=f"{project.dir.name}/{job_id}",
+            name=request.name,
+            timeout=request.timeout,
+            keep=request.keep,
+            owner_pid=request.owner_pid,
+            owner_start=proc.start_time(request.owner_pid) if request.owner_pid else None,
+            max_log=request.max_log,
+            winsize=request.size,
+        )
+        meta = record.to_dict()
+        # The job's own room for its final record (the request is embedded in it).
+        reserve = open_private(job_dir / JobFiles.RESERVE, os.O_WRONLY | os.O_CREAT)
+        try:
+            make_reserve(reserve, 2 * len(json.dumps(meta)) + 16384)
+        finally:
+            os.close(reserve)
+        os.close(open_private(job_dir / JobFiles.LOG, os.O_WRONLY | os.O_CREAT))
+        os.mkdir(job_dir / JobFiles.CURSORS, 0o700)
+        os.mkfifo(job_dir / JobFiles.CONTROL, FILE_MODE)
+        os.mkfifo(job_dir / JobFiles.STDIN, FILE_MODE)
+        write_json_atomic(job_dir / JobFiles.META, meta)
+    except BaseException:
+        os.close(lock_fd)
+        raise
+    return lock_fd, record
+
+
+def _name_file(project: Project, name: str) -> Path:
+    return project.dir / "names" / digest(name.encode("utf-8", "surrogatepass"))[:32]
+
+
+def _running_named(project: Project, name: str) -> str | None:
+    """The id of the running job called ``name``, if any: one small file per name, so a
+    store of ten thousand finished jobs is not read to find out."""
+    try:
+        job_id = _name_file(project, name).read_text().strip()
+        job = project.load(job_id)
+    except (OSError, BgviewError):
+        return None
+    return job.id if job.running and job.name == name else None
+
+
+def _claim_name(project: Project, name: str, job_id: str) -> None:
+    names = project.dir / "names"
+    if not names.is_dir():
+        os.mkdir(names, 0o700)
+    _write_text(_name_file(project, name), job_id)
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 class _name_lock:
@@ -184,14 +285,18 @@ def _cannot_start(argv: list[str], cwd: str) -> str | None:
     return None
 
 
-def _spawn_supervisor(job_dir: Path, lock_fd: int) -> None:
+def _spawn_supervisor(job_dir: Path, lock_fd: int, record: Request) -> None:
     """Start the supervisor in its own session with the liveness lock already held.
 
     The caller took ``supervisor.lock`` before the job's record existed; the locked
     descriptor is handed over (the caller closes its copy), so there is no moment when a
     reader could find the lock free and call the job lost.
     """
-    err_fd = open_private(job_dir / "supervisor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    err_fd = open_private(job_dir / JobFiles.SUPERVISOR_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    # A job started from inside another job is a job of its own: its supervisor does not
+    # carry the other job's mark, and says whose supervisor it is (see bgview.runtime.tree).
+    env = {k: v for k, v in os.environ.items() if k != "BGVIEW_JOB"}
+    env["BGVIEW_SUPERVISOR"] = record.mark
     try:
         os.set_inheritable(lock_fd, True)
         pid = os.posix_spawn(
@@ -205,7 +310,7 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int) -> None:
                 str(lock_fd),
                 _PACKAGE_PARENT,
             ],
-            os.environ,
+            env,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
@@ -214,14 +319,9 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int) -> None:
             setsid=True,
         )
     except OSError as exc:
-        finalize(
-            job_dir,
-            {
-                "status": JobStatus.FAILED.value,
-                "reason": f"could not start its supervisor: {exc.strerror}",
-                "ended_at": time.time(),
-            },
-        )
+        reason = f"could not start its supervisor: {exc.strerror}"
+        result = Result(JobStatus.FAILED, time.time(), reason=reason)
+        finalize_path(job_dir, FinalRecord(record, RunState(), result))
         return
     finally:
         os.set_inheritable(lock_fd, False)
@@ -230,7 +330,7 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int) -> None:
 
 
 def kill(project: Project, job_id: str, *, grace: float = 3.0, by: str = "user") -> Job:
-    """Kill the job's whole process group and return once it is gone and recorded."""
+    """Kill every process of the job and return once they are gone and it is recorded."""
     return kill_all(project, [job_id], grace=grace, by=by)[0]
 
 
@@ -238,45 +338,91 @@ def kill_all(
     project: Project, job_ids: Sequence[str], *, grace: float = 3.0, by: str = "user"
 ) -> list[Job]:
     """Kill several jobs at once (every request is sent before any is waited for, so they
-    share one grace period); returns them once each is gone and recorded."""
-    if not (0 <= grace <= 3600):
-        raise InvalidRequest(f"grace {grace:g}s is out of range (0 to 3600)")
-    request = (json.dumps({"op": "kill", "grace": float(grace), "by": by}) + "\n").encode()
+    share one grace period); returns them once each is gone and recorded.
+
+    A supervisor that was stopped (SIGSTOP) is woken to do it; one that still does not
+    answer within the grace plus a second is taken over: its job's processes are ended from
+    here, found by their mark, and the job is recorded killed.
+    """
+    if not (0 <= grace <= MAX_GRACE):  # also refuses NaN
+        raise InvalidRequest(f"grace {grace:g}s is out of range (0 to {MAX_GRACE:g})")
+    try:
+        reason = KillReason(by)
+    except ValueError:
+        raise InvalidRequest(f"unknown kill reason {by!r}") from None
+    request = KillRequest(reason, float(grace))
     for job_id in job_ids:
-        job, fd = _open_fifo(project, job_id, CONTROL)
-        if fd is not None:
-            try:
-                os.write(fd, request)
-            finally:
-                os.close(fd)
-    deadline = time.monotonic() + grace + 10.0
+        _send(project, job_id, request)
+    started = time.monotonic()
     done: list[Job] = []
     for job_id in job_ids:
         while not (job := project.load(job_id)).status.ended:
-            if time.monotonic() > deadline:
-                raise BgviewError(f"{job_id} did not end within {grace + 10:g}s of being killed")
+            waited = time.monotonic() - started
+            if job.supervisor_stopped:
+                _wake(job)
+            if waited > grace + 1.0:
+                job = _take_over(project, job, reason)
+                break
             time.sleep(0.005)
         done.append(job)
     return done
 
 
+def _wake(job: Job) -> None:
+    """SIGCONT to a stopped supervisor (only if it is still the same process)."""
+    pid = job.supervisor_pid
+    if pid is not None and proc.process_state(pid, job.supervisor_start) == "T":
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGCONT)
+
+
+def _take_over(project: Project, job: Job, reason: KillReason) -> Job:
+    """End a job whose supervisor does not answer, from here, and record it killed."""
+    from bgview.runtime import tree
+
+    meta = read_json(job.dir / JobFiles.META)
+    if meta is None:
+        raise BgviewError(f"the supervisor of {job.id} does not answer")
+    record = Request.from_dict(meta)
+    ended = tree.end_all(tree.marked(record.mark), grace=0)
+    state = RunState.from_dict(read_json(job.dir / JobFiles.STATE) or {})
+    if state.pid is not None and proc.is_same_process(state.pid, state.pid_start):
+        proc.signal_group(state.pid, signal.SIGKILL)
+    result = Result(
+        JobStatus.KILLED,
+        time.time(),
+        signal="SIGKILL",
+        killed_by=reason.value,
+        reason=f"its supervisor did not answer; {len(ended)} processes were ended without it",
+    )
+    with contextlib.suppress(OSError):
+        finalize_path(job.dir, FinalRecord(record, state, result))
+    return project.load(job.id)
+
+
+def _send(project: Project, job_id: str, request: ControlRequest) -> None:
+    """Write a control request to a running job's supervisor; nothing once it has ended."""
+    _job, fd = _open_fifo(project, job_id, JobFiles.CONTROL)
+    if fd is None:
+        return
+    try:
+        os.write(fd, encode_control(request))
+    finally:
+        os.close(fd)
+
+
 def check_size(columns: int, rows: int) -> None:
     """A pty size a terminal could have (1 to 10000 each way)."""
-    if not (0 < columns <= 10_000 and 0 < rows <= 10_000):
-        raise InvalidRequest(f"a terminal size of {columns}x{rows} is out of range")
+    try:
+        check_winsize(columns, rows)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
 
 
 def resize(project: Project, job_id: str, columns: int, rows: int) -> None:
     """Set the job's pty size (its foreground group gets SIGWINCH); nothing once it ended."""
     check_size(columns, rows)
-    _job, fd = _open_fifo(project, job_id, CONTROL)
-    if fd is None:
-        return
-    try:
-        request = json.dumps({"op": "resize", "columns": columns, "rows": rows}) + "\n"
-        os.write(fd, request.encode())
-    finally:
-        os.close(fd)
+    _send(project, job_id, ResizeRequest(columns, rows))
 
 
 def _open_fifo(project: Project, job_id: str, name: str) -> tuple[Job, int | None]:
@@ -304,7 +450,7 @@ def _open_fifo(project: Project, job_id: str, name: str) -> tuple[Job, int | Non
 
 def write_stdin(project: Project, job_id: str, data: bytes) -> None:
     """Send bytes to the job's terminal, as if typed (``\\x03`` is Ctrl+C)."""
-    job, fd = _open_fifo(project, job_id, STDIN)
+    job, fd = _open_fifo(project, job_id, JobFiles.STDIN)
     if fd is None:
         raise InvalidRequest(f"{job_id} has ended ({job.status.value}); it takes no input")
     try:
@@ -324,7 +470,7 @@ def write_stdin(project: Project, job_id: str, data: bytes) -> None:
 def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
     """Poll the job's record until it ends or ``timeout`` passes; returns the last snapshot."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    meta_path = project.job_dir(job_id) / META
+    result_path = project.job_dir(job_id) / JobFiles.RESULT
     last: tuple[int, int] = (-1, -1)
     next_look = time.monotonic() + 0.5
     job = project.load(job_id)
@@ -333,8 +479,8 @@ def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
             return job
         time.sleep(0.01)
         try:
-            st = os.stat(meta_path)
-            seen = (st.st_ino, st.st_mtime_ns)  # the record is replaced: a new inode
+            st = os.stat(result_path)
+            seen = (st.st_ino, st.st_mtime_ns)  # the final record appeared
         except FileNotFoundError:
             seen = (0, 0)
         # A new record, or twice a second a fresh look (which also notices a lost supervisor).

@@ -17,3 +17,7 @@ class NoSuchJob(BgviewError):
 
 class InvalidRequest(BgviewError):
     """The request itself is malformed: a bad id, regex, range or command."""
+
+
+class NoRoom(BgviewError):
+    """The disk (or quota) has no room to start a job: nothing was started or left behind."""

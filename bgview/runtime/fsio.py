@@ -1,7 +1,9 @@
 """Small, careful file operations for the store: private, atomic, never following symlinks.
 
 Logs hold secrets, so everything bgview creates is 0700 (directories) or 0600 (files), and a
-symlink planted in the store is refused rather than followed.
+symlink planted in the store is refused rather than followed. A process that works in one
+directory for long (a supervisor in its job's directory) holds it open as a :class:`DirFd` and
+does everything relative to it, so a directory swapped under it cannot redirect its writes.
 """
 
 from __future__ import annotations
@@ -18,14 +20,12 @@ from bgview.runtime.errors import BgviewError
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+FULL_DISK = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""Errnos that mean "no room": what a writer keeps in memory and tries again later."""
 
 
-def check_private_dir(path: Path) -> None:
-    """Refuse a store directory that is a symlink, another user's, or writable by others."""
-    try:
-        st = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return  # nothing there yet: creating it will say what is wrong
+def _refuse_if_not_private(path: Path, st: os.stat_result) -> None:
     if stat.S_ISLNK(st.st_mode):
         raise BgviewError(f"refusing {path}: it is a symbolic link")
     if not stat.S_ISDIR(st.st_mode):
@@ -38,6 +38,57 @@ def check_private_dir(path: Path) -> None:
         )
 
 
+def check_private_dir(path: Path) -> None:
+    """Refuse a store directory that is a symlink, another user's, or writable by others."""
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there yet: creating it will say what is wrong
+    _refuse_if_not_private(path, st)
+
+
+def check_ancestors(path: Path) -> None:
+    """Refuse a store whose path another user could redirect.
+
+    Every directory above the store must be one that only we or root can change: owned by us
+    or by root, and not writable by group or others unless sticky (``/tmp``: others cannot
+    rename or remove what is ours in it). A symlink on the way is followed only if it is ours
+    or root's (a system's ``/var/run -> /run``); one planted by another user is refused, and
+    so is a dangling one. The store itself and everything in it must not be a symlink at all
+    (:func:`check_private_dir`).
+    """
+    me = os.getuid()
+    seen = 0
+    current = Path(path.anchor or "/")
+    pending = list(path.parts[1:-1]) if path.is_absolute() else list(path.parts[:-1])
+    while pending:
+        seen += 1
+        if seen > 64:
+            raise BgviewError(f"refusing {path}: too many symbolic links on the way")
+        current = current / pending.pop(0)
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            return  # the rest will be created, private, by us
+        except OSError as exc:
+            raise BgviewError(f"cannot use {path}: {current}: {exc.strerror}") from None
+        if st.st_uid not in (me, 0):
+            raise BgviewError(f"refusing {path}: {current} belongs to another user")
+        if stat.S_ISLNK(st.st_mode):
+            target = Path(os.readlink(current))
+            if not target.is_absolute():
+                target = current.parent / target
+            if not os.path.exists(target):
+                raise BgviewError(f"refusing {path}: {current} is a dangling symbolic link")
+            pending[:0] = list(target.parts[1:])
+            current = Path(target.anchor)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            raise BgviewError(f"cannot create {path}: {current} is not a directory")
+        if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+            raise BgviewError(f"refusing {path}: {current} is writable by other users")
+
+
 def private_dir(path: Path, *, check: bool = True) -> Path:
     """Create ``path`` (and parents) as 0700 if missing; refuse it if it is not private."""
     try:
@@ -46,8 +97,12 @@ def private_dir(path: Path, *, check: bool = True) -> Path:
         if check:
             check_private_dir(path)
     except FileNotFoundError:
-        private_dir(path.parent, check=False)
-        return private_dir(path, check=check)
+        try:
+            os.lstat(path)  # a dangling symlink: mkdir says ENOENT for the missing target
+        except FileNotFoundError:
+            private_dir(path.parent, check=False)
+            return private_dir(path, check=check)
+        raise BgviewError(f"refusing {path}: it is a dangling symbolic link") from None
     except PermissionError as exc:
         raise BgviewError(f"cannot create {path}: permission denied") from exc
     except OSError as exc:
@@ -69,30 +124,159 @@ def open_private(path: Path, flags: int, mode: int = FILE_MODE) -> int:
         raise
 
 
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _dumps(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+
+
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write JSON so that a reader sees the old file or the new one, never a half-written one."""
     # Unique per writer: two threads of one process may write the same record at once.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    payload = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
     fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
+        _write_all(fd, _dumps(data))
+    except OSError:
         os.close(fd)
+        os.unlink(tmp)
+        raise
+    os.close(fd)
     os.replace(tmp, path)
+
+
+def _loads(raw: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
     """The JSON object in ``path``, or ``None`` if it is missing, unreadable or not an object."""
     try:
-        fd = open_private(path, os.O_RDONLY)
+        fd = open_private(path, os.O_RDONLY | os.O_NONBLOCK)
     except (OSError, BgviewError):
         return None
     try:
-        with os.fdopen(fd, "rb") as handle:
-            data = json.loads(handle.read())
-    except (OSError, ValueError):
+        return _loads(_read_regular(fd))
+    except OSError:
         return None
-    return data if isinstance(data, dict) else None
+    finally:
+        os.close(fd)
+
+
+def _read_regular(fd: int) -> bytes:
+    """All of a regular file's bytes; ``OSError`` for anything else (a FIFO, a device)."""
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file")
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def make_reserve(fd: int, size: int) -> None:
+    """Allocate ``size`` bytes of disk to the open file ``fd`` (``posix_fallocate``): space that
+    no other job's output can take. ``OSError`` (ENOSPC) if the disk has not got it."""
+    os.posix_fallocate(fd, 0, max(size, 4096))
+
+
+class DirFd:
+    """A directory held open: every operation is relative to it, nothing is re-resolved."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self.fd = fd
+        self.path = path
+        """Where it was when opened: for messages only, never to find files."""
+
+    @classmethod
+    def open(cls, path: Path) -> DirFd:
+        """Open a private directory (not a symlink, ours, not writable by others)."""
+        try:
+            fd = os.open(path, _DIR_FLAGS)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise BgviewError(f"refusing {path}: it is not a plain directory") from exc
+            raise
+        try:
+            _refuse_if_not_private(path, os.fstat(fd))
+        except BgviewError:
+            os.close(fd)
+            raise
+        return cls(fd, path)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def open_file(self, name: str, flags: int, mode: int = FILE_MODE) -> int:
+        return os.open(name, flags | _OPEN_FLAGS, mode, dir_fd=self.fd)
+
+    def exists(self, name: str) -> bool:
+        try:
+            os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def unlink(self, name: str) -> None:
+        os.unlink(name, dir_fd=self.fd)
+
+    def replace(self, src: str, dst: str) -> None:
+        os.replace(src, dst, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
+    def read_json(self, name: str) -> dict[str, Any] | None:
+        try:
+            fd = self.open_file(name, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return None
+        try:
+            return _loads(_read_regular(fd))
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+    def write_json_atomic(self, name: str, data: dict[str, Any]) -> None:
+        """Temp file and rename, in this directory."""
+        tmp = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        fd = self.open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            _write_all(fd, _dumps(data))
+        except OSError:
+            os.close(fd)
+            self.unlink(tmp)
+            raise
+        os.close(fd)
+        self.replace(tmp, name)
+
+    def write_json_into(self, reserve: str, name: str, data: dict[str, Any]) -> None:
+        """Write ``data`` into the preallocated file ``reserve`` and rename it to ``name``.
+
+        The bytes land in blocks the reserve already owns, so this works on a full disk. The
+        reserve is used up: ``name`` replaces it.
+        """
+        fd = self.open_file(reserve, os.O_WRONLY)
+        try:
+            payload = _dumps(data)
+            view, offset = memoryview(payload), 0
+            while offset < len(payload):
+                offset += os.pwrite(fd, view[offset:], offset)
+            os.ftruncate(fd, len(payload))
+        finally:
+            os.close(fd)
+        self.replace(reserve, name)
+
+    def write_json(self, name: str, data: dict[str, Any], *, reserve: str | None = None) -> None:
+        """Atomically; on a full disk through ``reserve`` if one is given (and still there)."""
+        try:
+            self.write_json_atomic(name, data)
+        except OSError as exc:
+            if exc.errno not in FULL_DISK or reserve is None or not self.exists(reserve):
+                raise
+            self.write_json_into(reserve, name, data)

@@ -2,23 +2,27 @@
 
 Past its cap the supervisor keeps the newest half of ``output.log`` and drops the oldest
 bytes, so the file on disk never grows much past the cap. Readers speak in *logical* offsets
-(bytes since the job started); ``log.state`` says how many bytes were dropped from the front.
-It works like a seqlock: the supervisor bumps ``gen`` to an odd number before it swaps the
-file and to the next even number after, and a reader retries if ``gen`` changed (or was odd)
-around its read.
+(bytes since the job started); ``log.state`` says how many bytes were dropped from the front
+of which file. A trim copies the kept bytes to a new file, writes ``log.state`` naming that
+file's inode (and the previous file's, with its own offset), then renames it over
+``output.log``. A reader opens the log first and then takes the offset that goes with the
+inode it holds, so it is right before, during and after a trim — and after a supervisor
+killed in the middle of one, at whatever step (there is no half-done state to recover from).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from bgview.runtime.errors import BgviewError
-from bgview.runtime.fsio import read_json, write_json_atomic
+from bgview.runtime.fsio import DirFd, read_json
 
 STATE = "log.state"
 DEFAULT_MAX_LOG = 512 * 1024 * 1024
@@ -27,16 +31,102 @@ MIN_MAX_LOG = 64 * 1024
 T = TypeVar("T")
 
 
-def read_state(job_dir: Path) -> tuple[int, int]:
-    """``(gen, dropped_bytes)``; ``(0, 0)`` for a log that was never trimmed."""
+@dataclass(frozen=True, slots=True)
+class LogState:
+    """What ``log.state`` says: the current log file and the one before it."""
+
+    gen: int = 0
+    """How many trims there have been."""
+    dropped: int = 0
+    """Logical offset of the first byte of the file with inode ``ino``."""
+    ino: int | None = None
+    prev_dropped: int = 0
+    prev_ino: int | None = None
+
+    def dropped_for(self, ino: int | None) -> int | None:
+        """The logical offset of the first byte of the log file ``ino``; ``None`` if that file
+        is neither the current nor the previous one (a trim just swapped it twice)."""
+        if self.ino is None or ino is None or ino == self.ino:
+            return self.dropped
+        if ino == self.prev_ino:
+            return self.prev_dropped
+        return None
+
+
+def load_state(job_dir: Path) -> LogState:
     state = read_json(job_dir / STATE)
     if not state:
-        return 0, 0
-    return int(state.get("gen", 0)), int(state.get("dropped", 0))
+        return LogState()
+    try:
+        return LogState(
+            int(state.get("gen", 0)),
+            int(state.get("dropped", 0)),
+            _opt_int(state.get("ino")),
+            int(state.get("prev_dropped", 0)),
+            _opt_int(state.get("prev_ino")),
+        )
+    except (TypeError, ValueError):
+        return LogState()
 
 
-def write_state(job_dir: Path, gen: int, dropped: int) -> None:
-    write_json_atomic(job_dir / STATE, {"gen": gen, "dropped": dropped})
+def _opt_int(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
+def read_state(job_dir: Path) -> tuple[int, int]:
+    """``(gen, dropped_bytes)`` of the current log; ``(0, 0)`` for one never trimmed."""
+    state = load_state(job_dir)
+    return state.gen, state.dropped
+
+
+def write_state(job: DirFd, state: LogState) -> None:
+    """Only the supervisor writes this (through its held job directory)."""
+    job.write_json_atomic(
+        STATE,
+        {
+            "gen": state.gen,
+            "dropped": state.dropped,
+            "ino": state.ino,
+            "prev_dropped": state.prev_dropped,
+            "prev_ino": state.prev_ino,
+        },
+    )
+
+
+def open_log(job_dir: Path, *, strict: bool = True) -> tuple[int, int] | None:
+    """``(fd, dropped)``: the log opened for reading and the logical offset of its first byte;
+    ``fd`` is -1 when there is no log (or something that is not a regular file sits in its
+    place: a FIFO must never block a reader). ``None`` in the instant a trim swaps files,
+    unless not ``strict``: then a file ``log.state`` does not know (a log replaced by hand)
+    is taken to start at the current offset."""
+    log = job_dir / "output.log"
+    try:
+        fd = os.open(log, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        fd = -1
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BgviewError(f"refusing {log}: it is a symbolic link") from exc
+        if exc.errno in (errno.ENXIO, errno.EISDIR, errno.ENODEV):
+            fd = -1
+        else:
+            raise
+    ino = None
+    if fd >= 0:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            fd = -1
+        else:
+            ino = st.st_ino
+    state = load_state(job_dir)
+    dropped = state.dropped_for(ino)
+    if dropped is None and not strict:
+        dropped = state.dropped
+    if dropped is None:
+        os.close(fd)
+        return None
+    return fd, dropped
 
 
 def consistent_read(job_dir: Path, read: Callable[[int, int], T]) -> T:
@@ -45,27 +135,17 @@ def consistent_read(job_dir: Path, read: Callable[[int, int], T]) -> T:
     ``fd`` is an open descriptor on the log (or -1 if there is none yet) and ``dropped`` the
     logical offset of its first byte.
     """
-    for _ in range(200):
-        gen, dropped = read_state(job_dir)
-        if gen % 2:
-            time.sleep(0.001)  # a trim is under way; it takes milliseconds
+    for attempt in range(200):
+        opened = open_log(job_dir, strict=attempt < 20)
+        if opened is None:
+            time.sleep(0.001)  # two trims in a row under us; the next look is consistent
             continue
+        fd, dropped = opened
         try:
-            fd = os.open(job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except FileNotFoundError:
-            fd = -1
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                log = job_dir / "output.log"
-                raise BgviewError(f"refusing {log}: it is a symbolic link") from exc
-            raise
-        try:
-            result = read(fd, dropped)
+            return read(fd, dropped)
         finally:
             if fd >= 0:
                 os.close(fd)
-        if read_state(job_dir)[0] == gen:
-            return result
     raise OSError(f"{job_dir / 'output.log'} kept changing while being read")
 
 

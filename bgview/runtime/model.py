@@ -1,6 +1,6 @@
-"""The job record: what ``meta.json`` holds, typed.
+"""A job as every face sees it: one flat, immutable snapshot of its record (:mod:`record`).
 
-A :class:`Job` is an immutable snapshot read from disk. Every face builds its view from these
+A :class:`Job` is read from disk by :mod:`store`. Every face builds its view from these
 snapshots; none of them keeps state of its own about a job.
 """
 
@@ -8,30 +8,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-
-class JobStatus(StrEnum):
-    """Where a job is in its life. Only ``RUNNING`` is not final."""
-
-    RUNNING = "running"
-    EXITED = "exited"
-    """The command ended by itself; ``exit_code`` is its real code."""
-    KILLED = "killed"
-    """Ended by a signal; ``signal`` says which and ``killed_by`` who asked (if anyone)."""
-    TIMEOUT = "timeout"
-    """Killed by bgview because it ran past its ``timeout``."""
-    FAILED = "failed"
-    """Could not start; ``reason`` says why."""
-    LOST = "lost"
-    """Its supervisor vanished without recording a result; its process group was removed."""
-
-    @property
-    def ended(self) -> bool:
-        """Whether the status is final."""
-        return self is not JobStatus.RUNNING
+from bgview.runtime.record import JobStatus, LeftBehind
 
 
 @dataclass(frozen=True)
@@ -59,6 +39,9 @@ class Job:
     pid: int | None = None
     """The command's own process, leader of its process group."""
     supervisor_pid: int | None = None
+    supervisor_start: int | None = None
+    mark: str = ""
+    """``BGVIEW_JOB``'s value in every process of the job (see :mod:`tree`)."""
     owner_pid: int | None = None
     """The host session the job belongs to; the job ends with it (unless ``keep``)."""
     keep: bool = False
@@ -71,6 +54,11 @@ class Job:
     """Bytes dropped from the start of the log by the size cap."""
     output_lost: str | None = None
     """Set when output could not be written (a full disk): what and from which offset."""
+    left_behind: tuple[LeftBehind, ...] = ()
+    """Processes that outlived the leader (or left its group) and were ended with the job."""
+    left_behind_count: int = 0
+    supervisor_stopped: bool = False
+    """The supervisor is stopped (SIGSTOP): kills are carried out without it."""
     log_path: Path = field(default_factory=Path)
     dir: Path = field(default_factory=Path)
 
@@ -107,5 +95,11 @@ class Job:
             "output_bytes": self.output_bytes,
             "dropped_bytes": self.dropped_bytes,
             "output_lost": self.output_lost,
+            "left_behind": [{"pid": p.pid, "command": p.command} for p in self.left_behind],
+            "left_behind_count": self.left_behind_count,
+            "supervisor_stopped": self.supervisor_stopped,
             "log_path": str(self.log_path),
         }
+
+
+__all__ = ["Job", "JobStatus", "LeftBehind"]

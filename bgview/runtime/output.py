@@ -340,7 +340,7 @@ def skip_to(project: Project, job_id: str, offset: int, *, consumer: str = "agen
 
 def _wait_for_change(log_path: os.PathLike[str], job: Job, deadline: float) -> None:
     """Sleep in small steps until the log grows, the job's record changes, or the deadline."""
-    meta = job.dir / "meta.json"
+    meta = job.dir / "result.json"  # appears when the job ends
 
     def state() -> tuple[int, float]:
         try:

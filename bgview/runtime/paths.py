@@ -45,6 +45,11 @@ def project_root(cwd: str | os.PathLike[str] | None = None) -> Path:
     return start
 
 
+def digest(data: bytes) -> str:
+    """SHA-256 of ``data`` in hex (the built-in one: see the import above)."""
+    return str(_sha256(data).hexdigest())
+
+
 def project_key(project: Path) -> str:
     """A stable directory name for a project: readable basename plus a short hash of the path."""
     digest = _sha256(str(project).encode("utf-8", "surrogateescape")).hexdigest()[:10]

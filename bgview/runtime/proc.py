@@ -27,6 +27,23 @@ def start_time(pid: int) -> int | None:
         return None
 
 
+def process_state(pid: int, recorded_start: int | None) -> str | None:
+    """The one-letter state (``R``, ``S``, ``T`` for stopped, ``Z``…) of ``pid`` if it is still
+    the process that started at ``recorded_start``; ``None`` if it is gone or another one."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    fields = raw[raw.rfind(b")") + 2 :].split()
+    try:
+        if recorded_start is not None and int(fields[19]) != recorded_start:
+            return None
+        return fields[0].decode()
+    except (IndexError, ValueError):
+        return None
+
+
 def is_same_process(pid: int, recorded_start: int | None) -> bool:
     """Whether ``pid`` is still the process that started at ``recorded_start``.
 

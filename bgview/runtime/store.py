@@ -20,6 +20,7 @@ Stdlib only, like the rest of the runtime's start-up path.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -29,29 +30,31 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bgview.runtime import proc
 from bgview.runtime.errors import BgviewError, InvalidRequest, NoSuchJob
 from bgview.runtime.fsio import (
+    check_ancestors,
     check_private_dir,
     open_private,
     private_dir,
     read_json,
     write_json_atomic,
 )
-from bgview.runtime.journal import ENDED, META, NOTICES_LOG, finalize
+from bgview.runtime.journal import NOTICES_LOG, finalize_path, publish
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.paths import project_key, project_root, store_root
+from bgview.runtime.record import FinalRecord, JobFiles, Request, Result, RunState
 
 ID_RE = re.compile(r"bash_[1-9][0-9]{0,8}")
 CONSUMER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 
-LOG = "output.log"
-LOCK = "supervisor.lock"
-CONTROL = "control"
-STDIN = "stdin"
-CURSORS = "cursors"
+LOG = JobFiles.LOG
+LOCK = JobFiles.LOCK
+CONTROL = JobFiles.CONTROL
+STDIN = JobFiles.STDIN
+CURSORS = JobFiles.CURSORS
+META = JobFiles.META
 LOST_REASON = "its supervisor vanished without recording a result"
 
 
@@ -92,6 +95,7 @@ class Project:
         """The store entry for project ``path`` (default: the current directory's project)."""
         project = Path(path).expanduser().resolve() if path is not None else project_root()
         base = root or store_root()
+        check_ancestors(base)  # a path another user could redirect: refuse before reading
         check_private_dir(base)  # another user's, or open to others: refuse before reading
         directory = base / "projects" / project_key(project)
         return cls(project, directory)
@@ -199,77 +203,110 @@ def iter_jobs(projects: list[Project]) -> Iterator[Job]:
 
 def load_job(job_dir: Path, project: Path) -> Job | None:
     """Read a job's record; ``None`` if it is missing, not a job record at all, or in a
-    directory that is not private (a symlink, another user's, writable by others)."""
+    directory that is not private (a symlink, another user's, writable by others).
+
+    An ended job is one file (``result.json``); a running one is its request and its state,
+    and its supervisor's lock. A running job whose supervisor is gone is recorded ``lost``
+    here (and its processes ended): in memory if the disk has no room to write it.
+    """
     try:
         check_private_dir(job_dir)
     except BgviewError:
         return None
-    meta = read_json(job_dir / META)
-    if meta is None:
-        return None
-    if meta.get("status") == JobStatus.RUNNING.value and not supervisor_alive(job_dir):
-        # Re-read: the supervisor may have written the final status just before it exited.
-        meta = read_json(job_dir / META) or meta
-        if meta.get("status") == JobStatus.RUNNING.value:
-            mark_lost(job_dir, meta)
-            meta = read_json(job_dir / META) or meta
-        if meta.get("status") == JobStatus.RUNNING.value and (job_dir / ENDED).exists():
-            # Whoever began recording the end died half-way (the marker exists, the status
-            # was never written): finish the record, or the job would show running forever.
-            meta.update(status=JobStatus.LOST.value, reason=LOST_REASON, ended_at=time.time())
-            write_json_atomic(job_dir / META, meta)
     try:
-        return job_from_meta(meta, job_dir, project)
+        final = read_json(job_dir / JobFiles.RESULT)
+        if final is not None:
+            return job_from_final(FinalRecord.from_dict(final), job_dir, project)
+        if os.path.lexists(job_dir / JobFiles.RESULT):
+            return None  # there but unreadable: a symlink, garbage, not a file
+        meta = read_json(job_dir / META)
+        if meta is None:
+            return None
+        request = Request.from_dict(meta)
+        if meta.get("status") not in (None, JobStatus.RUNNING.value):
+            # A record of bgview 0.1, which kept everything in meta.json.
+            legacy = FinalRecord(request, RunState.from_dict(meta), Result.from_dict(meta))
+            return job_from_final(legacy, job_dir, project)
+        state = RunState.from_dict(read_json(job_dir / JobFiles.STATE) or {})
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def job_from_meta(meta: dict[str, Any], job_dir: Path, project: Path) -> Job:
-    """Build a :class:`Job`; unknown fields (from newer versions) are ignored."""
-    log_path = job_dir / LOG
-    dropped = int(meta.get("dropped_bytes") or 0)
+    if supervisor_alive(job_dir):
+        stopped = state.supervisor_pid is not None and _is_stopped(state)
+        return job_from_parts(request, state, None, job_dir, project, stopped=stopped)
+    # Re-read: the supervisor may have written the final record just before it exited.
+    final = read_json(job_dir / JobFiles.RESULT)
     try:
-        size = os.stat(log_path).st_size
-    except OSError:
-        size = 0
+        record = FinalRecord.from_dict(final) if final is not None else None
+    except (KeyError, TypeError, ValueError):
+        return None
+    if record is None:
+        record = mark_lost(job_dir, request, state)
+    return job_from_final(record, job_dir, project)
 
-    def opt_int(key: str) -> int | None:
-        value = meta.get(key)
-        return int(value) if value is not None else None
 
-    def opt_float(key: str) -> float | None:
-        value = meta.get(key)
-        return float(value) if value is not None else None
+def _is_stopped(state: RunState) -> bool:
+    assert state.supervisor_pid is not None
+    return proc.process_state(state.supervisor_pid, state.supervisor_start) == "T"
 
+
+def job_from_final(record: FinalRecord, job_dir: Path, project: Path) -> Job:
+    return job_from_parts(record.request, record.state, record.result, job_dir, project)
+
+
+def job_from_parts(
+    request: Request,
+    state: RunState,
+    result: Result | None,
+    job_dir: Path,
+    project: Path,
+    *,
+    stopped: bool = False,
+) -> Job:
+    """The flat snapshot every face reads."""
+    log_path = job_dir / LOG
+    dropped = state.dropped_bytes
+    if result is not None and state.output_bytes is not None:
+        output = state.output_bytes  # counted by the supervisor: no need to look at the log
+    else:
+        try:
+            output = dropped + os.stat(log_path).st_size
+        except OSError:
+            output = dropped
     return Job(
         id=job_dir.name,
-        project=str(meta.get("project") or project),
-        command=str(meta["command"]),
-        argv=tuple(str(a) for a in meta.get("argv") or ()),
-        cwd=str(meta.get("cwd") or ""),
-        status=JobStatus(meta["status"]),
-        name=meta.get("name"),
-        exit_code=opt_int("exit_code"),
-        signal=meta.get("signal"),
-        killed_by=meta.get("killed_by"),
-        reason=meta.get("reason"),
-        pid=opt_int("pid"),
-        supervisor_pid=opt_int("supervisor_pid"),
-        owner_pid=opt_int("owner_pid"),
-        keep=bool(meta.get("keep")),
-        timeout=opt_float("timeout"),
-        started_at=float(meta.get("started_at") or 0.0),
-        ended_at=opt_float("ended_at"),
-        output_bytes=dropped + size,
+        project=request.project or str(project),
+        command=request.command,
+        argv=request.argv,
+        cwd=request.cwd,
+        status=result.status if result is not None else JobStatus.RUNNING,
+        name=request.name,
+        exit_code=result.exit_code if result else None,
+        signal=result.signal if result else None,
+        killed_by=result.killed_by if result else None,
+        reason=result.reason if result else None,
+        pid=state.pid,
+        supervisor_pid=state.supervisor_pid,
+        supervisor_start=state.supervisor_start,
+        mark=request.mark,
+        owner_pid=request.owner_pid,
+        keep=request.keep,
+        timeout=request.timeout,
+        started_at=request.started_at,
+        ended_at=result.ended_at if result else None,
+        output_bytes=output,
         dropped_bytes=dropped,
-        output_lost=meta.get("output_lost"),
+        output_lost=state.output_lost,
+        left_behind=state.left_behind,
+        left_behind_count=state.left_behind_count,
+        supervisor_stopped=stopped,
         log_path=log_path,
         dir=job_dir,
     )
 
 
 def supervisor_alive(job_dir: Path) -> bool:
-    """Whether the job's supervisor still lives: it holds ``supervisor.lock`` until it dies.
+    """Whether the job's supervisor (or its starter) still lives: it holds
+    ``supervisor.lock`` until it dies.
 
     A lock, unlike a PID, cannot be mistaken for an unrelated process that reused the number,
     and the kernel releases it however the supervisor ends (even on SIGKILL).
@@ -277,7 +314,9 @@ def supervisor_alive(job_dir: Path) -> bool:
     try:
         fd = open_private(job_dir / LOCK, os.O_RDONLY)
     except FileNotFoundError:
-        return (job_dir / ENDED).exists()
+        return False
+    except (OSError, BgviewError):
+        return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError as exc:
@@ -289,23 +328,44 @@ def supervisor_alive(job_dir: Path) -> bool:
     return False
 
 
-def mark_lost(job_dir: Path, meta: dict[str, Any]) -> None:
-    """Record a job whose supervisor vanished as ``lost``, and remove what is left of it."""
-    pid = meta.get("pid")
-    if isinstance(pid, int) and proc.is_same_process(pid, meta.get("pid_start")):
+def mark_lost(job_dir: Path, request: Request, state: RunState) -> FinalRecord:
+    """Record a job whose supervisor vanished as ``lost``, and end every process it left.
+
+    Its processes are found by the mark they all inherited (``BGVIEW_JOB``), whatever group
+    or session they moved to, and by its leader's process group. The record is written if
+    the disk lets it; if not, the ``lost`` job is returned all the same and the next reader
+    tries again (a reader never needs free space).
+    """
+    from bgview.runtime import tree  # only when a supervisor has vanished
+
+    if request.mark:
+        tree.signal_all(tree.marked(request.mark), signal.SIGKILL)
+    pid = state.pid
+    if pid is not None and proc.is_same_process(pid, state.pid_start):
         proc.signal_group(pid, signal.SIGKILL)
-    elif isinstance(pid, int) and proc.start_time(pid) is None:
+    elif pid is not None and proc.start_time(pid) is None:
         # The leader is gone; its group may live on, and a live group keeps its number
         # from being reused, so signalling it cannot hit a stranger.
         proc.signal_group(pid, signal.SIGKILL)
-    finalize(
-        job_dir,
-        {
-            "status": JobStatus.LOST.value,
-            "reason": LOST_REASON,
-            "ended_at": time.time(),
-        },
-    )
+    record = FinalRecord(request, state, Result(JobStatus.LOST, time.time(), reason=LOST_REASON))
+    try:
+        if not finalize_path(job_dir, record) and not (job_dir / JobFiles.RESULT).exists():
+            # Whoever claimed the end died half-way (the claim exists, the result was never
+            # written): finish the record, or the job would show running forever.
+            from bgview.runtime.fsio import DirFd
+
+            job = DirFd.open(job_dir)
+            try:
+                publish(job, record)
+            finally:
+                job.close()
+    except (OSError, BgviewError):
+        pass  # no room (or the directory went away): the job is lost all the same
+    final = read_json(job_dir / JobFiles.RESULT)
+    if final is not None:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            return FinalRecord.from_dict(final)
+    return record
 
 
 def notices_log(project: Project) -> Path:

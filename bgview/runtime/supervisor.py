@@ -1,48 +1,64 @@
 """The per-job supervisor: one small process per job, outliving whoever asked for the job.
 
-It runs the command in its own pty and session (so it is the leader of its own process
-group), copies every byte it writes to ``output.log``, enforces the timeout, carries out kill
-requests (SIGTERM to the whole group, a grace period, then SIGKILL), ends the job when its
-owner session ends, and records the final status. It holds ``supervisor.lock`` for as long as
-it lives, which is how everyone else can tell a live supervisor from a vanished one.
+It runs the command in its own pty and session, copies every byte it writes to ``output.log``
+(:mod:`logwriter`), enforces the timeout, carries out kill requests, ends the job when its
+owner session ends, and records what happened and how it ended (:mod:`record`). It holds
+``supervisor.lock`` for as long as it lives, which is how everyone else tells a live
+supervisor from a vanished one, and it works relative to its job's directory, held open.
 
-Started as ``python -m bgview.runtime.supervisor JOB_DIR LOCK_FD``; stdlib only, so it starts
-fast and stays small.
+A job is every process the command started, whatever group or session it moved to: the
+supervisor is a child subreaper, so orphans re-parent to it and the job's processes are its
+descendants. Its life is a state machine (:class:`~bgview.runtime.record.Phase`)::
+
+    RUNNING --kill/timeout/owner--> STOPPING --grace--> ENDING --none left--> DONE
+       \\--leader exits--> DRAINING --short grace--> ENDING
+
+Started as ``python -S -c ... JOB_DIR LOCK_FD``; stdlib only, so it starts fast and stays small.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
-import json
+import dataclasses
 import os
 import select
 import signal
-import struct
 import sys
-import termios
 import time
 from pathlib import Path
-from typing import Any
 
-from bgview.runtime import proc
-from bgview.runtime.fsio import FILE_MODE, read_json, write_json_atomic
-from bgview.runtime.journal import META, finalize
-from bgview.runtime.logstate import DEFAULT_MAX_LOG, MIN_MAX_LOG, write_state
+from bgview.runtime import proc, tree
+from bgview.runtime.fsio import FULL_DISK, DirFd
+from bgview.runtime.journal import finalize, reserve_notice_room
+from bgview.runtime.logstate import DEFAULT_MAX_LOG, MIN_MAX_LOG
+from bgview.runtime.logwriter import CHUNK, LogWriter
+from bgview.runtime.ptyexec import PTY_COLS, PTY_ROWS, set_winsize, spawn
+from bgview.runtime.record import (
+    MAX_LEFT_BEHIND,
+    FinalRecord,
+    JobFiles,
+    JobStatus,
+    KillReason,
+    KillRequest,
+    LeftBehind,
+    Phase,
+    Request,
+    ResizeRequest,
+    Result,
+    RunState,
+    parse_control,
+)
 
-CHUNK = 65536
-PTY_COLS, PTY_ROWS = 120, 40
 EXIT_DRAIN = 0.5
-"""Seconds the rest of the group gets to go after the leader exits (they were sent SIGHUP)."""
+"""Seconds the rest of the job gets to go after the leader exits (the kernel sent SIGHUP)."""
+ENDING_LOOK = 0.25
+"""While ending, how often to look for processes no pidfd told us about (new forks)."""
 PR_SET_CHILD_SUBREAPER = 36
-RESERVE = 64 * 1024
-"""Bytes of disk set aside per job so that its final record can be written on a full disk."""
 
 
 def _become_subreaper() -> None:
-    """Adopt orphaned descendants so their zombies are reaped here, not left to a PID 1 that
-    may never reap them (common in containers) — a zombie still counts as a group member."""
+    """Adopt orphaned descendants: they stay findable as ours, and their zombies are reaped
+    here, not left to a PID 1 that may never reap them (common in containers)."""
     try:
         import ctypes
 
@@ -52,141 +68,67 @@ def _become_subreaper() -> None:
         pass
 
 
-def _configure_pty(slave: int, columns: int = PTY_COLS, rows: int = PTY_ROWS) -> None:
-    """No output post-processing (``\\n`` stays ``\\n``), and a sensible window size."""
-    attrs = termios.tcgetattr(slave)
-    attrs[1] &= ~termios.OPOST
-    termios.tcsetattr(slave, termios.TCSANOW, attrs)
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-
-
-def _winsize(meta: dict[str, Any]) -> tuple[int, int]:
-    """The ``(columns, rows)`` the job asked for, else the default."""
-    size = meta.get("winsize")
-    if isinstance(size, list) and len(size) == 2 and all(isinstance(n, int) for n in size):
-        columns, rows = size
-        if 0 < columns <= 10_000 and 0 < rows <= 10_000:
-            return columns, rows
-    return PTY_COLS, PTY_ROWS
-
-
-def _exec_child(slave: int, master: int, errpipe: int, argv: list[str], cwd: str) -> None:
-    """In the forked child: new session, the pty as controlling terminal, then exec.
-
-    A failure is written to ``errpipe`` (close-on-exec, so a successful exec closes it with
-    nothing written: the parent learns the outcome from EOF or data, as ptyprocess does).
-    """
-    stage = "start"
-    try:
-        os.setsid()
-        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-        for fd in (0, 1, 2):
-            os.dup2(slave, fd)
-        if slave > 2:
-            os.close(slave)
-        os.close(master)
-        signal.set_wakeup_fd(-1)
-        # Python ignores SIGPIPE and ignored signals survive exec: give the command defaults.
-        for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        stage = "cwd"
-        os.chdir(cwd)
-        stage = "exec"
-        env = dict(os.environ)
-        env.setdefault("TERM", "xterm-256color")
-        size = os.get_terminal_size(0)  # the pty's, as set by _configure_pty
-        env["COLUMNS"], env["LINES"] = str(size.columns), str(size.lines)
-        os.execvpe(argv[0], argv, env)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.write(errpipe, f"{stage}:{exc.errno}:{exc.strerror}".encode())
-    finally:
-        os._exit(127)
-
-
-def _failure_reason(report: bytes, argv: list[str], cwd: str) -> str:
-    stage, _, rest = report.decode("utf-8", "replace").partition(":")
-    code, _, message = rest.partition(":")
-    if stage == "cwd":
-        return f"cannot use working directory {cwd}: {message}"
-    if stage == "exec" and code.isdigit() and int(code) == errno.ENOENT:
-        return f"command not found: {argv[0]}"
-    if stage == "exec":
-        return f"cannot run {argv[0]}: {message}"
-    return f"could not start: {message}"
-
-
 class Supervisor:
-    """The event loop of one job: pty output, signals, control requests, deadlines."""
+    """One job's event loop: pty output, signals, control requests, deadlines."""
 
-    def __init__(self, job_dir: Path, meta: dict[str, Any]) -> None:
-        self.job_dir = job_dir
-        self.meta = meta
-        self.argv: list[str] = list(meta["argv"])
-        self.cwd: str = meta.get("cwd") or os.getcwd()
-        self.max_log = max(int(meta.get("max_log") or DEFAULT_MAX_LOG), MIN_MAX_LOG)
-        self.log_fd = os.open(
-            job_dir / "output.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE
-        )
-        self.log_size = os.fstat(self.log_fd).st_size
-        self.dropped = 0
-        self.gen = 0
-        self.written = 0
-        self.lost_at: int | None = None
-        self.reserve = job_dir / ".reserve"
-        _make_reserve(self.reserve)
-        self.next_log_check = 0.0
+    def __init__(self, job: DirFd, project: DirFd, request: Request) -> None:
+        self.job = job
+        self.project = project
+        self.request = request
+        self.log = LogWriter(job, max(request.max_log or DEFAULT_MAX_LOG, MIN_MAX_LOG))
+        me = os.getpid()
+        self.state = RunState(supervisor_pid=me, supervisor_start=proc.start_time(me))
+        self.phase = Phase.RUNNING
         self.pid = 0
+        self.master = -1
+        self.pty_open = False
         self.leader_status: int | None = None
-        self.pty_open = True
-        self.kill_by: str | None = None
-        self.kill_deadline: float | None = None
+        self.kill_by: KillReason | None = None
         self.sigkill_sent = False
-        self.exit_deadline: float | None = None
-        timeout = meta.get("timeout")
-        self.timeout_at = time.monotonic() + float(timeout) if timeout else None
+        self.deadline: float | None = None
+        """When the current phase's wait runs out (STOPPING's grace, DRAINING's drain)."""
+        self.timeout_at = time.monotonic() + request.timeout if request.timeout else None
         self.pending_input = b""
+        self.pidfds: dict[int, int] = {}
+        """pid -> pidfd of each process being waited for while ENDING."""
+        self.left: dict[int, LeftBehind] = {}
 
     # ---- start -------------------------------------------------------------------------------
 
     def start(self) -> bool:
         """Fork and exec the command; ``False`` (and a ``failed`` record) if it cannot start."""
-        master, slave = os.openpty()
-        _configure_pty(slave, *_winsize(self.meta))
-        err_r, err_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(err_r)
-            _exec_child(slave, master, err_w, self.argv, self.cwd)
-        os.close(err_w)
-        os.close(slave)
-        report = b""
-        while chunk := os.read(err_r, 1024):
-            report += chunk
-        os.close(err_r)
-        if report:
-            os.waitpid(pid, 0)
-            os.close(master)
-            with contextlib.suppress(OSError):
-                os.unlink(self.reserve)
-            finalize(
-                self.job_dir,
-                {
-                    "status": "failed",
-                    "reason": _failure_reason(report, self.argv, self.cwd),
-                    "ended_at": time.time(),
-                },
+        columns, rows = self.request.winsize or (PTY_COLS, PTY_ROWS)
+        argv, cwd = list(self.request.argv), self.request.cwd or os.getcwd()
+        pid, master, reason = spawn(argv, cwd, self.request.mark, columns, rows)
+        if not pid:
+            self.finish(Result(JobStatus.FAILED, time.time(), reason=reason))
+            return False
+        self.pid, self.master, self.pty_open = pid, master, True
+        os.set_blocking(master, False)
+        self.state = dataclasses.replace(self.state, pid=pid, pid_start=proc.start_time(pid))
+        try:
+            self.job.write_json_atomic(JobFiles.STATE, self.state.to_dict())
+        except OSError as exc:
+            # Nothing may run unsupervised, nor with a record that does not name it.
+            self.hard_end_all()
+            self.finish(
+                Result(
+                    JobStatus.FAILED,
+                    time.time(),
+                    reason=f"could not write its record: {exc.strerror}",
+                    killed_by=KillReason.RECORD.value,
+                )
             )
             return False
-        self.pid = pid
-        self.master = master
-        os.set_blocking(master, False)
-        self.meta.update(
-            pid=pid, pid_start=proc.start_time(pid), supervisor_pid=os.getpid(), pgid=pid
-        )
-        write_json_atomic(self.job_dir / META, self.meta)
         return True
+
+    def save_state(self) -> None:
+        """Write what happened so far; on a full disk it stays in memory until the end."""
+        try:
+            self.job.write_json_atomic(JobFiles.STATE, self.state.to_dict())
+        except OSError as exc:
+            if exc.errno not in FULL_DISK:
+                raise
 
     # ---- output ------------------------------------------------------------------------------
 
@@ -195,22 +137,22 @@ class Supervisor:
         control requests are still seen under a firehose).
 
         A pty read gives at most 4 KiB (the line discipline's buffer), so reads are gathered
-        and written in batches of up to :data:`CHUNK`: one ``write`` per sixteen reads
-        instead of one each (under a firehose those writes were a fifth of its system time).
+        and written in batches of up to :data:`CHUNK`: one ``write`` per sixteen reads.
         """
-        self.check_log_file()
+        if not self.pty_open:
+            return
+        self.log.check()
         batch: list[bytes] = []
         size = 0
+        lost, dropped = self.log.lost_at, self.log.dropped
         try:
             for _ in range(256):
                 try:
-                    # Never more than CHUNK in a batch: the log may pass its cap by one
-                    # batch at most.
                     data = os.read(self.master, CHUNK - size)
                 except BlockingIOError:
                     return
                 except OSError as exc:
-                    if exc.errno == errno.EIO:  # every holder of the pty's other end is gone
+                    if exc.errno == 5:  # EIO: every holder of the pty's other end is gone
                         self.pty_open = False
                         return
                     raise
@@ -220,104 +162,17 @@ class Supervisor:
                 batch.append(data)
                 size += len(data)
                 if size >= CHUNK:
-                    self.write_log(b"".join(batch))
+                    self.log.write(b"".join(batch))
                     batch.clear()
                     size = 0
         finally:
             if batch:
-                self.write_log(b"".join(batch))
-
-    def check_log_file(self) -> None:
-        """Twice a second, make sure ``output.log`` is still the file we write: if someone
-        deleted or replaced it, new output goes to a fresh ``output.log`` rather than to an
-        unlinked inode where no reader will ever find it."""
-        now = time.monotonic()
-        if now < self.next_log_check:
-            return
-        self.next_log_check = now + 0.5
-        st = os.fstat(self.log_fd)
-        if st.st_nlink > 0:
-            self.log_size = st.st_size  # also notices a truncation by hand
-            return
-        with contextlib.suppress(OSError):
-            fd = os.open(
-                self.job_dir / "output.log",
-                os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
-                FILE_MODE,
-            )
-            os.close(self.log_fd)
-            self.log_fd = fd
-            self.log_size = os.fstat(fd).st_size
-
-    def write_log(self, data: bytes) -> None:
-        if self.lost_at is not None:  # the disk is full: the job runs on, its output is dropped
-            self.written += len(data)
-            return
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(self.log_fd, view)
-            except OSError as exc:
-                if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
-                    raise
-                self.note_lost(exc)
-                self.written += len(view)
-                return
-            view = view[n:]
-            self.written += n
-            self.log_size += n
-        if self.log_size > self.max_log:
-            self.trim()
-
-    def note_lost(self, exc: OSError) -> None:
-        """The disk refused the output: keep the job running, and say what was lost."""
-        if self.lost_at is not None:
-            return
-        self.lost_at = self.dropped + self.log_size
-        # Free the space set aside at start, so this record and the final one can be written.
-        with contextlib.suppress(OSError):
-            os.unlink(self.reserve)
-        self.meta["output_lost"] = (
-            f"output from byte {self.lost_at} on could not be written: {exc.strerror}"
-        )
-        with contextlib.suppress(OSError):
-            write_json_atomic(self.job_dir / META, self.meta)
-
-    def trim(self) -> None:
-        """Keep the newest half of the cap, drop the rest (see :mod:`logstate`)."""
-        keep = self.max_log // 2
-        cut = self.log_size - keep
-        tmp = self.job_dir / ".output.log.trim"
-        # Not O_APPEND yet: copy_file_range refuses an append-mode destination (EBADF).
-        new_fd = os.open(
-            tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
-        )
-        src = os.open(self.job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        try:
-            # Cut at a line start when one is near, so readers never begin mid-line.
-            newline = os.pread(src, min(CHUNK, keep), cut).find(b"\n")
-            if newline >= 0:
-                cut += newline + 1
-            offset = cut
-            while offset < self.log_size:
-                n = os.copy_file_range(src, new_fd, self.log_size - offset, offset)
-                if n == 0:
-                    break
-                offset += n
-        finally:
-            os.close(src)
-        fcntl.fcntl(new_fd, fcntl.F_SETFL, fcntl.fcntl(new_fd, fcntl.F_GETFL) | os.O_APPEND)
-        self.gen += 1
-        write_state(self.job_dir, self.gen, self.dropped)
-        os.replace(tmp, self.job_dir / "output.log")
-        os.close(self.log_fd)
-        self.log_fd = new_fd
-        self.dropped += cut
-        self.log_size -= cut
-        self.gen += 1
-        write_state(self.job_dir, self.gen, self.dropped)
-        self.meta["dropped_bytes"] = self.dropped
-        write_json_atomic(self.job_dir / META, self.meta)
+                self.log.write(b"".join(batch))
+            if (self.log.lost_at, self.log.dropped) != (lost, dropped):
+                self.state = dataclasses.replace(
+                    self.state, output_lost=self.log.lost_reason, dropped_bytes=self.log.dropped
+                )
+                self.save_state()
 
     def feed_input(self) -> None:
         while self.pending_input:
@@ -330,36 +185,28 @@ class Supervisor:
                 return
             self.pending_input = self.pending_input[n:]
 
-    # ---- ending --------------------------------------------------------------------------------
+    # ---- the job's processes -----------------------------------------------------------------
 
-    def request_kill(self, by: str, grace: float) -> None:
-        """SIGTERM to the whole group now, SIGKILL when the grace runs out."""
-        now = time.monotonic()
-        if self.kill_by is None:
-            self.kill_by = by
-        deadline = now + max(0.0, grace)
-        if self.kill_deadline is None or deadline < self.kill_deadline:
-            self.kill_deadline = deadline
-        for pgid in self.groups():
-            proc.signal_group(pgid, signal.SIGTERM)
-            proc.signal_group(pgid, signal.SIGCONT)  # a stopped job must wake to die
-        if grace <= 0:
-            self.hard_kill()
+    def processes(self) -> list[tree.Proc]:
+        """Every process of the job now (zombies included): our descendants, less any other
+        job started from inside this one (its supervisor and what is below it)."""
+        return tree.descendants(os.getpid(), skip=tree.is_supervisor)
 
-    def hard_kill(self) -> None:
-        self.sigkill_sent = True
-        for pgid in self.groups():
-            proc.signal_group(pgid, signal.SIGKILL)
-
-    def groups(self) -> set[int]:
-        """The job's group, plus the pty's foreground group if a shell inside made another."""
+    def signal_job(self, sig: int) -> None:
+        """``sig`` to the leader's group, the pty's foreground group, and every descendant."""
         groups = {self.pid}
         if self.pty_open:
             with contextlib.suppress(OSError):
                 fg = os.tcgetpgrp(self.master)
                 if fg > 0 and fg != os.getpgrp():
                     groups.add(fg)
-        return groups
+        for pgid in groups:
+            proc.signal_group(pgid, sig)
+        tree.signal_all(tree.live(self.processes()), sig)
+
+    def hard_end_all(self) -> None:
+        self.sigkill_sent = True
+        self.signal_job(signal.SIGKILL)
 
     def reap(self) -> None:
         """Collect every finished child (we are a subreaper); remember the leader's status."""
@@ -372,56 +219,173 @@ class Supervisor:
                 return
             if pid == self.pid:
                 self.leader_status = status
-                if self.exit_deadline is None:
-                    self.exit_deadline = time.monotonic() + EXIT_DRAIN
+                if self.phase is Phase.RUNNING:
+                    self.enter(Phase.DRAINING)
 
-    def done(self) -> bool:
-        """The job is over once its leader is reaped and no process of its group remains."""
+    # ---- the phases --------------------------------------------------------------------------
+
+    def enter(self, phase: Phase) -> None:
+        """Move the state machine forward, doing what the new phase starts with."""
+        self.phase = phase
+        now = time.monotonic()
+        if phase is Phase.DRAINING:
+            self.deadline = now + EXIT_DRAIN
+        elif phase is Phase.ENDING:
+            self.deadline = None
+            self.end_what_is_left()
+
+    def request_kill(self, request: KillRequest) -> None:
+        """SIGTERM to every process of the job now, SIGKILL when the grace runs out.
+
+        A kill that arrives after the leader ended by itself does not change how it ended
+        (``exited 0`` stays ``exited 0``): it only ends what is left at once.
+        """
+        if self.phase is Phase.DRAINING:
+            self.enter(Phase.ENDING)
+            return
+        if self.phase is not Phase.RUNNING and self.phase is not Phase.STOPPING:
+            return
+        deadline = time.monotonic() + request.grace
+        if self.phase is Phase.RUNNING:
+            self.kill_by = request.by
+            self.phase = Phase.STOPPING
+            self.deadline = deadline
+        elif self.deadline is None or deadline < self.deadline:
+            self.deadline = deadline  # a second, more urgent kill shortens the grace
+        self.signal_job(signal.SIGTERM)
+        self.signal_job(signal.SIGCONT)  # a stopped job must wake to die
+        if request.grace <= 0:
+            self.enter(Phase.ENDING)
+
+    def end_what_is_left(self) -> None:
+        """SIGKILL every process of the job still there; wait for each through a pidfd.
+
+        What outlived the leader (or left its process group) is recorded as left behind.
+        """
+        procs = tree.live(self.processes())
+        for item in procs:
+            if item.pid in self.left or item.pid in self.pidfds:
+                continue
+            if self.leader_status is not None or item.pgid != self.pid:
+                self.left[item.pid] = LeftBehind(item.pid, item.command)
+            with contextlib.suppress(OSError):
+                self.pidfds[item.pid] = os.pidfd_open(item.pid)
+        self.hard_end_all()
+
+    def all_gone(self) -> bool:
+        """The leader is reaped and no process of the job remains, not even a zombie."""
         if self.leader_status is None:
             return False
-        return not proc.group_exists(self.pid)
+        self.reap()
+        return not self.processes()
 
-    def result(self) -> dict[str, Any]:
+    def next_wait(self) -> float | None:
+        now = time.monotonic()
+        waits = [d - now for d in (self.deadline, self.timeout_at) if d is not None]
+        if self.phase is Phase.ENDING:
+            waits.append(ENDING_LOOK)
+        return max(0.0, min(waits)) if waits else None
+
+    def step(self) -> bool:
+        """Act on what is due; ``True`` once the job is over and recorded."""
+        now = time.monotonic()
+        phase = self.phase
+        if phase is Phase.RUNNING and self.timeout_at is not None and now >= self.timeout_at:
+            self.request_kill(KillRequest(KillReason.TIMEOUT, 3.0))
+        elif phase in (Phase.STOPPING, Phase.DRAINING) and self.deadline and now >= self.deadline:
+            self.enter(Phase.ENDING)
+        elif phase is Phase.ENDING:
+            self.end_what_is_left()  # anything forked since the last look
+        if self.phase is Phase.RUNNING or not self.all_gone():
+            return False
+        self.pump()  # what the last processes wrote just before they went
+        self.finish(self.result())
+        return True
+
+    def result(self) -> Result:
         status = self.leader_status or 0
-        fields: dict[str, Any] = {"ended_at": time.time()}
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        if self.kill_by == "timeout":
-            fields.update(status="timeout", killed_by="timeout")
-        elif self.kill_by is not None:
-            fields.update(status="killed", killed_by=self.kill_by)
-            if self.kill_by == "owner-exit":
-                fields["reason"] = f"its session (pid {self.meta.get('owner_pid')}) ended"
-        elif sig is not None:
-            fields.update(status="killed")
+        now, by = time.time(), self.kill_by
+        if by is KillReason.TIMEOUT:
+            kind, reason = JobStatus.TIMEOUT, None
+        elif by is not None:
+            kind = JobStatus.KILLED
+            reason = None
+            if by is KillReason.OWNER_EXIT:
+                reason = f"its session (pid {self.request.owner_pid}) ended"
         else:
-            fields.update(status="exited")
-        fields["exit_code"] = code
-        if sig is not None:
-            fields["signal"] = proc.signal_name(sig)
-        elif self.kill_by is not None:
+            kind, reason = (JobStatus.KILLED if sig is not None else JobStatus.EXITED), None
+        name = proc.signal_name(sig) if sig is not None else None
+        if sig is None and by is not None:
             # It handled our signal and exited by itself: record the signal we sent.
-            fields["signal"] = "SIGKILL" if self.sigkill_sent else "SIGTERM"
-        if self.dropped:
-            fields["dropped_bytes"] = self.dropped
-        if "output_lost" in self.meta:
-            fields["output_lost"] = self.meta["output_lost"]
-        return fields
+            name = "SIGKILL" if self.sigkill_sent else "SIGTERM"
+        return Result(
+            kind,
+            now,
+            exit_code=code,
+            signal=name,
+            killed_by=by.value if by is not None else None,
+            reason=reason,
+        )
 
-    # ---- the loop ------------------------------------------------------------------------------
+    def finish(self, result: Result) -> None:
+        """Record the end: the last state (left-behind processes, bytes) and the result."""
+        left = sorted(self.left.values(), key=lambda p: p.pid)
+        self.state = dataclasses.replace(
+            self.state,
+            dropped_bytes=self.log.dropped,
+            output_lost=self.log.lost_reason,
+            left_behind=tuple(left[:MAX_LEFT_BEHIND]),
+            left_behind_count=len(left),
+            output_bytes=self.log.written,
+        )
+        self.phase = Phase.DONE
+        finalize(self.job, self.project, FinalRecord(self.request, self.state, result))
+
+    def crashed(self, exc: BaseException) -> None:
+        """A bug or an unexpected error in this loop: take the job down with us (nothing may
+        run unsupervised) and record it ``lost`` with the reason."""
+        with contextlib.suppress(OSError):
+            self.hard_end_all()
+        with contextlib.suppress(OSError):
+            reason = f"its supervisor failed: {exc!r}"[:500]
+            self.finish(Result(JobStatus.LOST, time.time(), reason=reason))
+
+    # ---- requests ----------------------------------------------------------------------------
+
+    def handle_control(self, line: bytes) -> None:
+        """One line from the ``control`` FIFO; anything malformed is logged and ignored."""
+        if not line.strip():
+            return
+        try:
+            request = parse_control(line)
+        except ValueError as exc:
+            print(f"bgview supervisor: ignored a control request: {exc}", file=sys.stderr)
+            return
+        if isinstance(request, KillRequest):
+            self.request_kill(request)
+        elif isinstance(request, ResizeRequest) and self.pty_open:
+            with contextlib.suppress(OSError):
+                set_winsize(self.master, request.columns, request.rows)
+
+    # ---- the loop ----------------------------------------------------------------------------
 
     def run(self, control_fd: int, stdin_fd: int, wake_fd: int, owner_fd: int | None) -> None:
         poller = select.poll()
         poller.register(self.master, select.POLLIN)
-        poller.register(control_fd, select.POLLIN)
-        poller.register(stdin_fd, select.POLLIN)
-        poller.register(wake_fd, select.POLLIN)
+        for fd in (control_fd, stdin_fd, wake_fd):
+            poller.register(fd, select.POLLIN)
         if owner_fd is not None:
             poller.register(owner_fd, select.POLLIN)
+        watched: set[int] = set()
         control_buf = b""
         while True:
+            for pidfd in set(self.pidfds.values()) - watched:
+                poller.register(pidfd, select.POLLIN)
+                watched.add(pidfd)
             wait = self.next_wait()
-            for fd, event in poller.poll(None if wait is None else max(0, int(wait * 1000) + 1)):
+            for fd, event in poller.poll(None if wait is None else int(wait * 1000) + 1):
                 if fd == self.master:
                     if event & select.POLLOUT:
                         self.feed_input()
@@ -429,107 +393,40 @@ class Supervisor:
                         self.pump()
                     if not self.pty_open:
                         poller.unregister(self.master)
-                    elif self.pending_input:
-                        poller.modify(self.master, select.POLLIN | select.POLLOUT)
                     else:
-                        poller.modify(self.master, select.POLLIN)
+                        poller.modify(self.master, select.POLLIN | self._want_out())
                 elif fd == wake_fd:
                     signals = _drain(wake_fd)
                     self.reap()
                     if signal.SIGTERM in signals or signal.SIGHUP in signals:
-                        self.request_kill("signal", 3.0)
+                        self.request_kill(KillRequest(KillReason.SIGNAL, 3.0))
                 elif fd == control_fd:
                     control_buf += _drain(control_fd)
                     *lines, control_buf = control_buf.split(b"\n")
                     for line in lines:
                         self.handle_control(line)
+                    if len(control_buf) > 65536:  # no newline in sight: garbage
+                        control_buf = b""
                 elif fd == stdin_fd:
                     self.pending_input += _drain(stdin_fd)
                     self.feed_input()
-                    if self.pending_input and self.pty_open:
-                        poller.modify(self.master, select.POLLIN | select.POLLOUT)
+                    if self.pty_open:
+                        poller.modify(self.master, select.POLLIN | self._want_out())
                 elif fd == owner_fd:
                     poller.unregister(owner_fd)
-                    self.request_kill("owner-exit", 1.0)
-            if self.check_deadlines():
+                    self.request_kill(KillRequest(KillReason.OWNER_EXIT, 1.0))
+                elif fd in watched:
+                    poller.unregister(fd)
+                    watched.discard(fd)
+                    os.close(fd)
+                    self.pidfds = {p: f for p, f in self.pidfds.items() if f != fd}
+            if self.pty_open and self.phase is not Phase.RUNNING:
+                self.pump()
+            if self.step():
                 return
 
-    def next_wait(self) -> float | None:
-        now = time.monotonic()
-        deadlines = [d for d in (self.timeout_at, self.kill_deadline) if d is not None]
-        if self.sigkill_sent and self.kill_deadline is not None:
-            deadlines.remove(self.kill_deadline)
-        if self.leader_status is not None:
-            deadlines.append(now + 0.01)  # watch the rest of the group go
-        return max(0.0, min(deadlines) - now) if deadlines else None
-
-    def check_deadlines(self) -> bool:
-        """Act on what is due; ``True`` when the job is over and recorded."""
-        now = time.monotonic()
-        if self.timeout_at is not None and now >= self.timeout_at and self.kill_by is None:
-            self.request_kill("timeout", 3.0)
-        if self.kill_deadline is not None and now >= self.kill_deadline and not self.sigkill_sent:
-            self.hard_kill()
-        if self.leader_status is None:
-            return False
-        if self.pty_open:
-            self.pump()
-        if self.exit_deadline is not None and now >= self.exit_deadline and not self.sigkill_sent:
-            # The leader is gone and the kernel sent the rest SIGHUP; what ignored it goes now.
-            self.hard_kill()
-        if not self.done():
-            return False
-        if self.pty_open:
-            self.pump()  # what the last processes wrote just before they went
-        # The reserve goes first: once the final status is visible, nothing else changes.
-        with contextlib.suppress(OSError):
-            os.unlink(self.reserve)
-        finalize(self.job_dir, {**self.result(), "pid_start": self.meta.get("pid_start")})
-        return True
-
-    def crashed(self, exc: BaseException) -> None:
-        """A bug or an unexpected error in this loop: take the job down with us (nothing may
-        run unsupervised) and record it ``lost`` with the reason."""
-        with contextlib.suppress(OSError):
-            self.hard_kill()
-        with contextlib.suppress(OSError):
-            os.unlink(self.reserve)
-        with contextlib.suppress(OSError):
-            finalize(
-                self.job_dir,
-                {
-                    "status": "lost",
-                    "reason": f"its supervisor failed: {exc!r}"[:500],
-                    "ended_at": time.time(),
-                },
-            )
-
-    def handle_control(self, line: bytes) -> None:
-        try:
-            request = json.loads(line)
-        except ValueError:
-            return
-        if isinstance(request, dict) and request.get("op") == "kill":
-            grace = request.get("grace", 3.0)
-            self.request_kill(str(request.get("by") or "user"), float(grace))
-        elif isinstance(request, dict) and request.get("op") == "resize" and self.pty_open:
-            size = [request.get("columns"), request.get("rows")]
-            columns, rows = _winsize({"winsize": size})
-            if [columns, rows] == size:  # a size that makes sense (else the request is ignored)
-                # Setting the size makes the kernel send SIGWINCH to the pty's foreground group.
-                with contextlib.suppress(OSError):
-                    winsize = struct.pack("HHHH", rows, columns, 0, 0)
-                    fcntl.ioctl(self.master, termios.TIOCSWINSZ, winsize)
-
-
-def _make_reserve(path: Path) -> None:
-    """Set a little disk space aside (freed when the disk fills) for the job's records."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
-        try:
-            os.write(fd, bytes(RESERVE))
-        finally:
-            os.close(fd)
+    def _want_out(self) -> int:
+        return select.POLLOUT if self.pending_input else 0
 
 
 def _drain(fd: int) -> bytes:
@@ -544,28 +441,35 @@ def _drain(fd: int) -> bytes:
         data += chunk
 
 
-def _watch_owner(meta: dict[str, Any]) -> tuple[int | None, bool]:
+def _watch_owner(request: Request) -> tuple[int | None, bool]:
     """A pidfd that becomes readable when the owner session ends; ``(None, True)`` if it
     already has (or is not the process that started the job any more)."""
-    owner = meta.get("owner_pid")
-    if not owner or meta.get("keep"):
+    owner = request.owner_pid
+    if not owner or request.keep:
         return None, False
-    if not proc.is_same_process(int(owner), meta.get("owner_start")):
+    if not proc.is_same_process(owner, request.owner_start):
         return None, True
     try:
-        return os.pidfd_open(int(owner)), False
+        return os.pidfd_open(owner), False
     except ProcessLookupError:
         return None, True
 
 
 def main(argv: list[str]) -> int:
-    job_dir = Path(argv[1])
     lock_fd = int(argv[2])
     os.set_inheritable(lock_fd, False)  # the command must not hold our liveness lock
-    meta = read_json(job_dir / META)
+    job_dir = Path(argv[1])
+    job = DirFd.open(job_dir)
+    project = DirFd(
+        os.open("../..", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=job.fd),
+        job_dir.parent.parent,
+    )
+    meta = job.read_json(JobFiles.META)
     if meta is None:
         return 2
+    request = Request.from_dict(meta)
     _become_subreaper()
+    reserve_notice_room(project)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
@@ -574,14 +478,14 @@ def main(argv: list[str]) -> int:
         signal.signal(sig, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # FIFOs opened read-write: we never see EOF when a writer closes, and never block.
-    control_fd = os.open(job_dir / "control", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
-    stdin_fd = os.open(job_dir / "stdin", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
-    supervisor = Supervisor(job_dir, meta)
+    control_fd = job.open_file(JobFiles.CONTROL, os.O_RDWR | os.O_NONBLOCK)
+    stdin_fd = job.open_file(JobFiles.STDIN, os.O_RDWR | os.O_NONBLOCK)
+    supervisor = Supervisor(job, project, request)
     if not supervisor.start():
         return 0
-    owner_fd, owner_gone = _watch_owner(meta)
+    owner_fd, owner_gone = _watch_owner(request)
     if owner_gone:
-        supervisor.request_kill("owner-exit", 1.0)
+        supervisor.request_kill(KillRequest(KillReason.OWNER_EXIT, 1.0))
     try:
         supervisor.run(control_fd, stdin_fd, wake_r, owner_fd)
     except BaseException as exc:

@@ -24,13 +24,18 @@ import select
 import signal
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bgview.runtime.proc import start_time
 
 MARK = "BGVIEW_JOB"
 """The environment variable every process of a job inherits: ``<project-key>/<job-id>``."""
+
+SUPERVISOR = "BGVIEW_SUPERVISOR"
+"""Set (to its job's mark) in a supervisor's own environment instead of ``BGVIEW_JOB``: a job
+started from inside another job (``bgview run`` in a script) is a job of its own, and its
+supervisor with everything below it is not a process of the job it was started from."""
 
 COMMAND_MAX = 200
 """Characters kept of a command line: enough to recognise it, short enough for one line."""
@@ -145,9 +150,14 @@ def snapshot() -> dict[int, Proc]:
     return procs
 
 
-def descendants(root: int, procs: dict[int, Proc] | None = None) -> list[Proc]:
+def descendants(
+    root: int,
+    procs: dict[int, Proc] | None = None,
+    skip: Callable[[Proc], bool] | None = None,
+) -> list[Proc]:
     """Every process below ``root`` in the ppid tree (not ``root`` itself), zombies included,
-    parents before their children.
+    parents before their children; a process for which ``skip`` is true is left out with
+    everything below it.
 
     Below a child subreaper this is every process the root ever started that has not been
     reaped, whatever group or session it moved to: orphans re-parent to the subreaper.
@@ -165,6 +175,8 @@ def descendants(root: int, procs: dict[int, Proc] | None = None) -> list[Proc]:
         for child in children.get(parent, ()):
             if child.pid not in seen:
                 seen.add(child.pid)
+                if skip is not None and skip(child):
+                    continue
                 found.append(child)
                 queue.append(child.pid)
     return found
@@ -203,6 +215,20 @@ def marked(mark: str, procs: dict[int, Proc] | None = None) -> list[Proc]:
         if needle in b"\0" + environ and start_time(item.pid) == item.start:
             found.append(item)
     return found
+
+
+def is_supervisor(item: Proc) -> bool:
+    """Whether ``item`` is a bgview supervisor (of some job): its command line runs the
+    supervisor and its environment carries :data:`SUPERVISOR`."""
+    if "bgview.runtime.supervisor" not in item.command or item.state in _DEAD_STATES:
+        return False
+    try:
+        environ = _read_all(f"/proc/{item.pid}/environ")
+    except OSError as exc:
+        if exc.errno in _GONE or exc.errno in _UNREADABLE:
+            return False
+        raise
+    return f"\0{SUPERVISOR}=".encode() in b"\0" + environ
 
 
 def live(procs: Iterable[Proc]) -> list[Proc]:

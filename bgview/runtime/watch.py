@@ -19,17 +19,18 @@ from pathlib import Path
 
 from bgview.runtime.events import EventKind, JobEvent, diff
 from bgview.runtime.fsio import private_dir, read_json
-from bgview.runtime.journal import ENDED, META
-from bgview.runtime.logstate import STATE, read_state
+from bgview.runtime.logstate import read_state
 from bgview.runtime.model import Job
-from bgview.runtime.store import ID_RE, LOG, Project, all_projects, load_job
+from bgview.runtime.record import JobFiles
+from bgview.runtime.store import ID_RE, LOG, META, Project, all_projects, load_job
 
 STEP_MS = 2
 """How long watchfiles waits for more changes once it has some: the floor of our latency."""
 DEBOUNCE_MS = 20
 """The longest it groups changes under a firehose: at most ~50 batches a second."""
-RELOAD_NAMES = frozenset({META, ENDED, STATE})
+RELOAD_NAMES = JobFiles.RECORD
 """Files whose change means the job's record must be read again."""
+_RECORD_TEMPS = tuple(f".{name}" for name in (META, JobFiles.STATE, JobFiles.RESULT))
 
 
 class JobWatcher:
@@ -136,7 +137,7 @@ class JobWatcher:
             job_dir, name = _job_dir_of(Path(raw))
             if job_dir is None:
                 continue
-            if name is None or name in RELOAD_NAMES or name.startswith(f".{META}"):
+            if name is None or name in RELOAD_NAMES or name.startswith(_RECORD_TEMPS):
                 reload.add(job_dir)
             elif name == LOG or name.startswith(".output.log"):
                 grown.add(job_dir)

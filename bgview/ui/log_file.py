@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bgview.runtime.clean import clean_bytes
-from bgview.runtime.logstate import consistent_read, read_state
+from bgview.runtime.logstate import consistent_read, open_log
 from bgview.ui.ansi import MAX_LINE_BYTES
 from bgview.ui.log_index import LineIndex
 
@@ -46,19 +46,15 @@ class LogFile:
         """
         if not self.job_dir.is_dir():
             raise LogGone(f"{self.name} is gone: its directory was deleted")
-        gen, dropped = read_state(self.job_dir)
-        if gen % 2:
+        opened = open_log(self.job_dir)
+        if opened is None:
             return None
+        fd, dropped = opened
         try:
-            fd = os.open(self.job_dir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except FileNotFoundError:
-            fd = -1
-        try:
-            result = read(fd, dropped)
+            return read(fd, dropped)
         finally:
             if fd >= 0:
                 os.close(fd)
-        return result if read_state(self.job_dir)[0] == gen else None
 
     def consistent(self, read: Callable[[int, int], T]) -> T:
         """``read(fd, dropped)`` consistently, waiting out a swap (a few milliseconds)."""

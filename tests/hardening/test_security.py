@@ -79,8 +79,8 @@ def test_a_planted_log_symlink_is_not_followed(rt: Runtime, tmp_path: Path) -> N
 def test_a_planted_record_symlink_is_not_followed(rt: Runtime, tmp_path: Path) -> None:
     job = rt.start("echo mine")
     rt.wait(job.id, timeout=10)
-    fake = tmp_path / "meta.json"
-    fake.write_text((job.dir / "meta.json").read_text().replace("echo mine", "echo forged"))
-    os.unlink(job.dir / "meta.json")
-    os.symlink(fake, job.dir / "meta.json")
+    fake = tmp_path / "result.json"
+    fake.write_text((job.dir / "result.json").read_text().replace("echo mine", "echo forged"))
+    os.unlink(job.dir / "result.json")
+    os.symlink(fake, job.dir / "result.json")
     assert [j.command for j in rt.jobs()] == []

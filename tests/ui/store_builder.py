@@ -1,9 +1,9 @@
 """Job directories written by hand, for viewer scenarios that must look the same every run.
 
 Snapshots of real processes would race (pids, timings, partial output), so the snapshot and
-screenshot scenarios build the store directly: ``meta.json``, ``output.log`` and, for a cut log,
-``log.state``, exactly as the runtime lays them out. A "running" job holds ``supervisor.lock``
-the way a live supervisor does, so readers do not record it as lost.
+screenshot scenarios build the store directly from the runtime's own record types
+(:mod:`bgview.runtime.record`), laid out exactly as the runtime lays them out. A "running" job
+holds ``supervisor.lock`` the way a live supervisor does, so readers do not record it lost.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from bgview.runtime.record import FinalRecord, JobFiles, JobStatus, Request, Result, RunState
 from bgview.runtime.store import Project
 
 T0 = 1_790_000_000.0
@@ -49,6 +49,7 @@ class StoreBuilder:
         reason: str | None = None,
         cwd: str | None = None,
         pid: int = 4242,
+        output_lost: str | None = None,
     ) -> Path:
         """Write one job; ``started`` is seconds relative to :data:`T0`."""
         project = self.project
@@ -57,34 +58,38 @@ class StoreBuilder:
         job_dir = project.jobs_dir / job_id
         job_dir.mkdir(mode=0o700)
         (project.dir / "counter").write_text(str(self._next - 1))
-        meta: dict[str, Any] = {
-            "id": job_id,
-            "project": str(self.project_path),
-            "command": command,
-            "argv": ["bash", "-c", command],
-            "cwd": cwd or str(self.project_path),
-            "name": name,
-            "status": status,
-            "started_at": T0 + started,
-            "ended_at": None if status == "running" or wall is None else T0 + started + wall,
-            "exit_code": exit_code if status == "exited" else None,
-            "signal": signal,
-            "killed_by": "user" if status == "killed" else None,
-            "reason": reason,
-            "pid": pid,
-            "keep": False,
-            "dropped_bytes": dropped,
-        }
-        (job_dir / "meta.json").write_text(json.dumps(meta))
-        (job_dir / "output.log").write_bytes(output)
+        request = Request(
+            id=job_id,
+            project=str(self.project_path),
+            command=command,
+            argv=("bash", "-c", command),
+            cwd=cwd or str(self.project_path),
+            started_at=T0 + started,
+            mark=f"{project.dir.name}/{job_id}",
+            name=name,
+        )
+        state = RunState(pid=pid, dropped_bytes=dropped, output_lost=output_lost)
+        (job_dir / JobFiles.META).write_text(json.dumps(request.to_dict()))
+        (job_dir / JobFiles.STATE).write_text(json.dumps(state.to_dict()))
+        (job_dir / JobFiles.LOG).write_bytes(output)
         if dropped:
-            (job_dir / "log.state").write_text(json.dumps({"gen": 2, "dropped": dropped}))
+            (job_dir / JobFiles.LOG_STATE).write_text(json.dumps({"gen": 2, "dropped": dropped}))
         if status == "running":
-            fd = os.open(job_dir / "supervisor.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(job_dir / JobFiles.LOCK, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._locks.append(fd)
         else:
-            (job_dir / "ended").touch()
+            result = Result(
+                JobStatus(status),
+                T0 + started + (wall or 0.0),
+                exit_code=exit_code if status == "exited" else None,
+                signal=signal,
+                killed_by="user" if status == "killed" else None,
+                reason=reason,
+            )
+            (job_dir / JobFiles.CLAIM).touch()
+            final = FinalRecord(request, state, result)
+            (job_dir / JobFiles.RESULT).write_text(json.dumps(final.to_dict()))
         return job_dir
 
     def close(self) -> None:

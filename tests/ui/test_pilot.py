@@ -348,21 +348,24 @@ async def test_esc_on_the_table_of_the_standalone_viewer_stays(rt: Runtime, proj
 
 
 async def test_a_trim_under_way_is_waited_for_without_blocking(home: Path, tmp_path: Path) -> None:
-    """While the size cap swaps the log (log.state's generation is odd) the view neither
-    reads a half-swapped file nor stalls the app: it looks again shortly and then shows it."""
+    """While the size cap swaps the log twice in a row (log.state names neither the file the
+    view opened nor the one before it) the view neither reads a file with the wrong offsets
+    nor stalls the app: it looks again shortly and then shows it."""
     store = StoreBuilder(home, tmp_path / "proj")
     job_dir = store.add("./serve", b"one\n", status="running")
     app = make_app(tmp_path / "proj", home=home)
+    real = os.stat(job_dir / "output.log").st_ino
+    elsewhere = json.dumps({"gen": 2, "dropped": 0, "ino": real + 1, "prev_ino": real + 2})
     try:
         async with app.run_test(size=SIZE) as pilot:
             view = log_view(app)
-            (job_dir / "log.state").write_text('{"gen": 1, "dropped": 0}')
+            (job_dir / "log.state").write_text(elsewhere)
             with open(job_dir / "output.log", "ab") as log:
                 log.write(b"two\n")
             view.update_log()
             await pilot.pause(0.05)
             assert visible_lines(view) == ["one"]
-            (job_dir / "log.state").write_text('{"gen": 2, "dropped": 0}')
+            (job_dir / "log.state").write_text(json.dumps({"gen": 3, "dropped": 0, "ino": real}))
             await until(pilot, lambda: visible_lines(view) == ["one", "two"])
     finally:
         store.close()
@@ -436,11 +439,8 @@ async def test_output_lost_to_a_full_disk_is_shown(home: Path, tmp_path: Path) -
     """A job whose output could not be written (the record says from which byte) says so in
     the log's bar and in its full-screen details."""
     store = StoreBuilder(home, tmp_path / "proj")
-    job_dir = store.add("./build", b"compiling\r\n", status="exited", exit_code=0)
-    meta = json.loads((job_dir / "meta.json").read_text())
     lost = "output from byte 11 on could not be written: No space left on device"
-    meta["output_lost"] = lost
-    (job_dir / "meta.json").write_text(json.dumps(meta))
+    store.add("./build", b"compiling\r\n", status="exited", exit_code=0, output_lost=lost)
     app = make_app(tmp_path / "proj", home=home)
     try:
         async with app.run_test(size=(160, 30)) as pilot:
@@ -511,9 +511,9 @@ async def test_damaged_records_do_not_stop_the_viewer(home: Path, tmp_path: Path
     store = StoreBuilder(home, tmp_path / "proj")
     store.add("./ok-one", b"fine\n", status="exited", exit_code=0)
     bad = store.add("./garbage", b"", status="exited", exit_code=0)
-    (bad / "meta.json").write_text("{not json")
+    (bad / "result.json").write_text("{not json")
     cut = store.add("./truncated", b"", status="exited", exit_code=0)
-    (cut / "meta.json").write_text('{"id": "bash_3", "comm')
+    (cut / "result.json").write_text('{"request": {"id": "bash_3", "comm')
     (store.project.jobs_dir / "bash_9").mkdir(mode=0o700)
     store.add("./ok-two", b"fine\n", status="exited", exit_code=1)
     app = make_app(tmp_path / "proj", home=home)

@@ -1,0 +1,379 @@
+"""The job record on disk, typed: its files, its three parts and their writers, control requests.
+
+A job's directory holds its record in three parts, each with one writer, so that no writer
+ever reads, changes and rewrites a field another one owns (the old single ``meta.json`` was
+written in four places and could tear)::
+
+    meta.json     Request  what was asked        written once, by the starter
+    state.json    RunState what happened         written by the supervisor while it runs
+    result.json   Result   how it ended          written once, by the finalizer; it embeds
+                                                 the request and the last state, frozen, so
+                                                 an ended job is read from one file
+
+A job is running while ``result.json`` does not exist. Every name of the directory is spelled
+once, in :class:`JobFiles`. Stdlib only: the supervisor imports this on its start path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import Enum, StrEnum
+from typing import Any, Final
+
+
+class JobFiles:
+    """The names inside a job's directory (relative: the supervisor opens them from a held
+    directory descriptor, readers join them to the directory's path)."""
+
+    META: Final = "meta.json"
+    STATE: Final = "state.json"
+    RESULT: Final = "result.json"
+    CLAIM: Final = "ended"
+    """Created with ``O_EXCL`` by whoever records the end: exactly one finalizer."""
+    RESERVE: Final = ".reserve"
+    """Disk space set aside when the job starts, into which its final record is written (then
+    renamed to ``result.json``), so a job ends on a full disk as it would on an empty one."""
+    LOG: Final = "output.log"
+    LOG_STATE: Final = "log.state"
+    LOCK: Final = "supervisor.lock"
+    CONTROL: Final = "control"
+    STDIN: Final = "stdin"
+    CURSORS: Final = "cursors"
+    SUPERVISOR_LOG: Final = "supervisor.log"
+
+    RECORD: Final = frozenset({META, STATE, RESULT, CLAIM, LOG_STATE})
+    """Files whose change means a watcher must read the job's record again."""
+
+
+class JobStatus(StrEnum):
+    """Where a job is in its life. Only ``RUNNING`` is not final."""
+
+    RUNNING = "running"
+    EXITED = "exited"
+    """The command ended by itself; ``exit_code`` is its real code."""
+    KILLED = "killed"
+    """Ended by a signal; ``signal`` says which and ``killed_by`` who asked (if anyone)."""
+    TIMEOUT = "timeout"
+    """Killed by bgview because it ran past its ``timeout``."""
+    FAILED = "failed"
+    """Could not start; ``reason`` says why."""
+    LOST = "lost"
+    """Its supervisor vanished without recording a result; its processes were ended."""
+
+    @property
+    def ended(self) -> bool:
+        """Whether the status is final."""
+        return self is not JobStatus.RUNNING
+
+
+class KillReason(StrEnum):
+    """Who or what asked for a kill (``killed_by``)."""
+
+    USER = "user"
+    AGENT = "agent"
+    OWNER_EXIT = "owner-exit"
+    """The host session that owned the job ended."""
+    TIMEOUT = "timeout"
+    SIGNAL = "signal"
+    """The supervisor itself was sent SIGTERM or SIGHUP."""
+    RECORD = "record"
+    """The supervisor could not write the job's record, and nothing may run unsupervised."""
+
+
+class Phase(Enum):
+    """The supervisor's state machine; it only moves forward."""
+
+    RUNNING = "running"
+    """The leader runs; output is copied; kills, input and deadlines are served."""
+    STOPPING = "stopping"
+    """A kill was asked for: SIGTERM went to every process of the job; SIGKILL at the grace."""
+    DRAINING = "draining"
+    """The leader ended by itself; the rest of the job gets a short grace to go."""
+    ENDING = "ending"
+    """SIGKILL went to whatever was left; waiting until no process of the job remains."""
+    DONE = "done"
+
+
+MAX_LEFT_BEHIND = 100
+"""At most this many left-behind processes are listed (the count is always exact)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeftBehind:
+    """A process that outlived the job's leader (or escaped its group) and had to be ended."""
+
+    pid: int
+    command: str
+
+
+def _opt_int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} is not an integer")
+    return value
+
+
+def _opt_float(data: dict[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} is not a number")
+    return float(value)
+
+
+def _opt_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not a string")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What was asked for; written once by the starter (``meta.json``)."""
+
+    id: str
+    project: str
+    command: str
+    """The command as the user gave it, for display."""
+    argv: tuple[str, ...]
+    """What is executed (a shell string runs as ``bash -c``)."""
+    cwd: str
+    started_at: float
+    mark: str
+    """The value of ``BGVIEW_JOB`` every process of the job inherits: how its processes are
+    found even after they left its process group and its supervisor is gone."""
+    name: str | None = None
+    timeout: float | None = None
+    keep: bool = False
+    owner_pid: int | None = None
+    owner_start: int | None = None
+    max_log: int | None = None
+    winsize: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["argv"] = list(self.argv)
+        data["winsize"] = list(self.winsize) if self.winsize else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Request:
+        """Validate and build; ``ValueError`` (or ``KeyError``) for a damaged record."""
+        argv = data.get("argv")
+        if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+            raise ValueError("argv is not a list of strings")
+        size = data.get("winsize")
+        winsize = None
+        if isinstance(size, list) and len(size) == 2 and all(type(n) is int for n in size):
+            winsize = (size[0], size[1])
+        command, cwd, job_id = data["command"], data.get("cwd") or "", data["id"]
+        if not isinstance(command, str) or not isinstance(cwd, str) or not isinstance(job_id, str):
+            raise ValueError("command, cwd and id must be strings")
+        return cls(
+            id=job_id,
+            project=str(data.get("project") or ""),
+            command=command,
+            argv=tuple(argv),
+            cwd=cwd,
+            started_at=_opt_float(data, "started_at") or 0.0,
+            mark=str(data.get("mark") or ""),
+            name=_opt_str(data, "name"),
+            timeout=_opt_float(data, "timeout"),
+            keep=bool(data.get("keep")),
+            owner_pid=_opt_int(data, "owner_pid"),
+            owner_start=_opt_int(data, "owner_start"),
+            max_log=_opt_int(data, "max_log"),
+            winsize=winsize,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """What happened while the job ran; written only by its supervisor (``state.json``)."""
+
+    pid: int | None = None
+    """The command's own process, leader of its process group."""
+    pid_start: int | None = None
+    """The leader's start time (clock ticks since boot): a reused PID is never signalled."""
+    supervisor_pid: int | None = None
+    supervisor_start: int | None = None
+    dropped_bytes: int = 0
+    """Bytes dropped from the front of the log by its size cap."""
+    output_lost: str | None = None
+    """Set when output could not be written (a full disk): what and from which byte."""
+    left_behind: tuple[LeftBehind, ...] = ()
+    left_behind_count: int = 0
+    """How many processes had to be ended (``left_behind`` lists at most 100 of them)."""
+    output_bytes: int | None = None
+    """Every byte the command wrote, counted by the supervisor (set when it ends)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["left_behind"] = [asdict(p) for p in self.left_behind]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunState:
+        left = data.get("left_behind") or []
+        if not isinstance(left, list):
+            raise ValueError("left_behind is not a list")
+        procs = tuple(
+            LeftBehind(int(p["pid"]), str(p.get("command") or "")) for p in left[:MAX_LEFT_BEHIND]
+        )
+        return cls(
+            pid=_opt_int(data, "pid"),
+            pid_start=_opt_int(data, "pid_start"),
+            supervisor_pid=_opt_int(data, "supervisor_pid"),
+            supervisor_start=_opt_int(data, "supervisor_start"),
+            dropped_bytes=_opt_int(data, "dropped_bytes") or 0,
+            output_lost=_opt_str(data, "output_lost"),
+            left_behind=procs,
+            left_behind_count=max(_opt_int(data, "left_behind_count") or 0, len(procs)),
+            output_bytes=_opt_int(data, "output_bytes"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """How the job ended; written once by its finalizer (``result.json``)."""
+
+    status: JobStatus
+    ended_at: float
+    exit_code: int | None = None
+    signal: str | None = None
+    """Signal name (``SIGTERM``) when the command was ended by a signal."""
+    killed_by: str | None = None
+    """A :class:`KillReason` value: who asked for the kill."""
+    reason: str | None = None
+    """Why a job failed or was lost, in words."""
+
+    def __post_init__(self) -> None:
+        if not self.status.ended:
+            raise ValueError("a result must be final")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        return cls(
+            status=JobStatus(data["status"]),
+            ended_at=_opt_float(data, "ended_at") or 0.0,
+            exit_code=_opt_int(data, "exit_code"),
+            signal=_opt_str(data, "signal"),
+            killed_by=_opt_str(data, "killed_by"),
+            reason=_opt_str(data, "reason"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FinalRecord:
+    """``result.json``: the result, with the request and the last state as they were."""
+
+    request: Request
+    state: RunState
+    result: Result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request": self.request.to_dict(),
+            "state": self.state.to_dict(),
+            "result": self.result.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FinalRecord:
+        return cls(
+            Request.from_dict(data["request"]),
+            RunState.from_dict(data.get("state") or {}),
+            Result.from_dict(data["result"]),
+        )
+
+
+# ---- control requests -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KillRequest:
+    """End every process of the job: SIGTERM now, SIGKILL after ``grace`` seconds."""
+
+    by: KillReason
+    grace: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class ResizeRequest:
+    """Set the job's terminal size (its foreground group gets SIGWINCH)."""
+
+    columns: int
+    rows: int
+
+
+ControlRequest = KillRequest | ResizeRequest
+MAX_GRACE = 3600.0
+
+
+def check_winsize(columns: object, rows: object) -> tuple[int, int]:
+    """A terminal size a terminal could have (1 to 10000 each way); ``ValueError`` if not."""
+    if type(columns) is not int or type(rows) is not int:
+        raise ValueError("a terminal size is two whole numbers")
+    if not (0 < columns <= 10_000 and 0 < rows <= 10_000):
+        raise ValueError(f"a terminal size of {columns}x{rows} is out of range")
+    return columns, rows
+
+
+def encode_control(request: ControlRequest) -> bytes:
+    """One line for the job's ``control`` FIFO."""
+    if isinstance(request, KillRequest):
+        data: dict[str, Any] = {"op": "kill", "by": request.by.value, "grace": request.grace}
+    else:
+        data = {"op": "resize", "columns": request.columns, "rows": request.rows}
+    return (json.dumps(data) + "\n").encode()
+
+
+def parse_control(line: bytes) -> ControlRequest:
+    """Read one control line; ``ValueError`` with the reason for anything malformed."""
+    try:
+        data = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    op = data.get("op")
+    if op == "kill":
+        grace = data.get("grace", 3.0)
+        if isinstance(grace, bool) or not isinstance(grace, int | float):
+            raise ValueError(f"grace {grace!r} is not a number")
+        if not (0 <= grace <= MAX_GRACE):  # also refuses NaN
+            raise ValueError(f"grace {grace!r} is out of range")
+        return KillRequest(KillReason(data.get("by") or "user"), float(grace))
+    if op == "resize":
+        return ResizeRequest(*check_winsize(data.get("columns"), data.get("rows")))
+    raise ValueError(f"unknown op {op!r}")
+
+
+__all__ = [
+    "ControlRequest",
+    "FinalRecord",
+    "JobFiles",
+    "JobStatus",
+    "KillReason",
+    "KillRequest",
+    "LeftBehind",
+    "Phase",
+    "Request",
+    "ResizeRequest",
+    "Result",
+    "RunState",
+    "encode_control",
+    "parse_control",
+]
