@@ -114,7 +114,7 @@ def private_dir(path: Path, *, check: bool = True) -> Path:
     return path
 
 
-def open_private(path: Path, flags: int, mode: int = FILE_MODE) -> int:
+def open_private(path: Path | str, flags: int, mode: int = FILE_MODE) -> int:
     """``os.open`` for files inside the store: 0600, close-on-exec, never through a symlink."""
     try:
         return os.open(path, flags | _OPEN_FLAGS, mode)
@@ -157,7 +157,7 @@ def _loads(raw: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path | str) -> dict[str, Any] | None:
     """The JSON object in ``path``, or ``None`` if it is missing, unreadable or not an object."""
     try:
         fd = open_private(path, os.O_RDONLY | os.O_NONBLOCK)

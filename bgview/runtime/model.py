@@ -59,8 +59,12 @@ class Job:
     left_behind_count: int = 0
     supervisor_stopped: bool = False
     """The supervisor is stopped (SIGSTOP): kills are carried out without it."""
-    log_path: Path = field(default_factory=Path)
     dir: Path = field(default_factory=Path)
+
+    @property
+    def log_path(self) -> Path:
+        """The job's ``output.log``."""
+        return self.dir / "output.log"
 
     @property
     def running(self) -> bool:

@@ -171,8 +171,9 @@ class Project:
     def jobs(self) -> list[Job]:
         """Every readable job of the project, oldest first; unreadable records are skipped."""
         result = []
+        jobs_dir = self.jobs_dir
         for job_id in self.job_ids():
-            job = load_job(self.jobs_dir / job_id, self.path)
+            job = load_job(jobs_dir / job_id, self.path)
             if job is not None:
                 result.append(job)
         return result
@@ -213,13 +214,14 @@ def load_job(job_dir: Path, project: Path) -> Job | None:
         check_private_dir(job_dir)
     except BgviewError:
         return None
+    where = os.fspath(job_dir)  # strings, not Paths: a list of 10,000 jobs reads 10,000 of these
     try:
-        final = read_json(job_dir / JobFiles.RESULT)
+        final = read_json(f"{where}/{JobFiles.RESULT}")
         if final is not None:
             return job_from_final(FinalRecord.from_dict(final), job_dir, project)
-        if os.path.lexists(job_dir / JobFiles.RESULT):
+        if os.path.lexists(f"{where}/{JobFiles.RESULT}"):
             return None  # there but unreadable: a symlink, garbage, not a file
-        meta = read_json(job_dir / META)
+        meta = read_json(f"{where}/{META}")
         if meta is None:
             return None
         request = Request.from_dict(meta)
@@ -263,13 +265,12 @@ def job_from_parts(
     stopped: bool = False,
 ) -> Job:
     """The flat snapshot every face reads."""
-    log_path = job_dir / LOG
     dropped = state.dropped_bytes
     if result is not None and state.output_bytes is not None:
         output = state.output_bytes  # counted by the supervisor: no need to look at the log
     else:
         try:
-            output = dropped + os.stat(log_path).st_size
+            output = dropped + os.stat(f"{os.fspath(job_dir)}/{LOG}").st_size
         except OSError:
             output = dropped
     return Job(
@@ -299,7 +300,6 @@ def job_from_parts(
         left_behind=state.left_behind,
         left_behind_count=state.left_behind_count,
         supervisor_stopped=stopped,
-        log_path=log_path,
         dir=job_dir,
     )
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import compileall
 import fcntl
-import json
 import os
 import resource
 import shutil
@@ -329,19 +328,12 @@ def bench_filter(home: Path, project: Path) -> None:
 def bench_list(home: Path, project: Path) -> None:
     """1,000 jobs: 10 running under real supervisors, the rest ended records copied from a
     real one (starting 990 real jobs would only measure the machine's fork rate)."""
+    from tests.bench.bench_store import fill
+
     rt = Runtime(project, home=home)
-    template = rt.start("echo done")
-    template, _ = rt.wait(template.id, timeout=30)
-    meta = json.loads((template.dir / "meta.json").read_text())
     running = [rt.start(["sleep", "300"]) for _ in range(10)]
     try:
-        while len(rt.project.job_ids()) < LIST_JOBS:
-            job_id, job_dir = rt.project.allocate()
-            record = {**meta, "id": job_id, "command": f"make test-{job_id}"}
-            (job_dir / "meta.json").write_text(json.dumps(record))
-            (job_dir / "meta.json").chmod(0o600)
-            (job_dir / "output.log").write_bytes(b"done\n")
-            (job_dir / "ended").touch()
+        fill(rt, LIST_JOBS)
         env = {**os.environ, "BGVIEW_HOME": str(home)}
         table, as_json, python = _medians(
             [[*_bgview(), "list"], [*_bgview(), "list", "--json"], [sys.executable, "-c", "pass"]],
