@@ -50,6 +50,8 @@ def status_words(job: Job) -> str:
     if job.status is JobStatus.KILLED:
         by = f" by {visible(job.killed_by)}" if job.killed_by else ""
         return f"killed {visible(job.signal or '')}".strip() + by
+    if job.running and job.supervisor_stopped:
+        return "running (supervisor stopped)"
     return str(job.status.value)
 
 
@@ -70,6 +72,9 @@ def notice_text(job: Job) -> str:
     """The one-line notice for an ended job. The reason came from the job (its command, its
     cwd): it is made :func:`~bgview.runtime.text.visible`, so the notice is safe to print."""
     tail = f"{format_size(job.output_bytes)} out, {format_seconds(job.wall_seconds())} wall"
+    if job.left_behind_count:
+        n = job.left_behind_count
+        tail += f", {n} process{'es' if n != 1 else ''} ended with it"
     if job.status is JobStatus.EXITED:
         return f"[bg:{job.id} exited {job.exit_code}, {tail}]"
     if job.status is JobStatus.TIMEOUT:
