@@ -97,6 +97,35 @@ class JobWatcher:
             gone = [d for d in self._jobs if d not in set(dirs)]
         return self._reload([*dirs, *gone])
 
+    def watched_dirs(self) -> list[Path]:
+        """The directories whose entries tell of jobs (and, for every project, of projects)
+        appearing and going: what a feed watches besides the running jobs' own."""
+        if self.project is not None:
+            self.project.ensure()
+            return [self.project.jobs_dir]
+        assert self.root is not None
+        dirs = [private_dir(self.root / "projects")]
+        for project in self.projects():
+            self._projects.setdefault(project.dir, project.path)
+            dirs += [project.dir, project.jobs_dir]
+        return dirs
+
+    def reload(self, job_dirs: Sequence[Path]) -> list[JobEvent]:
+        """Read these jobs again and report what changed."""
+        return self._reload(job_dirs)
+
+    def look(self) -> list[JobEvent]:
+        """Without watching: jobs that appeared or went, and the running jobs read again —
+        a listing of each jobs directory and one record per running job, not the whole store."""
+        dirs: set[Path] = set()
+        for project in self.projects():
+            self._projects.setdefault(project.dir, project.path)
+            dirs.update(project.jobs_dir / job_id for job_id in project.job_ids())
+        with self._lock:
+            known = set(self._jobs)
+            running = {job.dir for job in self._jobs.values() if job.running}
+        return self._reload(sorted((dirs ^ known) | running, key=_id_number))
+
     def recheck_running(self) -> list[JobEvent]:
         """Read running jobs again (cheap: one record each); catches a vanished supervisor."""
         with self._lock:

@@ -1,0 +1,282 @@
+"""One live feed of a project's jobs, for every face: the viewer, the shell, any host REPL.
+
+A :class:`JobFeed` is the only face-side code that reads the store. It does its reading in a
+thread of its own and hands out batches of typed :class:`~bgview.runtime.events.JobEvent`
+(a job started, changed, ended, was removed, its log grew), each carrying its data, to whoever
+subscribed. The faces never look at the disk for jobs themselves: state flows down from here.
+
+How it learns of changes:
+
+- inotify (:mod:`bgview.runtime.inotify`) on the jobs directory and on each running job's
+  directory: woken by the kernel, never by a timer, so an idle viewer costs nothing;
+- once a second, running jobs are read again: a supervisor killed outright writes nothing, and
+  reading its job is what records it ``lost`` (so it shows within 2 s);
+- where the store cannot be watched (no inotify, no watches left), a cheap look every half
+  second instead: which job directories exist, and the running jobs' records.
+
+Under a firehose the batches are grouped (at most one every :data:`GROUP` seconds), so a face
+is never handed more than it can draw. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from bgview.runtime.events import EventKind, JobEvent
+from bgview.runtime.inotify import IN_CREATE, IN_MOVED_TO, Change, Inotify, Unwatchable
+from bgview.runtime.model import Job
+from bgview.runtime.store import Project
+from bgview.runtime.watch import JobWatcher
+
+RECHECK = 1.0
+"""Seconds between looks at running jobs (a vanished supervisor shows lost within 2 s)."""
+FALLBACK = 0.5
+"""Seconds between looks at the store when it cannot be watched."""
+GROUP = 0.02
+"""The least time between two batches: under a firehose, at most 50 a second."""
+
+Listener = Callable[[list[JobEvent]], None]
+
+
+class JobFeed:
+    """A project's jobs (or every project's, with ``project=None``), live.
+
+    :meth:`start` it once; listeners are called from the feed's thread with each batch (the
+    first batch is every job there is, as ``STARTED`` events; :attr:`loaded` is set once the
+    watch is in place, so that nothing that happens after it goes unseen).
+    A face hands the batch over to its own thread (Textual: ``post_message``; asyncio:
+    ``call_soon_threadsafe``). :meth:`jobs` is the latest snapshot, safe from any thread.
+    """
+
+    def __init__(
+        self,
+        project: Project | None,
+        *,
+        root: Path | None = None,
+        recheck: float = RECHECK,
+        fallback: float = FALLBACK,
+    ) -> None:
+        self.watcher = JobWatcher(project, root=root)
+        self.recheck = recheck
+        self.fallback = fallback
+        self.loaded = threading.Event()
+        """Set once the first batch (every job) has been handed out."""
+        self.polling = False
+        """The store could not be watched: it is looked at every :attr:`fallback` seconds."""
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self._thread: threading.Thread | None = None
+        self._last = 0.0
+        self._noted: list[Path] = []
+
+    # ---- for faces ------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every batch from now on; returns how to stop."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def jobs(self) -> list[Job]:
+        """Every job as last read."""
+        return self.watcher.jobs()
+
+    def start(self) -> JobFeed:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="bgview-feed", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, wait: float = 1.0) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(wait)
+
+    def note(self, job_dirs: list[Path]) -> None:
+        """Read these jobs again now (a face just acted on them: killed, started, deleted)
+        and hand out what changed, from the feed's thread."""
+        with self._lock:
+            self._noted.extend(job_dirs)
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"n")
+
+    # ---- the thread -----------------------------------------------------------------------
+
+    def _publish(self, events: list[JobEvent]) -> None:
+        if not events or self._stop.is_set():
+            return
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(events)
+        self._last = time.monotonic()
+
+    def _run(self) -> None:
+        jobs = self.watcher.scan()
+        self._publish([JobEvent(EventKind.STARTED, job.dir, job, job.output_bytes) for job in jobs])
+        try:
+            self._watch()
+        except Unwatchable:
+            self.polling = True
+            self.loaded.set()
+            self._poll()
+
+    def _watch(self) -> None:
+        notify = Inotify()
+        try:
+            watches = _Watches(notify, self.watcher)
+            watches.sync()
+            # Whatever started between the scan and the watches being in place: jobs with a
+            # record are read now, those still being created are watched for their record.
+            watches.adopt_unknown()
+            self._publish(self.watcher.rescan())
+            self.loaded.set()
+            poller = select.poll()
+            poller.register(notify.fd, select.POLLIN)
+            poller.register(self._wake_r, select.POLLIN)
+            next_check = time.monotonic() + self.recheck
+            while not self._stop.is_set():
+                timeout = max(0.0, next_check - time.monotonic())
+                ready = poller.poll(int(timeout * 1000) + 1)
+                if self._stop.is_set():
+                    return
+                events: list[JobEvent] = []
+                if any(fd == self._wake_r for fd, _ in ready):
+                    _drain(self._wake_r)
+                    events += self._take_noted()
+                if any(fd == notify.fd for fd, _ in ready):
+                    # Group a burst: what arrives within GROUP of the last batch waits for it.
+                    wait = self._last + GROUP - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                    paths, lost = watches.paths(notify.read())
+                    if lost:  # events were dropped, or a project appeared: look at it all
+                        watches.sync()
+                        events += self.watcher.rescan()
+                    else:
+                        events += self.watcher.classify(paths)
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + self.recheck
+                    events += self.watcher.recheck_running()
+                if any(event.kind is not EventKind.OUTPUT for event in events):
+                    watches.sync()  # a job started or ended: its directory is watched or not
+                self._publish(events)
+        finally:
+            notify.close()
+
+    def _poll(self) -> None:
+        """No inotify: look at the store every :attr:`fallback` seconds."""
+        while not self._stop.is_set():
+            events = self._take_noted() + self.watcher.look()
+            self._publish(events)
+            ready, _, _ = select.select([self._wake_r], [], [], self.fallback)
+            if ready:
+                _drain(self._wake_r)
+
+    def _take_noted(self) -> list[JobEvent]:
+        with self._lock:
+            noted, self._noted = self._noted, []
+        return self.watcher.reload(noted) if noted else []
+
+
+class _Watches:
+    """Which directories are watched: the store's project and jobs directories, and the
+    directory of each running job (an ended job changes no more; its removal shows in its
+    jobs directory)."""
+
+    def __init__(self, notify: Inotify, watcher: JobWatcher) -> None:
+        self.notify = notify
+        self.watcher = watcher
+        self.by_wd: dict[int, Path] = {}
+        self.by_path: dict[Path, int] = {}
+        self.new: set[Path] = set()
+        """Job directories that appeared and have no readable record yet: watched, so the
+        record's arrival (a moment after the directory's) is seen."""
+
+    def _add(self, path: Path) -> None:
+        if path in self.by_path:
+            return
+        try:
+            wd = self.notify.add(path)
+        except FileNotFoundError:
+            return
+        self.by_wd[wd] = path
+        self.by_path[path] = wd
+
+    def _drop(self, path: Path) -> None:
+        wd = self.by_path.pop(path, None)
+        if wd is not None:
+            self.by_wd.pop(wd, None)
+            self.notify.remove(wd)
+
+    def sync(self) -> None:
+        """Watch what needs watching now, stop watching what does not."""
+        wanted: set[Path] = set(self.watcher.watched_dirs())
+        known = set()
+        for job in self.watcher.jobs():
+            known.add(job.dir)
+            if job.running:
+                wanted.add(job.dir)
+        self.new = {path for path in self.new - known if path.is_dir()}
+        wanted |= self.new
+        for path in list(self.by_path):
+            if path not in wanted:
+                self._drop(path)
+        for path in sorted(wanted, key=lambda p: len(p.parts)):
+            self._add(path)
+
+    def adopt_unknown(self) -> None:
+        """Watch every job directory the watcher has no record of (yet)."""
+        known = {job.dir for job in self.watcher.jobs()}
+        for project in self.watcher.projects():
+            for job_id in project.job_ids():
+                path = project.jobs_dir / job_id
+                if path not in known:
+                    self.new.add(path)
+                    self._add(path)
+
+    def paths(self, changes: Iterable[Change]) -> tuple[list[str], bool]:
+        """The changed paths under jobs directories, and whether the store must be looked at
+        whole: events were lost (a full queue), or a project (or its jobs directory) appeared
+        or went — the watches themselves must then change."""
+        found: list[str] = []
+        whole = False
+        for change in changes:
+            base = self.by_wd.get(change.wd)
+            if change.overflow:
+                whole = True
+            elif base is None:
+                continue
+            elif base.name == "projects":  # the store's list of projects (``--all``)
+                whole = True
+            elif base.parent.name == "projects":  # a project's own directory
+                whole = whole or change.name == "jobs"
+            else:  # a jobs directory, or a running job's directory
+                path = base / change.name if change.name else base
+                if base.name == "jobs" and change.mask & (IN_CREATE | IN_MOVED_TO):
+                    self.new.add(path)  # a job being created: watch it before its record lands
+                    self._add(path)
+                found.append(str(path))
+        return found, whole
+
+
+def _drain(fd: int) -> None:
+    with contextlib.suppress(BlockingIOError):
+        while os.read(fd, 4096):
+            pass
