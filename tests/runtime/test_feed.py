@@ -126,7 +126,7 @@ feed.start()
 feed.loaded.wait(10)
 job = rt.start(["true"])
 deadline = time.monotonic() + 10
-while ["ended", job.id] not in seen and time.monotonic() < deadline:
+while ("ended", job.id) not in seen and time.monotonic() < deadline:
     time.sleep(0.05)
 print(json.dumps({"polling": feed.polling, "seen": seen}))
 """
