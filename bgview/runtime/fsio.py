@@ -4,6 +4,15 @@ Logs hold secrets, so everything bgview creates is 0700 (directories) or 0600 (f
 symlink planted in the store is refused rather than followed. A process that works in one
 directory for long (a supervisor in its job's directory) holds it open as a :class:`DirFd` and
 does everything relative to it, so a directory swapped under it cannot redirect its writes.
+
+Every component of a path is checked, not only its last one: above the store by
+:func:`check_ancestors` (nothing another user could redirect), inside it on every use (no
+symlink, nothing but our private directories between the store's root and the file). Once
+:func:`check_ancestors` has passed a store's root, :func:`check_private_dir`,
+:func:`private_dir`, :func:`open_private` (so :func:`read_json` and :func:`write_json_atomic`)
+and :meth:`DirFd.open` check every directory between that root and the path they are given,
+so a symlink at ``projects/``, a project, ``jobs/``, a job or ``cursors/`` is refused, never
+followed, whichever call meets it first.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import errno
 import json
 import os
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +29,10 @@ from bgview.runtime.errors import BgviewError
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-_OPEN_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC
+_OPEN_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY
+"""``O_NOCTTY``: a terminal device planted in the store must never become the controlling
+terminal of a session leader that opens it (a supervisor is one): its hangup would be a
+SIGHUP, which the supervisor takes as an order to end its job."""
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FULL_DISK = frozenset({errno.ENOSPC, errno.EDQUOT})
 """Errnos that mean "no room": what a writer keeps in memory and tries again later."""
@@ -38,13 +51,83 @@ def _refuse_if_not_private(path: Path, st: os.stat_result) -> None:
         )
 
 
+_stores: set[str] = set()
+"""The roots of the stores :func:`check_ancestors` passed in this process (absolute, normal)."""
+_looked: dict[str, float] = {}
+"""Directory inside a store -> when (``time.monotonic``) it, and every directory between it
+and the store's root, was last found private."""
+LOOK_AGAIN = 0.01
+"""Seconds a directory found private is taken as still private without another ``lstat``:
+a listing of ten thousand jobs looks at ``projects/``, the project and ``jobs/`` once every
+10 ms, not once for each file it reads (which made it twice as slow). A directory's chain
+is never taken on trust for longer than twice this."""
+
+
+def _normal(path: Path | str) -> str:
+    text = os.fspath(path)
+    if not text.startswith("/") or "/." in text or "//" in text or text.endswith("/"):
+        text = os.path.abspath(text)
+    return text
+
+
+def _fresh(directory: str, now: float) -> bool:
+    return now - _looked.get(directory, -LOOK_AGAIN) < LOOK_AGAIN
+
+
+def check_inside(path: Path | str) -> None:
+    """Refuse ``path`` if a directory on its way down from its store's root (the root
+    included, ``path`` itself not) is a symlink, not a directory, another user's, or writable
+    by others. Missing directories are fine: creating them is ours.
+
+    Nothing is checked for a path outside every store :func:`check_ancestors` passed. A
+    directory is looked at again once :data:`LOOK_AGAIN` has passed since the last look, so a
+    symlink planted after an earlier check is refused too.
+    """
+    text = _normal(path)
+    parent = text.rpartition("/")[0]
+    now = time.monotonic()
+    if _fresh(parent, now):
+        return
+    root = ""
+    for candidate in _stores:
+        inside = parent.startswith(candidate) and parent[len(candidate) : len(candidate) + 1] in "/"
+        if inside and len(candidate) > len(root):
+            root = candidate  # the innermost: a store's root, not a directory above it
+    if not root:
+        return
+    if len(_looked) > 4096:  # a long-lived viewer meets many job directories
+        _looked.clear()
+    me = os.getuid()
+    current = root
+    for name in [None, *parent[len(root) + 1 :].split("/")]:
+        if name is not None:
+            if not name:
+                break  # parent is the root itself
+            current = f"{current}/{name}"
+        if _fresh(current, now):
+            continue
+        try:
+            st = os.lstat(current)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != me or st.st_mode & 0o022:
+            _refuse_if_not_private(Path(current), st)  # says which of these it is
+        _looked[current] = now
+
+
 def check_private_dir(path: Path) -> None:
-    """Refuse a store directory that is a symlink, another user's, or writable by others."""
+    """Refuse a store directory that is a symlink, another user's, or writable by others, or
+    one reached through such a directory inside the store (:func:`check_inside`)."""
+    check_inside(path)
     try:
         st = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return  # nothing there yet: creating it will say what is wrong
     _refuse_if_not_private(path, st)
+    text = _normal(path)
+    now = time.monotonic()
+    if _fresh(text.rpartition("/")[0], now):
+        _looked[text] = now  # its chain was just looked at, and now it too: files in it are fine
 
 
 def check_ancestors(path: Path) -> None:
@@ -56,7 +139,15 @@ def check_ancestors(path: Path) -> None:
     or root's (a system's ``/var/run -> /run``); one planted by another user is refused, and
     so is a dangling one. The store itself and everything in it must not be a symlink at all
     (:func:`check_private_dir`).
+
+    Once passed, ``path`` is remembered as a store's root: from then on every directory
+    between it and what the store's functions are given is checked too (:func:`check_inside`).
     """
+    _check_ancestors(path)
+    _stores.add(os.path.abspath(path))
+
+
+def _check_ancestors(path: Path) -> None:
     me = os.getuid()
     seen = 0
     current = Path(path.anchor or "/")
@@ -90,7 +181,9 @@ def check_ancestors(path: Path) -> None:
 
 
 def private_dir(path: Path, *, check: bool = True) -> Path:
-    """Create ``path`` (and parents) as 0700 if missing; refuse it if it is not private."""
+    """Create ``path`` (and parents) as 0700 if missing; refuse it if it is not private (or
+    if a directory it would be made in is not: :func:`check_inside`)."""
+    check_inside(path)
     try:
         os.mkdir(path, DIR_MODE)
     except FileExistsError:
@@ -115,7 +208,9 @@ def private_dir(path: Path, *, check: bool = True) -> Path:
 
 
 def open_private(path: Path | str, flags: int, mode: int = FILE_MODE) -> int:
-    """``os.open`` for files inside the store: 0600, close-on-exec, never through a symlink."""
+    """``os.open`` for files inside the store: 0600, close-on-exec, never through a symlink
+    (neither the file itself nor a directory on its way: :func:`check_inside`)."""
+    check_inside(path)
     try:
         return os.open(path, flags | _OPEN_FLAGS, mode)
     except OSError as exc:
@@ -197,7 +292,9 @@ class DirFd:
 
     @classmethod
     def open(cls, path: Path) -> DirFd:
-        """Open a private directory (not a symlink, ours, not writable by others)."""
+        """Open a private directory (not a symlink, ours, not writable by others, and not
+        reached through a symlink inside the store: :func:`check_inside`)."""
+        check_inside(path)
         try:
             fd = os.open(path, _DIR_FLAGS)
         except OSError as exc:
