@@ -1,4 +1,11 @@
-"""Starting a command in a pty of its own: fork, new session, controlling terminal, exec.
+"""Starting a command in a pty of its own: fork, its own process group in the pty's
+foreground, exec.
+
+The pty is the controlling terminal of the caller (the supervisor, which leads a session of
+its own), not of the command: the command is no session leader, so when it exits the kernel
+neither hangs up its terminal nor sends SIGHUP to what it left running. A background child
+that writes after its parent's exit (``(sleep 1; echo late) & echo early``) goes on writing,
+and is captured, as it would in a terminal; the supervisor decides when it ends.
 
 As ptyprocess does, a failed ``exec`` is reported through a close-on-exec pipe: a successful
 exec closes it with nothing written, a failure writes the stage and the errno. Stdlib only.
@@ -35,14 +42,30 @@ def set_winsize(fd: int, columns: int, rows: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
 
+def _take_terminal(slave: int) -> bool:
+    """Make the pty the calling process's controlling terminal; ``False`` if it cannot be
+    (the caller leads no session, or already has a terminal)."""
+    try:
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    except OSError:
+        return False
+    return True
+
+
 def spawn(argv: list[str], cwd: str, mark: str, columns: int, rows: int) -> tuple[int, int, str]:
-    """Fork and exec ``argv`` in a new pty; ``(pid, master, "")`` or ``(0, -1, reason)``."""
+    """Fork and exec ``argv`` in a new pty; ``(pid, master, "")`` or ``(0, -1, reason)``.
+
+    The command leads a process group of its own (its PID), in the pty's foreground. The pty
+    is the caller's controlling terminal; where it cannot be, the command leads a session of
+    its own instead (and its exit then hangs up the terminal).
+    """
     master, slave = open_pty(columns, rows)
+    shared = _take_terminal(slave)
     err_r, err_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(err_r)
-        _exec_child(slave, master, err_w, argv, cwd, mark)
+        _exec_child(slave, master, err_w, argv, cwd, mark, shared)
     os.close(err_w)
     os.close(slave)
     report = b""
@@ -57,13 +80,20 @@ def spawn(argv: list[str], cwd: str, mark: str, columns: int, rows: int) -> tupl
 
 
 def _exec_child(
-    slave: int, master: int, errpipe: int, argv: list[str], cwd: str, mark: str
+    slave: int, master: int, errpipe: int, argv: list[str], cwd: str, mark: str, shared: bool
 ) -> None:
-    """In the forked child: new session, the pty as controlling terminal, then exec."""
+    """In the forked child: a group of its own in the terminal's foreground (or, when the
+    terminal is not the parent's, a session of its own with the pty as its terminal), exec."""
     stage = "start"
     try:
-        os.setsid()
-        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        if shared:
+            os.setpgid(0, 0)
+            # Taking the foreground from a background group would stop us with SIGTTOU.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
+            os.tcsetpgrp(slave, os.getpid())
+        else:
+            os.setsid()
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
         for fd in (0, 1, 2):
             os.dup2(slave, fd)
         if slave > 2:

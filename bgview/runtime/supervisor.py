@@ -8,10 +8,17 @@ supervisor from a vanished one, and it works relative to its job's directory, he
 
 A job is every process the command started, whatever group or session it moved to: the
 supervisor is a child subreaper, so orphans re-parent to it and the job's processes are its
-descendants. Its life is a state machine (:class:`~bgview.runtime.record.Phase`)::
+descendants. The pty is the supervisor's controlling terminal and the command leads a process
+group in its foreground (:mod:`ptyexec`): the command's exit hangs nothing up, so what it left
+running keeps writing to the log until the drain is over. Its life is a state machine
+(:class:`~bgview.runtime.record.Phase`)::
 
     RUNNING --kill/timeout/owner--> STOPPING --grace--> ENDING --none left--> DONE
        \\--leader exits--> DRAINING --short grace--> ENDING
+
+Every wait is a ``poll`` on descriptors (the pty, the control and stdin FIFOs, a signal
+wake-up pipe, pidfds) with the next deadline as its timeout: nothing is polled on a timer,
+except a look for new forks every :data:`ENDING_LOOK` while the job is being ended.
 
 Started as ``python -S -c ... JOB_DIR LOCK_FD``; stdlib only, so it starts fast and stays small.
 """
@@ -50,7 +57,8 @@ from bgview.runtime.record import (
 )
 
 EXIT_DRAIN = 0.5
-"""Seconds the rest of the job gets to go after the leader exits (the kernel sent SIGHUP)."""
+"""Seconds what the leader left running may go on (its output captured) after the leader
+exited by itself; whatever is left then is ended."""
 ENDING_LOOK = 0.25
 """While ending, how often to look for processes no pidfd told us about (new forks)."""
 PR_SET_CHILD_SUBREAPER = 36
@@ -209,14 +217,25 @@ class Supervisor:
         self.signal_job(signal.SIGKILL)
 
     def reap(self) -> None:
-        """Collect every finished child (we are a subreaper); remember the leader's status."""
+        """Collect every finished child (we are a subreaper); remember the leader's status.
+
+        A child suspended by SIGTSTP (Ctrl+Z typed to the job, or a program suspending
+        itself) is resumed with its group: a job has no shell to bring it back, and the
+        command, no session leader, is not in an orphaned group whose SIGTSTP the kernel
+        would drop.
+        """
         while True:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG | os.WUNTRACED)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            if os.WIFSTOPPED(status):
+                if os.WSTOPSIG(status) == signal.SIGTSTP:
+                    with contextlib.suppress(OSError):
+                        proc.signal_group(os.getpgid(pid), signal.SIGCONT)
+                continue
             if pid == self.pid:
                 self.leader_status = status
                 if self.phase is Phase.RUNNING:
