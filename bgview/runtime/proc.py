@@ -44,6 +44,54 @@ def process_state(pid: int, recorded_start: int | None) -> str | None:
         return None
 
 
+PF_EXITING = 0x4
+"""The kernel's per-task flag (``/proc/PID/stat`` field 9) set once a process begins to exit."""
+
+
+def is_exiting(pid: int, recorded_start: int | None) -> bool:
+    """Whether the process that started at ``recorded_start`` is a zombie or already in the
+    kernel's exit path (PF_EXITING), where a signal can no longer change how it ends.
+
+    Meant for a child not yet reaped: its parent learns of the exit only at its very end
+    (SIGCHLD, a pidfd), after it closed its files; this tells it sooner. ``False`` when it
+    cannot be told (no ``/proc``, another process with the PID).
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return False
+    fields = raw[raw.rfind(b")") + 2 :].split()
+    try:
+        if recorded_start is not None and int(fields[19]) != recorded_start:
+            return False
+        return fields[0] in (b"Z", b"X") or bool(int(fields[6]) & PF_EXITING)
+    except (IndexError, ValueError):
+        return False
+
+
+def handles_signal(pid: int, recorded_start: int | None, signum: int) -> bool:
+    """Whether the process that started at ``recorded_start`` catches, ignores or blocks
+    ``signum`` (``/proc/PID/status``), so that it could outlive it or exit by choice after
+    it; ``True`` when that cannot be told (gone, another process, no ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return True
+    masks = 0
+    for line in raw.splitlines():
+        key, _, value = line.partition(b":")
+        if key in (b"SigBlk", b"SigIgn", b"SigCgt"):
+            try:
+                masks |= int(value.strip(), 16)
+            except ValueError:
+                return True
+    if start_time(pid) != recorded_start:
+        return True
+    return bool(masks >> (signum - 1) & 1)
+
+
 def is_same_process(pid: int, recorded_start: int | None) -> bool:
     """Whether ``pid`` is still the process that started at ``recorded_start``.
 

@@ -91,7 +91,12 @@ class Supervisor:
         self.master = -1
         self.pty_open = False
         self.leader_status: int | None = None
+        self.leader_ended = False
+        """The leader has exited, or was found already on its way out by a kill."""
         self.kill_by: KillReason | None = None
+        self.leader_handles_term = True
+        """Whether the leader caught, ignored or blocked SIGTERM when the kill sent it: if not,
+        a plain exit afterwards is one it made by itself, not an answer to the kill."""
         self.sigkill_sent = False
         self.deadline: float | None = None
         """When the current phase's wait runs out (STOPPING's grace, DRAINING's drain)."""
@@ -238,6 +243,7 @@ class Supervisor:
                 continue
             if pid == self.pid:
                 self.leader_status = status
+                self.leader_ended = True
                 if self.phase is Phase.RUNNING:
                     self.enter(Phase.DRAINING)
 
@@ -257,8 +263,15 @@ class Supervisor:
         """SIGTERM to every process of the job now, SIGKILL when the grace runs out.
 
         A kill that arrives after the leader ended by itself does not change how it ended
-        (``exited 0`` stays ``exited 0``): it only ends what is left at once.
+        (``exited 0`` stays ``exited 0``): it only ends what is left at once. The leader may
+        have exited with its SIGCHLD not yet seen: it is reaped first, so that such a kill
+        is not taken for the cause of the exit; and one already in the kernel's exit path
+        (its files closed, its SIGCHLD still to come) has exited by itself just the same.
         """
+        self.reap()
+        if self.phase is Phase.RUNNING and proc.is_exiting(self.pid, self.state.pid_start):
+            self.leader_ended = True
+            self.phase = Phase.DRAINING
         if self.phase is Phase.DRAINING:
             self.enter(Phase.ENDING)
             return
@@ -269,6 +282,9 @@ class Supervisor:
             self.kill_by = request.by
             self.phase = Phase.STOPPING
             self.deadline = deadline
+            self.leader_handles_term = proc.handles_signal(
+                self.pid, self.state.pid_start, signal.SIGTERM
+            )
         elif self.deadline is None or deadline < self.deadline:
             self.deadline = deadline  # a second, more urgent kill shortens the grace
         self.signal_job(signal.SIGTERM)
@@ -285,7 +301,7 @@ class Supervisor:
         for item in procs:
             if item.pid in self.left or item.pid in self.pidfds:
                 continue
-            if self.leader_status is not None or item.pgid != self.pid:
+            if self.leader_ended or item.pgid != self.pid:
                 self.left[item.pid] = LeftBehind(item.pid, item.command)
             with contextlib.suppress(OSError):
                 self.pidfds[item.pid] = os.pidfd_open(item.pid)
@@ -326,6 +342,9 @@ class Supervisor:
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         now, by = time.time(), self.kill_by
+        if by is not None and code is not None and not self.leader_handles_term:
+            # SIGTERM would have ended it by the signal: it exited by itself as the kill came.
+            by = None
         if by is KillReason.TIMEOUT:
             kind, reason = JobStatus.TIMEOUT, None
         elif by is not None:
