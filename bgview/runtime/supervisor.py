@@ -104,7 +104,10 @@ class Supervisor:
         self.pending_input = b""
         self.pidfds: dict[int, int] = {}
         """pid -> pidfd of each process being waited for while ENDING."""
+        self.watched: set[int] = set()
+        """Every pid a pidfd was opened for (once it fired, the process is not live)."""
         self.left: dict[int, LeftBehind] = {}
+        """What had to be ended that outlived the leader or left its group, by pid."""
 
     # ---- start -------------------------------------------------------------------------------
 
@@ -205,21 +208,29 @@ class Supervisor:
         job started from inside this one (its supervisor and what is below it)."""
         return tree.descendants(os.getpid(), skip=tree.is_supervisor)
 
-    def signal_job(self, sig: int) -> None:
-        """``sig`` to the leader's group, the pty's foreground group, and every descendant."""
+    def signal_job(self, *sigs: int, procs: list[tree.Proc] | None = None) -> None:
+        """Each of ``sigs`` to the leader's group, the pty's foreground group, and every live
+        descendant (``procs``, or a fresh look); those that outlived the leader or left its
+        group are noted as left behind: they had to be ended with the job."""
+        if procs is None:
+            procs = tree.live(self.processes())
+        for item in procs:
+            if item.pid != self.pid and (self.leader_ended or item.pgid != self.pid):
+                self.left.setdefault(item.pid, LeftBehind(item.pid, item.command))
         groups = {self.pid}
         if self.pty_open:
             with contextlib.suppress(OSError):
                 fg = os.tcgetpgrp(self.master)
                 if fg > 0 and fg != os.getpgrp():
                     groups.add(fg)
-        for pgid in groups:
-            proc.signal_group(pgid, sig)
-        tree.signal_all(tree.live(self.processes()), sig)
+        for sig in sigs:
+            for pgid in groups:
+                proc.signal_group(pgid, sig)
+            tree.signal_all(procs, sig)
 
-    def hard_end_all(self) -> None:
+    def hard_end_all(self, procs: list[tree.Proc] | None = None) -> None:
         self.sigkill_sent = True
-        self.signal_job(signal.SIGKILL)
+        self.signal_job(signal.SIGKILL, procs=procs)
 
     def reap(self) -> None:
         """Collect every finished child (we are a subreaper); remember the leader's status.
@@ -278,6 +289,7 @@ class Supervisor:
         if self.phase is not Phase.RUNNING and self.phase is not Phase.STOPPING:
             return
         deadline = time.monotonic() + request.grace
+        procs = tree.live(self.processes())
         if self.phase is Phase.RUNNING:
             self.kill_by = request.by
             self.phase = Phase.STOPPING
@@ -287,25 +299,21 @@ class Supervisor:
             )
         elif self.deadline is None or deadline < self.deadline:
             self.deadline = deadline  # a second, more urgent kill shortens the grace
-        self.signal_job(signal.SIGTERM)
-        self.signal_job(signal.SIGCONT)  # a stopped job must wake to die
+        # SIGCONT after it: a stopped job must wake to die.
+        self.signal_job(signal.SIGTERM, signal.SIGCONT, procs=procs)
         if request.grace <= 0:
             self.enter(Phase.ENDING)
 
     def end_what_is_left(self) -> None:
-        """SIGKILL every process of the job still there; wait for each through a pidfd.
-
-        What outlived the leader (or left its process group) is recorded as left behind.
-        """
+        """SIGKILL every process of the job still there; wait for each through a pidfd."""
         procs = tree.live(self.processes())
         for item in procs:
-            if item.pid in self.left or item.pid in self.pidfds:
+            if item.pid in self.watched:
                 continue
-            if self.leader_ended or item.pgid != self.pid:
-                self.left[item.pid] = LeftBehind(item.pid, item.command)
+            self.watched.add(item.pid)
             with contextlib.suppress(OSError):
                 self.pidfds[item.pid] = os.pidfd_open(item.pid)
-        self.hard_end_all()
+        self.hard_end_all(procs)
 
     def all_gone(self) -> bool:
         """The leader is reaped and no process of the job remains, not even a zombie."""
