@@ -1,7 +1,8 @@
 """The ``bgview`` command.
 
 ``bgview`` alone opens the viewer; the subcommands are a contract that scripts, agents and
-tests rely on. Every problem the user can fix ends in one line on stderr and exit status 2.
+tests rely on. Every problem the user can fix ends in one line on stderr and exit status 2;
+a job that cannot start for want of disk space (``NoRoom``) in one line and exit status 1.
 Only the runtime is imported here; the viewer, the REPL and the MCP server are imported when
 their subcommand runs, so ``bgview run`` stays fast.
 
@@ -17,6 +18,7 @@ terminal or write the clipboard. ``bgview list --json`` keeps the exact strings.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -25,11 +27,12 @@ import time
 from collections.abc import Sequence
 from typing import BinaryIO, NoReturn
 
-from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text
+from bgview.runtime import BgviewError, Job, JobStatus, Runtime, notice_text, present
 from bgview.runtime.api import default_max_log
+from bgview.runtime.errors import NoRoom
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_TAIL
 from bgview.runtime.logstate import parse_size
-from bgview.runtime.notices import format_duration, format_seconds, format_size, status_words
+from bgview.runtime.present import format_duration, format_size
 from bgview.runtime.text import visible
 
 USAGE_ERROR = 2
@@ -197,30 +200,12 @@ def _print_table(jobs: list[Job], show_project: bool) -> None:
     if not jobs:
         print("no jobs", file=sys.stderr)
         return
-    rows = [
-        (
-            job.id,
-            status_words(job),
-            format_duration(job.wall_seconds()),
-            format_size(job.output_bytes),
-            visible(
-                (f"[{os.path.basename(job.project)}] " if show_project else "")
-                + (f"({job.name}) " if job.name else "")
-                + job.command
-            ),
-        )
-        for job in jobs
-    ]
-    header = ("ID", "STATUS", "TIME", "OUTPUT", "COMMAND")
-    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]
-    try:
-        width = os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError):  # not a terminal
-        width = 120
-    for row in [header, *rows]:
-        line = "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True))
-        line = f"{line}  {row[4]}"
-        print(line[: max(width, 40)] if sys.stdout.isatty() else line)
+    width = None
+    if sys.stdout.isatty():
+        with contextlib.suppress(OSError, ValueError):
+            width = max(os.get_terminal_size(sys.stdout.fileno()).columns, 40)
+    for line in present.table(present.rows(jobs, show_project=show_project), width=width):
+        print(line)
 
 
 def _cmd_run(rt: Runtime, args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
@@ -368,7 +353,7 @@ def _cmd_wait(rt: Runtime, args: argparse.Namespace) -> int:
     else:
         waited = f" for {args.pattern!r}" if args.pattern is not None else ""
         print(
-            f"{job.id} still running after {format_seconds(args.timeout or 0)}{waited}",
+            f"{job.id} still running after {format_duration(args.timeout or 0)}{waited}",
             file=sys.stderr,
         )
     return 0 if happened else 1
@@ -433,6 +418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(only).parse_args(head)
     try:
         return dispatch(args, argv_cmd)
+    except NoRoom as exc:
+        # Not a mistake in what was typed (that is 2): the disk refused, as for a command
+        # that could not run. One line, and nothing was started.
+        print(f"bgview: {visible(str(exc))}", file=sys.stderr)
+        return 1
     except BgviewError as exc:
         # Its words may quote a name, a path or a reason that came from a job.
         print(f"bgview: {visible(str(exc))}", file=sys.stderr)

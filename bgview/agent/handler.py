@@ -30,8 +30,16 @@ from typing import Any
 from bgview.agent.arguments import ToolCallError, check_arguments
 from bgview.agent.tools import BY_NAME, DEFAULT_TIMEOUT, TOOLS
 from bgview.agent.waiting import job_state, wait_for_change
-from bgview.runtime import BgviewError, Job, JobStatus, NoSuchJob, Output, Runtime, notice_text
-from bgview.runtime.notices import format_seconds, format_size
+from bgview.runtime import (
+    BgviewError,
+    Job,
+    NoSuchJob,
+    Output,
+    Runtime,
+    notice_text,
+    present,
+)
+from bgview.runtime.present import format_duration
 from bgview.runtime.text import visible
 
 WAIT_SLICE = 0.25
@@ -193,7 +201,7 @@ class ToolHandler:
         if output.job.status.ended:
             return _Reply(body + stated_end(output.job) + "\n", (job.id,))
         return _Reply(
-            body + f"[still running as {job.id} after {format_seconds(timeout)}: moved to the "
+            body + f"[still running as {job.id} after {format_duration(timeout)}: moved to the "
             f'background, not killed. bash_output("{job.id}") reads on, kill_shell("{job.id}") '
             f"stops it. log: {visible(str(job.log_path))}]\n"
         )
@@ -220,7 +228,7 @@ class ToolHandler:
         if job.status.ended:
             return _Reply(body + stated_end(job) + "\n", (job.id,))
         return _Reply(
-            body + f"[{job.id} still running after {format_seconds(job.wall_seconds())}]\n"
+            body + f"[{job.id} still running after {format_duration(job.wall_seconds())}]\n"
         )
 
     def _read(
@@ -262,12 +270,15 @@ class ToolHandler:
         shown_ended = (
             ended[-max(0, LIST_LIMIT - len(running)) :] if len(running) < LIST_LIMIT else []
         )
-        rows = [_row(j) for j in running + shown_ended]
-        widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
-            for r in rows
+        cells = [
+            (*row[:-1], row[-1] + ("  [kept]" if job.keep and job.running else ""))
+            for job, row in zip(
+                present.order(running + shown_ended),
+                present.rows(running + shown_ended),
+                strict=True,
+            )
         ]
+        lines = present.table(cells)
         hidden = len(ended) - len(shown_ended)
         if hidden:
             lines.append(f"({hidden} older ended job{'s' if hidden != 1 else ''} not shown)")
@@ -283,22 +294,3 @@ class ToolHandler:
             f"sent {len(text)} character{'s' if len(text) != 1 else ''} to {job_id}; "
             f'read its response with bash_output("{job_id}", wait_seconds=...)\n'
         )
-
-
-def _row(job: Job) -> tuple[str, str, str, str, str]:
-    if job.status is JobStatus.EXITED:
-        state = f"exited {job.exit_code}"
-    elif job.signal and job.status is JobStatus.KILLED:
-        state = f"killed {visible(job.signal)}"
-    else:
-        state = job.status.value
-    label = visible((f"({job.name}) " if job.name else "") + job.command)
-    if job.keep and job.running:
-        label += "  [kept]"
-    return (
-        job.id,
-        state,
-        format_seconds(job.wall_seconds()),
-        format_size(job.output_bytes),
-        label,
-    )

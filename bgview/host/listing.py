@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 from bgview.host.commands import REPL_COMMANDS
-from bgview.runtime import Job
-from bgview.runtime.notices import format_duration, format_size, status_words
-from bgview.runtime.text import visible
+from bgview.runtime import Job, present
 
 
 def job_table(jobs: list[Job], *, owner_pid: int, width: int) -> list[str]:
-    """One line per job, newest last, cut to ``width``; a mark says whose job it is:
-    ``*`` this shell's (ends with it), ``k`` kept (outlives it), blank for others'.
-
-    Names and commands are shown :func:`visible` (a newline as ``^J``): whatever they hold,
-    each job is one line, and no escape sequence in them reaches the terminal."""
+    """The jobs in the order of every listing (:mod:`bgview.runtime.present`), cut to
+    ``width``; a mark says whose job it is: ``*`` this shell's (ends with it), ``k`` kept
+    (outlives it), blank for others'. Every string is shown visible: each job is one line."""
     if not jobs:
         return ["no jobs yet: `<command> &` starts one in the background"]
-    rows = []
-    for job in jobs:
-        mark = "k" if job.keep else ("*" if job.owner_pid == owner_pid else " ")
-        rows.append(
-            (
-                job.id,
-                mark,
-                status_words(job),
-                format_duration(job.wall_seconds()),
-                format_size(job.output_bytes),
-                visible((f"({job.name}) " if job.name else "") + job.command),
-            )
-        )
-    header = ("ID", " ", "STATUS", "TIME", "OUTPUT", "COMMAND")
-    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(5)]
-    lines = []
-    for row in [header, *rows]:
-        cells = "  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True))
-        line = f"{cells}  {row[5]}"
-        lines.append(line if len(line) <= width else line[: max(width - 1, 20)] + "…")
-    lines.append("* ends with this shell   k kept (outlives it)")
-    return lines
+    marks = {
+        job.id: "k" if job.keep else ("*" if job.owner_pid == owner_pid else " ") for job in jobs
+    }
+    cells = [(row[0], marks[row[0]], *row[1:]) for row in present.rows(jobs)]
+    headers = (present.HEADERS[0], " ", *present.HEADERS[1:])
+    return [
+        *present.table(cells, headers, width=width),
+        "* ends with this shell   k kept (outlives it)",
+    ]
 
 
 HELP = """\

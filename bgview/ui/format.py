@@ -8,8 +8,6 @@ through, so a name holding ``ESC ] 0 ;`` would otherwise reach the terminal.
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from collections.abc import Callable
 from typing import Literal
@@ -17,8 +15,7 @@ from typing import Literal
 from rich.text import Text
 
 from bgview.runtime.model import Job, JobStatus
-from bgview.runtime.notices import format_duration as duration
-from bgview.runtime.notices import format_size
+from bgview.runtime.present import format_duration, format_size
 from bgview.runtime.text import visible
 
 Clock = Callable[[], float]
@@ -62,30 +59,14 @@ def exit_text(job: Job) -> Text:
 
 def runtime_text(job: Job, clock: Clock = time.time) -> str:
     """Wall time so far (ticking while running, measured by ``clock``) or in all."""
-    return duration(job.wall_seconds(clock()))
-
-
-def size_text(n: int) -> str:
-    return format_size(n)
-
-
-def command_text(job: Job, *, show_project: bool = False) -> str:
-    """The command on one line, with the job's name and (for ``--all``) its project; a newline
-    or a tab in the command shows as ``^J`` or ``^I`` (see :mod:`bgview.runtime.text`)."""
-    parts = []
-    if show_project:
-        parts.append(f"[{os.path.basename(job.project)}]")
-    if job.name:
-        parts.append(f"({job.name})")
-    parts.append(job.command)
-    return visible(" ".join(parts))
+    return format_duration(job.wall_seconds(clock()))
 
 
 def toast_text(job: Job) -> str:
-    """``bash_3 exited 0 · 1.4 MB · 12 s``: what the toast says when a job ends."""
-    size = re.sub(r"(\d)([KMG]?B)$", r"\1 \2", format_size(job.output_bytes))
-    seconds = job.wall_seconds()
-    wall = duration(seconds).replace("s", " s") if seconds < 60 else duration(seconds)
+    """``bash_3 exited 0 · 1.4MB · 12s``: what the toast says when a job ends (sizes and
+    times written as everywhere else: :mod:`bgview.runtime.present`)."""
+    size = format_size(job.output_bytes)
+    wall = format_duration(job.wall_seconds())
     if job.status is JobStatus.EXITED:
         what = f"exited {job.exit_code}"
     elif job.status is JobStatus.KILLED:
@@ -115,8 +96,3 @@ def clock_time(stamp: float | None) -> str:
     if not stamp:
         return "—"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
-
-
-def sort_key(job: Job) -> tuple[int, float, int]:
-    """Running jobs first, then newest first (by start time, then id number)."""
-    return (0 if job.running else 1, -job.started_at, -int(job.id[5:]))

@@ -21,13 +21,11 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
 from bgview.runtime.model import Job
+from bgview.runtime.present import format_size, label, sort_key
 from bgview.ui.format import (
     Clock,
-    command_text,
     exit_text,
     runtime_text,
-    size_text,
-    sort_key,
     status_text,
 )
 
@@ -116,11 +114,9 @@ class JobTable(DataTable[Any]):
         return [
             IdCell(job),
             status_text(job),
-            Text(
-                command_text(job, show_project=self.show_project), no_wrap=True, overflow="ellipsis"
-            ),
+            Text(label(job, show_project=self.show_project), no_wrap=True, overflow="ellipsis"),
             Text(runtime_text(job, self.clock), justify="right"),
-            Text(size_text(job.output_bytes), justify="right"),
+            Text(format_size(job.output_bytes), justify="right"),
             exit_text(job),
         ]
 
@@ -143,7 +139,7 @@ class JobTable(DataTable[Any]):
         """Just the output column: called for every batch of output, so kept minimal."""
         key = str(job_dir)
         if key in self.jobs:
-            self.update_cell(key, "output", Text(size_text(size), justify="right"))
+            self.update_cell(key, "output", Text(format_size(size), justify="right"))
 
     def discard(self, job_dir: Path) -> None:
         key = str(job_dir)

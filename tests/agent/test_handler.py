@@ -312,10 +312,11 @@ def test_list_shells(handler: ToolHandler, tmp_path: Path) -> None:
         )
     )
     lines = ok(handler.call("list_shells")).splitlines()
-    assert lines[0].startswith("bash_2  running") and lines[0].endswith(
+    assert lines[0].split() == ["ID", "STATUS", "TIME", "OUTPUT", "COMMAND"]  # as bgview list
+    assert lines[1].startswith("bash_2  running") and lines[1].endswith(
         f"(dev) {gate(tmp_path / 'go')}"
     )
-    assert lines[1].startswith("bash_1  exited 0") and lines[1].endswith("echo hi")
+    assert lines[2].startswith("bash_1  exited 0") and lines[2].endswith("echo hi")
 
 
 def test_write_stdin_answers_a_prompt(handler: ToolHandler) -> None:

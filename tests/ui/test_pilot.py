@@ -193,7 +193,7 @@ async def test_toast_when_a_job_started_elsewhere_ends(rt: Runtime, project: Pat
         job = rt.start("echo oops; sleep 0.2; exit 3")
         await until(pilot, lambda: toasts(app), what="a toast")
         message, severity = toasts(app)[0]
-        assert message.startswith(f"{job.id} exited 3 · 5 B · ")  # "oops\n"
+        assert message.startswith(f"{job.id} exited 3 · 5B · ")  # "oops\n"
         assert severity == "error"
 
 

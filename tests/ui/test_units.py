@@ -14,9 +14,11 @@ import pytest
 from bgview.runtime import Runtime
 from bgview.runtime.events import EventKind, JobEvent, chip_text, diff
 from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.present import format_duration as duration
+from bgview.runtime.present import sort_key
 from bgview.runtime.watch import JobWatcher
 from bgview.ui.ansi import MAX_LINE_BYTES, render_line
-from bgview.ui.format import duration, sort_key, status_text, toast_severity, toast_text
+from bgview.ui.format import status_text, toast_severity, toast_text
 from bgview.ui.log_index import LineIndex
 from tests.ui.store_builder import StoreBuilder
 
@@ -117,15 +119,15 @@ JOB = Job(
 @pytest.mark.parametrize(
     ("changes", "toast", "severity", "status"),
     [
-        ({}, "bash_3 exited 0 · 1.4 MB · 12 s", "information", "✓ exited"),
-        ({"exit_code": 2}, "bash_3 exited 2 · 1.4 MB · 12 s", "error", "✗ exited"),
+        ({}, "bash_3 exited 0 · 1.4MB · 12s", "information", "✓ exited"),
+        ({"exit_code": 2}, "bash_3 exited 2 · 1.4MB · 12s", "error", "✗ exited"),
         (
             {"status": JobStatus.KILLED, "signal": "SIGTERM", "exit_code": None},
-            "bash_3 killed (SIGTERM) · 1.4 MB · 12 s",
+            "bash_3 killed (SIGTERM) · 1.4MB · 12s",
             "warning",
             "✗ killed",
         ),
-        ({"status": JobStatus.TIMEOUT}, "bash_3 timed out · 1.4 MB · 12 s", "warning", "◷ timeout"),
+        ({"status": JobStatus.TIMEOUT}, "bash_3 timed out · 1.4MB · 12s", "warning", "◷ timeout"),
         (
             {"status": JobStatus.FAILED, "reason": "command not found: nmp"},
             "bash_3 failed: command not found: nmp",
@@ -134,7 +136,7 @@ JOB = Job(
         ),
         (
             {"output_bytes": 812, "ended_at": 1001.5},
-            "bash_3 exited 0 · 812 B · 1.5 s",
+            "bash_3 exited 0 · 812B · 1.5s",
             "information",
             "✓ exited",
         ),

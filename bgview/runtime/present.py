@@ -1,0 +1,112 @@
+"""One presentation of a job, in plain text, for every face: the CLI, the shell, the agents'
+``list_shells``, and the words the viewer puts beside its colours.
+
+Sizes are written one way (``812B``, ``2.5KB``, ``14MB``), durations one way (``0.4s``,
+``12s``, ``3m05s``, ``2h14m``), a status one way (``exited 1``, ``killed SIGTERM by user``),
+and jobs come in one order: running first, then newest first. Whatever came from a job (its
+command, name, project, reason) is made :func:`~bgview.runtime.text.visible`, so every string
+here is safe to print.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.text import visible
+
+
+def format_size(n: int) -> str:
+    """``812B``, ``12KB``, ``1.4MB``: short, like ``ls -h``."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            if unit == "B":
+                return f"{int(value)}B"
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_duration(seconds: float) -> str:
+    """``0.4s``, ``12s``, ``3m05s``, ``2h14m``: short, and steady as it ticks."""
+    if seconds < 10:
+        return f"{max(seconds, 0.0):.1f}s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def status_words(job: Job) -> str:
+    """``running``, ``exited 1``, ``killed SIGTERM by user``: the status in words, readable
+    without colour."""
+    if job.status is JobStatus.EXITED:
+        return f"exited {job.exit_code}"
+    if job.status is JobStatus.KILLED:
+        by = f" by {visible(job.killed_by)}" if job.killed_by else ""
+        return f"killed {visible(job.signal or '')}".strip() + by
+    if job.running and job.supervisor_stopped:
+        return "running (supervisor stopped)"
+    return str(job.status.value)
+
+
+def label(job: Job, *, show_project: bool = False) -> str:
+    """The command on one line, with the job's name and (for ``--all``) its project."""
+    parts = []
+    if show_project:
+        parts.append(f"[{os.path.basename(job.project)}]")
+    if job.name:
+        parts.append(f"({job.name})")
+    parts.append(job.command)
+    return visible(" ".join(parts))
+
+
+def order(jobs: Sequence[Job]) -> list[Job]:
+    """Running jobs first, then newest first: the order of every listing and the viewer."""
+    return sorted(jobs, key=sort_key)
+
+
+def sort_key(job: Job) -> tuple[int, float, int]:
+    return (0 if job.running else 1, -job.started_at, -int(job.id[5:]))
+
+
+HEADERS = ("ID", "STATUS", "TIME", "OUTPUT", "COMMAND")
+
+
+def rows(
+    jobs: Sequence[Job], *, show_project: bool = False, now: float | None = None
+) -> list[tuple[str, ...]]:
+    """The cells of each job, in :func:`order`: id, status, time, output, command."""
+    return [
+        (
+            job.id,
+            status_words(job),
+            format_duration(job.wall_seconds(now)),
+            format_size(job.output_bytes),
+            label(job, show_project=show_project),
+        )
+        for job in order(jobs)
+    ]
+
+
+def table(
+    cells: Sequence[tuple[str, ...]],
+    headers: Sequence[str] = HEADERS,
+    *,
+    width: int | None = None,
+) -> list[str]:
+    """Aligned lines (the last column unpadded), each cut to ``width`` with ``…`` if given."""
+    count = len(headers)
+    widths = [max(len(row[i]) for row in [*cells, tuple(headers)]) for i in range(count - 1)]
+    lines = []
+    for row in [tuple(headers), *cells]:
+        line = "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True))
+        line = f"{line}  {row[-1]}".rstrip()
+        if width is not None and len(line) > width:
+            line = line[: max(width - 1, 20)] + "…"
+        lines.append(line)
+    return lines
