@@ -43,6 +43,8 @@ class Job:
     mark: str = ""
     """``BGVIEW_JOB``'s value in every process of the job (see :mod:`tree`)."""
     owner_pid: int | None = None
+    owner_start: int | None = None
+    """The owner's start time: a restart is given the same owner only if it still lives."""
     """The host session the job belongs to; the job ends with it (unless ``keep``)."""
     keep: bool = False
     timeout: float | None = None

@@ -41,7 +41,7 @@ from bgview.runtime.fsio import (
     read_json,
     write_json_atomic,
 )
-from bgview.runtime.journal import NOTICES_LOG, finalize_path, publish
+from bgview.runtime.journal import NOTICES_LOG, finalize_path, publish, read_number, write_number
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.paths import project_key, project_root, store_root
 from bgview.runtime.record import FinalRecord, JobFiles, Request, Result, RunState
@@ -101,8 +101,11 @@ class Project:
         return cls(project, directory)
 
     def ensure(self) -> Project:
-        """Create this project's directories (private) if they do not exist yet."""
-        if not self.jobs_dir.is_dir():
+        """Create this project's directories (private) and ``project.json`` if they do not
+        exist yet. Also when the directories do: a first start on a full disk may have made
+        them and then found no room for ``project.json``, without which ``--all`` would
+        never find the project."""
+        if not self.jobs_dir.is_dir() or not (self.dir / "project.json").is_file():
             private_dir(self.dir.parent.parent)
             private_dir(self.dir.parent)
             private_dir(self.dir)
@@ -115,13 +118,18 @@ class Project:
     # ---- ids ---------------------------------------------------------------------------------
 
     def allocate(self) -> tuple[str, Path]:
-        """Hand out the next id and create its directory, atomically across processes."""
+        """Hand out the next id and create its directory, atomically across processes.
+
+        The counter is rewritten in place (:func:`~bgview.runtime.journal.write_number`):
+        truncating it first could leave it empty on a full disk. If it cannot be written at
+        all, the directory is removed again and the ``OSError`` raised: nothing is left.
+        """
         self.ensure()
         fd = open_private(self.dir / "counter", os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            raw = os.pread(fd, 32, 0).strip()
-            number = int(raw) if raw.isdigit() else self._highest_id()
+            last = read_number(fd)
+            number = last if last is not None else self._highest_id()
             while True:
                 number += 1
                 job_dir = self.jobs_dir / f"bash_{number}"
@@ -130,8 +138,11 @@ class Project:
                 except FileExistsError:
                     continue  # a counter reset by hand must never reuse an id
                 break
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(number).encode(), 0)
+            try:
+                write_number(fd, number)
+            except OSError:
+                os.rmdir(job_dir)
+                raise
         finally:
             os.close(fd)
         os.chmod(job_dir, 0o700)
@@ -290,6 +301,7 @@ def job_from_parts(
         supervisor_start=state.supervisor_start,
         mark=request.mark,
         owner_pid=request.owner_pid,
+        owner_start=request.owner_start,
         keep=request.keep,
         timeout=request.timeout,
         started_at=request.started_at,
