@@ -15,11 +15,12 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import AnyStr
 
-from bgview.runtime.clean import clean_bytes
+from bgview.runtime.clean import clean_bytes, needs_cleaning
 from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.fsio import open_private
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS, MAX_TAIL
@@ -94,69 +95,140 @@ class Peek:
 
 
 def select_lines(text: str, keep: UserPattern | None, drop: UserPattern | None) -> tuple[str, int]:
-    """Keep the lines of ``text`` that match ``keep`` and do not match ``drop``.
+    """Keep the lines of ``text`` that match ``keep`` and do not match ``drop``; the kept text
+    and its number of lines."""
+    data = text.encode("utf-8", "surrogatepass")
+    return _select(data, len(data), data.isascii(), keep, drop)
 
-    Works on the whole block with ``search`` jumping from match to match, rather than line by
-    line in Python: a rare pattern over 100 MB runs at the regex engine's speed.
+
+def _filter_block(
+    block: bytes, end: int, keep: UserPattern | None, drop: UserPattern | None
+) -> tuple[str, int]:
+    """The cleaned lines of ``block[:end]`` that ``keep`` and ``drop`` let through.
+
+    Matching is on the cleaned text, so a colour code inside a word does not hide it. Most
+    logs need no cleaning, and then the raw bytes *are* the cleaned text's UTF-8: RE2 searches
+    them where they lie, and only the lines kept are decoded.
     """
-    if keep is not None:
-        text = "".join(_matching_lines(text, keep))
-    if drop is not None:
-        out, pos = [], 0
-        for start, end in _line_spans(text, drop):
-            out.append(text[pos:start])
-            pos = end
-        out.append(text[pos:])
-        text = "".join(out)
-    return text, text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    if keep is None and drop is None:
+        text = clean_bytes(block if end == len(block) else block[:end])
+        return text, _count_lines(text)
+    if not needs_cleaning(block):  # the whole read, the next block's start too: a quick test
+        if block.isascii():
+            return _select(block, end, True, keep, drop)
+        try:  # valid UTF-8 as it is (else decoding replaces bytes: take the cleaning path)
+            str(memoryview(block)[:end], "utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return _select(block, end, False, keep, drop)
+    data = clean_bytes(block[:end]).encode("utf-8", "surrogatepass")
+    return _select(data, len(data), data.isascii(), keep, drop)
 
 
-def _line_spans(text: str, pattern: UserPattern) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of each line (with its newline) holding a match, in order, once each."""
-    pos = 0
-    while pos <= len(text):
-        match = pattern.search(text, pos)
-        if match is None:
-            return
-        start = text.rfind("\n", 0, match.start()) + 1
-        if start < pos:
-            start = pos
-        newline = text.find("\n", max(match.end(), match.start() + 1) - 1)
-        end = len(text) if newline < 0 else newline + 1
-        if start < end:
-            yield start, end
-        pos = end if end > pos else pos + 1
+def _select(
+    data: bytes, end: int, ascii: bool, keep: UserPattern | None, drop: UserPattern | None
+) -> tuple[str, int]:
+    """The lines of the UTF-8 text ``data[:end]`` that match ``keep`` and not ``drop``.
 
-
-def _matching_lines(text: str, pattern: UserPattern) -> Iterator[str]:
-    for start, end in _line_spans(text, pattern):
-        yield text[start:end]
-
-
-def _blocks(fd: int, pos: int, size: int, final: bool) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(physical_start, bytes)`` blocks that end at a newline, oldest first.
-
-    The trailing partial line is yielded only when the job has ended (``final``) or it has
-    grown past :data:`MAX_LINE_BYTES`.
+    Each pattern searches the whole block, jumping from match to match, never line by line in
+    Python: a rare pattern over 100 MB runs at the engine's speed. RE2 searches bytes; the
+    fallback engine (:mod:`bgview.runtime.patterns`) searches the decoded text.
     """
-    carry_start, carry = pos, b""
-    while pos < size:
-        chunk = os.pread(fd, min(READ_CHUNK, size - pos), pos)
-        if not chunk:
-            break
-        pos += len(chunk)
-        cut = chunk.rfind(b"\n") + 1
-        if cut == 0:
-            carry += chunk
-            if len(carry) >= MAX_LINE_BYTES:
-                yield carry_start, carry
-                carry_start, carry = pos, b""
+    text: bytes | str = data
+    for pattern, keeping in ((keep, True), (drop, False)):
+        if pattern is None:
             continue
-        block = carry + chunk[:cut]
-        yield carry_start, block
-        carry_start, carry = carry_start + len(block), chunk[cut:]
-    if carry and final:
-        yield carry_start, carry
+        search = pattern.byte_search(ascii)
+        if search is not None:
+            if isinstance(text, str):
+                text = text.encode("utf-8", "surrogatepass")
+                end = len(text)
+            text = _pick(text, b"\n", search, keeping, end)
+        else:
+            if isinstance(text, bytes):
+                text = text[:end].decode("utf-8", "surrogatepass")
+            text = _pick(text, "\n", pattern.text_search, keeping, len(text))
+        end = len(text)
+    if isinstance(text, bytes):
+        text = text[:end].decode("utf-8", "surrogatepass")
+    return text, _count_lines(text)
+
+
+def _count_lines(text: str) -> int:
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def _pick(
+    text: AnyStr,
+    newline: AnyStr,
+    search: Callable[[AnyStr, int, int], tuple[int, int] | None],
+    keeping: bool,
+    end: int,
+) -> AnyStr:
+    """The lines of ``text[:end]`` holding a match (``keeping``), or all the others."""
+    pieces: list[AnyStr] = []
+    pos = 0
+    for start, stop in _line_spans(text, newline, search, end):
+        if keeping:
+            pieces.append(text[start:stop])
+        else:
+            pieces.append(text[pos:start])
+            pos = stop
+    if not keeping:
+        pieces.append(text[pos:end])
+    return newline[:0].join(pieces)
+
+
+def _line_spans(
+    text: AnyStr,
+    newline: AnyStr,
+    search: Callable[[AnyStr, int, int], tuple[int, int] | None],
+    end: int,
+) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of each line of ``text[:end]`` (with its newline) holding a match, in
+    order, once each; a match across newlines takes every line it touches."""
+    pos = 0
+    while pos <= end:
+        found = search(text, pos, end)
+        if found is None:
+            return
+        first, last = found
+        start = max(text.rfind(newline, 0, first) + 1, pos)
+        newline_at = text.find(newline, max(last, first + 1) - 1, end)
+        stop = end if newline_at < 0 else newline_at + 1
+        if start < stop:
+            yield start, stop
+        pos = stop if stop > pos else pos + 1
+
+
+def _blocks(fd: int, pos: int, size: int, final: bool) -> Iterator[tuple[int, bytes, int]]:
+    """Yield ``(physical_start, data, end)``, oldest first: ``data[:end]`` is a block of whole
+    lines; the rest of ``data``, the start of the next line, is read again with the next block
+    (cheaper than copying every block to cut it there).
+
+    A trailing partial line is yielded only when the job has ended (``final``) or it has grown
+    past :data:`MAX_LINE_BYTES`.
+    """
+    want = READ_CHUNK
+    while pos < size:
+        data = os.pread(fd, min(want, size - pos), pos)
+        if not data:
+            break
+        end = data.rfind(b"\n") + 1
+        if end == 0:
+            if len(data) >= MAX_LINE_BYTES:
+                end = len(data)
+            elif pos + len(data) < size:
+                want *= 2  # a line longer than a block, not yet over the limit: read it whole
+                continue
+            else:
+                if final:
+                    yield pos, data, len(data)
+                return
+        yield pos, data, end
+        pos += end
+        want = READ_CHUNK
 
 
 def _split_lines(block: bytes) -> Iterator[bytes]:
@@ -200,9 +272,11 @@ def scan(
     max_chars: int = MAX_CHARS,
 ) -> _Scan:
     """Read cleaned lines from logical ``offset``; the heart of :func:`read`."""
-    for pattern in (keep, drop):
-        if pattern is not None:
-            pattern.restart_clock()  # the time bound is per read, not per wait
+    patterns = [p for p in (keep, drop) if p is not None]
+    if patterns:  # the fallback's time bound is per read (not per wait), for both at once
+        deadline = time.monotonic() + max(p.budget for p in patterns)
+        for pattern in patterns:
+            pattern.restart_clock(deadline)
     skipped = max(0, dropped - offset)
     offset = max(offset, dropped)
     # Keep room for the notes render() adds (a cut, dropped bytes) inside the cap.
@@ -216,19 +290,19 @@ def scan(
     budget = max_chars
     more = False
     if fd >= 0 and pos < size:
-        for start, block in _blocks(fd, pos, size, final):
-            text, count = select_lines(clean_bytes(block), keep, drop)
+        for start, block, end in _blocks(fd, pos, size, final):
+            text, count = _filter_block(block, end, keep, drop)
             if len(text) <= budget:
                 parts.append(text)
                 lines += count
                 budget -= len(text)
-                pos = start + len(block)
+                pos = start + end
                 continue
             # The block does not fit: take whole lines while they do, and stop before the
             # first that does not, so the next read resumes exactly there.
             more = True
-            for raw in _split_lines(block):
-                text, count = select_lines(clean_bytes(raw), keep, drop)
+            for raw in _split_lines(block[:end]):
+                text, count = _filter_block(raw, len(raw), keep, drop)
                 if len(text) > budget:
                     if not lines:  # one line larger than a whole read: give its start
                         parts.append(_cut_line(text, budget))
