@@ -10,13 +10,13 @@ thread), the rest waits for it as ``consistent_read`` does.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from bgview.runtime.clean import clean_bytes
 from bgview.runtime.logstate import consistent_read, open_log
+from bgview.runtime.patterns import UserPattern
 from bgview.ui.ansi import MAX_LINE_BYTES
 from bgview.ui.log_index import LineIndex
 
@@ -155,9 +155,7 @@ class LogFile:
             texts[n] = clean_bytes(chunk[: MAX_LINE_BYTES * 4]).rstrip("\n")
         return [texts[n] for n in lines]
 
-    def matching(
-        self, index: LineIndex, first: int, last: int, pattern: re.Pattern[str]
-    ) -> list[int]:
+    def matching(self, index: LineIndex, first: int, last: int, pattern: UserPattern) -> list[int]:
         """Numbers of the lines in ``[first, last)`` whose plain text matches ``pattern``."""
         found: list[int] = []
         for block in range(first, last, SEARCH_BLOCK):

@@ -18,28 +18,35 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.notices import format_size
+from bgview.runtime.patterns import MAX_PATTERN_CHARS, UserPattern
 from bgview.runtime.text import visible
 from bgview.ui.log_view import LogState, LogView
 
 QueryMode = Literal["search", "filter"]
 
 
-def compile_query(query: str) -> re.Pattern[str]:
-    """A user's query as a regex: case-insensitive unless it has a capital (smart case); a
+def compile_query(query: str) -> UserPattern:
+    """A user's query as a regex, run as the command line's filters are (RE2, in linear time;
+    :mod:`bgview.runtime.patterns`): case-insensitive unless it has a capital (smart case); a
     query that is not a valid regex is taken literally rather than refused."""
-    flags = 0 if any(c.isupper() for c in query) else re.IGNORECASE
+    ignore_case = not any(c.isupper() for c in query)
     try:
-        return re.compile(query, flags)
-    except re.error:
-        return re.compile(re.escape(query), flags)
+        return UserPattern(query, "search", ignore_case=ignore_case)
+    except InvalidRequest:
+        # Taken literally; a query too long for a pattern even so is searched for its start.
+        literal = re.escape(query)
+        if len(literal) > MAX_PATTERN_CHARS:
+            literal = re.escape(query[: MAX_PATTERN_CHARS // 4])
+        return UserPattern(literal, "search", ignore_case=ignore_case)
 
 
 def no_match_text(query: str) -> str:
     """The toast for a search that found nothing, saying if it was taken literally."""
     try:
-        re.compile(query)
-    except re.error:
+        UserPattern(query, "search")
+    except InvalidRequest:
         return f"no match for {visible(query)!r} (not a valid regex: searched as plain text)"
     return f"no match for {visible(query)!r}"
 

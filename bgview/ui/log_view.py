@@ -16,7 +16,6 @@ Bindings (on top of ScrollView's arrows, page keys and home):
 
 from __future__ import annotations
 
-import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bgview.runtime.patterns import UserPattern
 from bgview.runtime.text import visible
 from bgview.ui.ansi import render_line
 from bgview.ui.log_file import SEARCH_BLOCK, LogFile, LogGone
@@ -118,11 +118,11 @@ class LogView(ScrollView, can_focus=True):
         self._style: Style | None = None
         self._last_update = 0.0
         self._update_scheduled = False
-        self._search: re.Pattern[str] | None = None
+        self._search: UserPattern | None = None
         self._search_gen = 0
         self.current_match: int | None = None
         """Absolute line number of the match ``n``/``N`` moved to."""
-        self._filter: re.Pattern[str] | None = None
+        self._filter: UserPattern | None = None
         self._visible: list[int] = []
         """Absolute line numbers shown while a filter is on."""
 
@@ -512,7 +512,7 @@ class LogView(ScrollView, can_focus=True):
 
     # ---- search and filter -----------------------------------------------------------------------
 
-    def set_search(self, pattern: re.Pattern[str] | None) -> None:
+    def set_search(self, pattern: UserPattern | None) -> None:
         """Highlight ``pattern`` everywhere it shows (``None``: no highlight)."""
         self._search = pattern
         self._search_gen += 1
@@ -565,7 +565,7 @@ class LogView(ScrollView, can_focus=True):
         i = bisect_left(self._visible, line)
         return i if i < len(self._visible) and self._visible[i] == line else None
 
-    def set_filter(self, pattern: re.Pattern[str] | None) -> None:
+    def set_filter(self, pattern: UserPattern | None) -> None:
         """Show only lines matching ``pattern`` (``None``: every line again)."""
         self._filter = pattern
         self._visible = self._match(self.index.first, self.index.last, pattern) if pattern else []
@@ -585,7 +585,7 @@ class LogView(ScrollView, can_focus=True):
                 self._visible = [n for n in self._visible if n < first]
             self._visible.extend(self._match(first, self.index.last, self._filter))
 
-    def _match(self, first: int, last: int, pattern: re.Pattern[str]) -> list[int]:
+    def _match(self, first: int, last: int, pattern: UserPattern) -> list[int]:
         if self.file is None or first >= last:
             return []
         return self.file.matching(self.index, first, last, pattern)
