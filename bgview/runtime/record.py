@@ -353,20 +353,48 @@ def check_winsize(columns: object, rows: object) -> tuple[int, int]:
     return columns, rows
 
 
+MAX_CONTROL_LINE = 4096
+"""The longest control request read: a real one is a few dozen bytes. A longer line is
+garbage, refused before it is parsed (JSON nested a few thousand deep would exhaust the
+parser's recursion: a ``RecursionError``, not a ``ValueError``, in the supervisor's loop)."""
+SHOWN = 60
+"""Bytes of a refused request quoted in the reason."""
+
+
 def encode_control(request: ControlRequest) -> bytes:
-    """One line for the job's ``control`` FIFO."""
+    """One line for the job's ``control`` FIFO.
+
+    It starts with a newline as well as ending with one: whatever an earlier writer left
+    unfinished in the FIFO (a request cut short when its writer died, garbage without a
+    newline) becomes a line of its own, refused, rather than the start of this one. The
+    supervisor skips empty lines.
+    """
     if isinstance(request, KillRequest):
         data: dict[str, Any] = {"op": "kill", "by": request.by.value, "grace": request.grace}
     else:
         data = {"op": "resize", "columns": request.columns, "rows": request.rows}
-    return (json.dumps(data) + "\n").encode()
+    return ("\n" + json.dumps(data) + "\n").encode()
 
 
 def parse_control(line: bytes) -> ControlRequest:
-    """Read one control line; ``ValueError`` with the reason for anything malformed."""
+    """Read one control line; ``ValueError`` for anything malformed, naming the request (its
+    first bytes, escaped: it may be binary) and saying what is wrong with it, so that the
+    supervisor's log shows which request it refused."""
+    try:
+        return _parse_control(line)
+    except ValueError as exc:
+        shown = repr(line[:SHOWN])[2:-1]
+        if len(line) > SHOWN:
+            shown += f"… ({len(line):,} bytes)"
+        raise ValueError(f"{shown}: {exc}") from None
+
+
+def _parse_control(line: bytes) -> ControlRequest:
+    if len(line) > MAX_CONTROL_LINE:
+        raise ValueError(f"too long for a control request (at most {MAX_CONTROL_LINE} bytes)")
     try:
         data = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ValueError(f"not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError("not an object")
@@ -377,7 +405,10 @@ def parse_control(line: bytes) -> ControlRequest:
             raise ValueError(f"grace {grace!r} is not a number")
         if not (0 <= grace <= MAX_GRACE):  # also refuses NaN
             raise ValueError(f"grace {grace!r} is out of range")
-        return KillRequest(KillReason(data.get("by") or "user"), float(grace))
+        by = data.get("by", KillReason.USER.value)
+        if not isinstance(by, str) or by not in {reason.value for reason in KillReason}:
+            raise ValueError(f"unknown kill reason {by!r}")
+        return KillRequest(KillReason(by), float(grace))
     if op == "resize":
         return ResizeRequest(*check_winsize(data.get("columns"), data.get("rows")))
     raise ValueError(f"unknown op {op!r}")
