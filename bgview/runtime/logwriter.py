@@ -28,7 +28,9 @@ from bgview.runtime.record import JobFiles
 
 CHUNK = 65536
 TRIM_TMP = ".output.log.trim"
-_WRITE_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+_WRITE_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY
+"""Read as well as write: a trim copies from the descriptor held, never from a file opened
+by name (which might be anything by then). ``DirFd.open_file`` adds ``O_NOFOLLOW``."""
 _LOST_ERRNOS = FULL_DISK | {errno.EFBIG, errno.EIO}
 
 
@@ -53,26 +55,43 @@ class LogWriter:
         return self.state.dropped
 
     def _open_fresh(self) -> int:
-        """Open ``output.log`` for appending; whatever non-file sits there is moved aside."""
-        for attempt in range(5):
+        """Open ``output.log`` for appending, creating it if missing.
+
+        Whatever sits there that is not a regular file (a FIFO, a directory, a device node,
+        a symlink) is moved aside without being opened: opening a FIFO for writing can
+        block, and opening a device can fail (a terminal's node outside devpts: EIO) or do
+        something (rewind a tape, arm a watchdog). A regular file put there by hand is
+        appended to.
+        """
+        for _ in range(5):
             try:
-                fd = self.job.open_file(JobFiles.LOG, _WRITE_FLAGS | os.O_CREAT, FILE_MODE)
+                st = os.stat(JobFiles.LOG, dir_fd=self.job.fd, follow_symlinks=False)
+            except FileNotFoundError:
+                st = None
+            if st is not None and not stat.S_ISREG(st.st_mode):
+                self._move_aside()
+                continue
+            try:
+                fd = self.job.open_file(JobFiles.LOG, _WRITE_FLAGS, FILE_MODE)
             except OSError as exc:
-                # EISDIR: a directory; ENXIO: a FIFO nobody reads; ELOOP: a symlink.
-                if exc.errno not in (errno.EISDIR, errno.ENXIO, errno.ELOOP, errno.ENODEV):
+                if exc.errno in FULL_DISK:
                     raise
-                self._move_aside(attempt)
+                # Swapped between the look and the open, or a file we may not open (its
+                # mode changed by hand): not ours to write to either.
+                self._move_aside()
                 continue
             if stat.S_ISREG(os.fstat(fd).st_mode):
                 os.set_blocking(fd, True)
                 return fd
-            os.close(fd)  # a FIFO with a reader, or a device: never ours to write to
-            self._move_aside(attempt)
+            os.close(fd)  # swapped for a FIFO or a device just now: never ours to write to
         raise OSError(errno.EEXIST, "output.log keeps being replaced by something not a file")
 
-    def _move_aside(self, attempt: int) -> None:
+    def _move_aside(self) -> None:
+        """Rename what sits at ``output.log`` to a name of its own (never one in use: a
+        rename onto a directory fails, one onto a file would lose it)."""
+        aside = f".output.log.not-a-file.{os.urandom(4).hex()}"
         with contextlib.suppress(FileNotFoundError):
-            self.job.replace(JobFiles.LOG, f".output.log.not-a-file.{attempt}")
+            self.job.replace(JobFiles.LOG, aside)
 
     def check(self) -> None:
         """Twice a second, make sure ``output.log`` is still the file we write: if someone
@@ -132,25 +151,28 @@ class LogWriter:
         keep = self.max_log // 2
         cut = self.size - keep
         # Not O_APPEND yet: copy_file_range refuses an append-mode destination (EBADF).
-        new_fd = self.job.open_file(TRIM_TMP, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        new_fd = self.job.open_file(TRIM_TMP, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
         try:
-            src = self.job.open_file(JobFiles.LOG, os.O_RDONLY | os.O_NONBLOCK)
+            old_ino = os.fstat(self.fd).st_ino
             try:
-                if os.fstat(src).st_ino != os.fstat(self.fd).st_ino:
-                    raise OSError(errno.ESTALE, "output.log was replaced")
-                # Cut at a line start when one is near, so readers never begin mid-line.
-                newline = os.pread(src, min(CHUNK, keep), cut).find(b"\n")
-                if newline >= 0:
-                    cut += newline + 1
-                offset = cut
-                while offset < self.size:
-                    n = os.copy_file_range(src, new_fd, self.size - offset, offset)
-                    if n == 0:
-                        break
-                    offset += n
-            finally:
-                os.close(src)
-            old_ino, new_ino = os.fstat(self.fd).st_ino, os.fstat(new_fd).st_ino
+                named = os.stat(JobFiles.LOG, dir_fd=self.job.fd, follow_symlinks=False)
+            except FileNotFoundError:
+                named = None
+            if named is None or named.st_ino != old_ino:
+                # Deleted or replaced by hand: the next check() moves to a fresh file; a
+                # trim now would rename over what was put there.
+                raise OSError(errno.ESTALE, "output.log was replaced")
+            # Cut at a line start when one is near, so readers never begin mid-line.
+            newline = os.pread(self.fd, min(CHUNK, keep), cut).find(b"\n")
+            if newline >= 0:
+                cut += newline + 1
+            offset = cut
+            while offset < self.size:
+                n = os.copy_file_range(self.fd, new_fd, self.size - offset, offset)
+                if n == 0:
+                    break
+                offset += n
+            new_ino = os.fstat(new_fd).st_ino
             state = LogState(
                 gen=self.state.gen + 1,
                 dropped=self.state.dropped + cut,
@@ -159,7 +181,14 @@ class LogWriter:
                 prev_ino=old_ino,
             )
             write_state(self.job, state)
-            self.job.replace(TRIM_TMP, JobFiles.LOG)
+            try:
+                self.job.replace(TRIM_TMP, JobFiles.LOG)
+            except OSError:
+                # A directory put there since the look above (a file cannot replace one):
+                # moved aside, the new file takes its name. Readers are right either way:
+                # log.state names both files.
+                self._move_aside()
+                self.job.replace(TRIM_TMP, JobFiles.LOG)
         except OSError as exc:
             # No room for the copy (or the log was swapped by hand): keep writing the file we
             # have; the cap is passed until there is room, the output is kept.
