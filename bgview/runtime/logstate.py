@@ -12,7 +12,6 @@ killed in the middle of one, at whatever step (there is no half-done state to re
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import time
@@ -21,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from bgview.runtime.errors import BgviewError
-from bgview.runtime.fsio import DirFd, read_json
+from bgview.runtime.fsio import DirFd, open_private, read_json
 
 STATE = "log.state"
 DEFAULT_MAX_LOG = 512 * 1024 * 1024
@@ -101,16 +99,15 @@ def open_log(job_dir: Path, *, strict: bool = True) -> tuple[int, int] | None:
     is taken to start at the current offset."""
     log = job_dir / "output.log"
     try:
-        fd = os.open(log, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+        # open_private: no symlink on the way either, and O_NOCTTY (a terminal's node must
+        # not become a reader's controlling terminal); O_NONBLOCK: a FIFO never blocks us.
+        fd = open_private(log, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         fd = -1
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise BgviewError(f"refusing {log}: it is a symbolic link") from exc
-        if exc.errno in (errno.ENXIO, errno.EISDIR, errno.ENODEV):
-            fd = -1
-        else:
-            raise
+    except OSError:
+        if _is_regular(log):
+            raise  # a log we cannot read: say so
+        fd = -1  # a directory, or a device that refuses to open (a terminal's node: EIO)
     ino = None
     if fd >= 0:
         st = os.fstat(fd)
@@ -127,6 +124,13 @@ def open_log(job_dir: Path, *, strict: bool = True) -> tuple[int, int] | None:
         os.close(fd)
         return None
     return fd, dropped
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def consistent_read(job_dir: Path, read: Callable[[int, int], T]) -> T:
