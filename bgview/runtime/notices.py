@@ -11,7 +11,9 @@ import fcntl
 import os
 from dataclasses import dataclass
 
-from bgview.runtime.fsio import open_private, private_dir
+from bgview.runtime.errors import BgviewError
+from bgview.runtime.fsio import FULL_DISK, open_private, private_dir
+from bgview.runtime.journal import read_number, write_number
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.store import ID_RE, Project, load_job, notices_log, validate_consumer
 from bgview.runtime.text import visible
@@ -94,24 +96,33 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
 
     A consumer seen for the first time starts at the beginning of the project's history, or
     at its present end with ``from_now`` (a new REPL session does not want last week's jobs).
+
+    The consumer's offset is rewritten in place (:func:`~bgview.runtime.journal.write_number`),
+    so draining needs no free disk. Only a consumer's very first drain on a full disk cannot
+    record where it is: it is given nothing yet, rather than notices it would be given again.
     """
     validate_consumer(consumer)
     log = notices_log(project)
     if not project.dir.is_dir():
         return []
-    private_dir(project.dir / "notices")
-    fd = open_private(project.dir / "notices" / consumer, os.O_RDWR | os.O_CREAT)
+    try:
+        private_dir(project.dir / "notices")
+        fd = open_private(project.dir / "notices" / consumer, os.O_RDWR | os.O_CREAT)
+    except (OSError, BgviewError) as exc:
+        if _no_room(exc):
+            return []
+        raise
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        raw = os.pread(fd, 32, 0).strip()
+        recorded = read_number(fd)
         try:
             size = os.stat(log).st_size
         except FileNotFoundError:
             size = 0
-        offset = int(raw) if raw.isdigit() else (size if from_now else 0)
+        offset = recorded if recorded is not None else (size if from_now else 0)
+        if recorded is None and not _record(fd, offset):
+            return []
         if offset >= size:
-            if not raw.isdigit():
-                os.pwrite(fd, str(offset).encode(), 0)
             return []
         with open(log, "rb") as handle:
             handle.seek(offset)
@@ -127,8 +138,25 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
             if job is not None:
                 notices.append(Notice(job, notice_text(job)))
             taken += len(line) + 1
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(offset + taken).encode(), 0)
+        if taken and not _record(fd, offset + taken):
+            return []  # not recorded as given: given next time instead, once
         return notices
     finally:
         os.close(fd)
+
+
+def _record(fd: int, offset: int) -> bool:
+    """Write a consumer's offset; ``False`` if the disk has no room for it."""
+    try:
+        write_number(fd, offset)
+    except OSError as exc:
+        if exc.errno not in FULL_DISK:
+            raise
+        return False
+    return True
+
+
+def _no_room(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the error behind it) says the disk is full."""
+    cause = exc if isinstance(exc, OSError) else exc.__cause__
+    return isinstance(cause, OSError) and cause.errno in FULL_DISK
