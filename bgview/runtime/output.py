@@ -318,30 +318,55 @@ def scan(
 
 
 class _CursorLock:
-    """Holds a consumer's cursor file locked for a read-modify-write."""
+    """Holds a consumer's cursor file locked for a read-modify-write.
+
+    The offset is rewritten in place at a fixed width, never truncated first, so moving a
+    cursor needs no free disk (:func:`~bgview.runtime.journal.write_number`). A cursor the
+    disk has no room for at all (a consumer's first read on a full disk) does not fail the
+    read: its output is returned, and the next read starts from the last offset recorded,
+    so it may repeat lines but never skips one.
+    """
 
     def __init__(self, project: Project, job_id: str, consumer: str) -> None:
         self.path = project.job_dir(job_id) / CURSORS / validate_consumer(consumer)
+        self.fd = -1
 
     def __enter__(self) -> _CursorLock:
+        from bgview.runtime.fsio import FULL_DISK
+
         try:
-            self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
-        except FileNotFoundError:  # a job from before cursors had their own directory
-            os.makedirs(self.path.parent, 0o700, exist_ok=True)
-            self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
+            try:
+                self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
+            except FileNotFoundError:  # a job from before cursors had their own directory
+                os.makedirs(self.path.parent, 0o700, exist_ok=True)
+                self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
+        except OSError as exc:
+            if exc.errno not in FULL_DISK:
+                raise
+            return self  # no cursor file: read from the start, record nothing
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         return self
 
     def get(self) -> int:
-        raw = os.pread(self.fd, 32, 0).strip()
-        return int(raw) if raw.isdigit() else 0
+        from bgview.runtime.journal import read_number
+
+        return (read_number(self.fd) or 0) if self.fd >= 0 else 0
 
     def set(self, offset: int) -> None:
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, str(offset).encode(), 0)
+        from bgview.runtime.fsio import FULL_DISK
+        from bgview.runtime.journal import write_number
+
+        if self.fd < 0:
+            return
+        try:
+            write_number(self.fd, offset)
+        except OSError as exc:
+            if exc.errno not in FULL_DISK:
+                raise
 
     def __exit__(self, *_: object) -> None:
-        os.close(self.fd)
+        if self.fd >= 0:
+            os.close(self.fd)
 
 
 def read(
