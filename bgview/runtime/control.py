@@ -26,12 +26,13 @@ from bgview.runtime.errors import BgviewError, InvalidRequest, NoRoom
 from bgview.runtime.fsio import (
     FILE_MODE,
     FULL_DISK,
+    DirFd,
     make_reserve,
     open_private,
     read_json,
     write_json_atomic,
 )
-from bgview.runtime.journal import finalize_path
+from bgview.runtime.journal import finalize_path, promise_notice_room, release_notice_room
 from bgview.runtime.logstate import MIN_MAX_LOG
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.paths import digest
@@ -148,29 +149,68 @@ def start(project: Project, request: StartRequest) -> Job:
             try:
                 lock_fd, record = _create(project, job_id, job_dir, request, argv, display, cwd)
             except OSError:
-                import shutil  # only on this failure path: shutil is slow to import
-
-                shutil.rmtree(job_dir, ignore_errors=True)
+                _remove(job_dir)
                 raise
-            if request.name is not None:
-                _claim_name(project, request.name, job_id)
+            try:
+                if request.name is not None:
+                    _claim_name(project, request.name, job_id)
+            except OSError:
+                os.close(lock_fd)
+                _forget(project, job_dir)
+                raise
     except OSError as exc:
-        if exc.errno in FULL_DISK:
-            raise NoRoom(f"cannot start a job: {exc.strerror} in {project.dir}") from None
+        _no_room(project, exc)
+        raise
+    except BgviewError as exc:  # a store directory that could not be made: why?
+        if isinstance(exc.__cause__, OSError):
+            _no_room(project, exc.__cause__)
         raise
 
     # The lock is held until the job is read back: a prune running beside us skips a job
     # whose lock is held, so the job it just created is always there to return.
     try:
         problem = _cannot_start(argv, cwd)
-        if problem is not None:
-            result = Result(JobStatus.FAILED, time.time(), reason=problem)
-            finalize_path(job_dir, FinalRecord(record, RunState(), result))
-        else:
-            _spawn_supervisor(job_dir, lock_fd, record)
+        try:
+            if problem is not None:
+                result = Result(JobStatus.FAILED, time.time(), reason=problem)
+                finalize_path(job_dir, FinalRecord(record, RunState(), result))
+            else:
+                _spawn_supervisor(job_dir, lock_fd, record)
+        except OSError as exc:
+            # Nothing runs yet; the disk refused the supervisor's log or the failed record.
+            if exc.errno in FULL_DISK:
+                _forget(project, job_dir)
+                _no_room(project, exc)
+            raise
         return project.load(job_id)
     finally:
         os.close(lock_fd)
+
+
+def _no_room(project: Project, exc: OSError) -> None:
+    """Raise :class:`NoRoom` for an ``OSError`` that says the disk is full."""
+    if exc.errno in FULL_DISK:
+        raise NoRoom(f"cannot start a job: {exc.strerror} in {project.dir}") from None
+
+
+def _remove(job_dir: Path) -> None:
+    import shutil  # only on a failure path: shutil is slow to import
+
+    shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _forget(project: Project, job_dir: Path) -> None:
+    """Remove a job that was created but will not be started, and give back the notice room
+    it was promised (unless its notice was written: then it holds its claim)."""
+    used = os.path.lexists(job_dir / JobFiles.CLAIM)
+    _remove(job_dir)
+    if not used:
+        with contextlib.suppress(OSError, BgviewError):
+            room = DirFd.open(project.dir)
+            try:
+                release_notice_room(room)
+            finally:
+                room.close()
 
 
 def _create(
@@ -216,10 +256,32 @@ def _create(
         os.mkfifo(job_dir / JobFiles.CONTROL, FILE_MODE)
         os.mkfifo(job_dir / JobFiles.STDIN, FILE_MODE)
         write_json_atomic(job_dir / JobFiles.META, meta)
+        _check_headroom(job_dir)
+        # Last, so that whatever failed above has nothing to give back: the room in
+        # notices.log for the job's notice line, its own as the reserve is.
+        room = DirFd.open(project.dir)
+        try:
+            promise_notice_room(room)
+        finally:
+            room.close()
     except BaseException:
         os.close(lock_fd)
         raise
     return lock_fd, record
+
+
+MIN_FREE = 64 * 1024
+"""Free disk a job must still find once its files are written, or it is not started: its
+supervisor's first record (the command's pid, ``state.json``) and the start of its output
+need a little. A start on a nearly full disk is refused in one line (:class:`NoRoom`) rather
+than handed an id for a job that fails a moment later."""
+
+
+def _check_headroom(job_dir: Path) -> None:
+    """``OSError`` (ENOSPC) if less than :data:`MIN_FREE` is left on the job's disk."""
+    st = os.statvfs(job_dir)
+    if st.f_bavail * st.f_frsize < MIN_FREE:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _name_file(project: Project, name: str) -> Path:
@@ -245,12 +307,18 @@ def _claim_name(project: Project, name: str, job_id: str) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically; on failure (a full disk) nothing is left."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
-        os.write(fd, text.encode())
-    finally:
+        payload = text.encode()
+        if os.write(fd, payload) != len(payload):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    except OSError:
         os.close(fd)
+        os.unlink(tmp)
+        raise
+    os.close(fd)
     os.replace(tmp, path)
 
 
