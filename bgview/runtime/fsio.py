@@ -88,13 +88,11 @@ def check_inside(path: Path | str) -> None:
     now = time.monotonic()
     if _fresh(parent, now):
         return
-    root = ""
-    for candidate in _stores:
-        inside = parent.startswith(candidate) and parent[len(candidate) : len(candidate) + 1] in "/"
-        if inside and len(candidate) > len(root):
-            root = candidate  # the innermost: a store's root, not a directory above it
-    if not root:
-        return
+    root = parent  # the innermost store holding it: up from its directory to a root we know
+    while root not in _stores:
+        root = root[: root.rfind("/")]
+        if not root:
+            return  # in no store
     if len(_looked) > 4096:  # a long-lived viewer meets many job directories
         _looked.clear()
     me = os.getuid()

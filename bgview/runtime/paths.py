@@ -9,6 +9,8 @@ import os
 import re
 from pathlib import Path
 
+from bgview.runtime.errors import BgviewError
+
 try:  # the built-in SHA-256: hashlib would load OpenSSL, milliseconds on `bgview run`'s path
     from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # Python < 3.12
@@ -21,12 +23,24 @@ _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def store_root() -> Path:
-    """``$BGVIEW_HOME``, else ``${XDG_STATE_HOME:-~/.local/state}/bgview``."""
+    """``$BGVIEW_HOME``, else ``${XDG_STATE_HOME:-~/.local/state}/bgview``.
+
+    A relative ``XDG_STATE_HOME`` is ignored, as the XDG base directory spec says (it would
+    name a different store in every directory). Where no home directory can be found
+    (``HOME`` unset, no password entry), a :class:`BgviewError` says what to set.
+    """
     home = os.environ.get("BGVIEW_HOME")
     if home:
         return Path(home).expanduser().absolute()
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state).expanduser().absolute() / "bgview"
+    state = Path(os.environ.get("XDG_STATE_HOME") or "").expanduser()
+    if not state.is_absolute():
+        try:
+            state = Path.home() / ".local" / "state"
+        except (RuntimeError, KeyError):
+            raise BgviewError(
+                "cannot tell where the store is: no home directory (set BGVIEW_HOME)"
+            ) from None
+    return state / "bgview"
 
 
 def project_root(cwd: str | os.PathLike[str] | None = None) -> Path:

@@ -403,3 +403,46 @@ def test_a_store_checked_while_readers_work_refuses_a_late_symlink(
     elsewhere = private(shared / "elsewhere")
     plant(store, "project", elsewhere)
     until(lambda: rt.jobs() == [], timeout=2, what="the redirected job to be left out")
+
+
+# ---- where the store is -------------------------------------------------------------------------
+
+
+def test_a_relative_xdg_state_home_is_ignored(shared: Path, project: Path) -> None:
+    """``XDG_STATE_HOME=state`` (relative, which the XDG spec says to ignore) would put a
+    different store in every directory: the store stays under ``~/.local/state``."""
+    home = private(shared / "user-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BGVIEW_")}
+    env.update(HOME=str(home), XDG_STATE_HOME="state")
+    started = subprocess.run(
+        [sys.executable, "-m", "bgview", "run", "echo where"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert started.returncode == 0, started.stderr
+    assert not (project / "state").exists()
+    assert list((home / ".local" / "state" / "bgview" / "projects").glob("*/jobs/bash_1"))
+    _end_jobs(home / ".local" / "state" / "bgview")
+
+
+def test_no_home_directory_is_one_line(shared: Path, project: Path) -> None:
+    """A user with no password entry and no ``HOME`` (a container's bare uid): ``bgview
+    list`` says to set ``BGVIEW_HOME`` in one line instead of a traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_STATE_HOME")}
+    env = {k: v for k, v in env.items() if not k.startswith("BGVIEW_")}
+    uid = 54321
+    with pytest.raises(KeyError):
+        pwd.getpwuid(uid)
+    as_nobody = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    result = subprocess.run(
+        [*as_nobody, sys.executable, "-m", "bgview", "list"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert_refused(result, "BGVIEW_HOME")
