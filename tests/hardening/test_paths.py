@@ -385,6 +385,46 @@ def test_a_symlink_inside_the_store_is_never_followed_by_run(
     assert tree(elsewhere) == before
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "notices.log",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="notices.py: notices are read with open(), which follows a symlinked"
+                " notices.log (open_private would refuse it)",
+            ),
+        ),
+        "counter",
+        "project.json",
+    ],
+)
+def test_a_symlinked_file_of_a_project_is_never_followed(
+    store: Store, shared: Path, name: str
+) -> None:
+    """A project's own files (its ended-jobs log, its id counter, its ``project.json``) made
+    symlinks to copies elsewhere: ``bgview run``, ``notices`` and ``list --all`` refuse (one
+    line) or do without them; the copies are neither read (a fresh consumer learns of no
+    notice through them) nor written."""
+    elsewhere = private(shared / "elsewhere")
+    real = store.project_dir / name
+    moved = elsewhere / name
+    os.rename(real, moved)
+    real.symlink_to(moved)
+    before = moved.read_bytes()
+    for command in (["run", "echo two"], ["notices", "--consumer", "fresh"], ["list", "--all"]):
+        result = store.cli(*command)
+        if result.returncode != 0:
+            assert_refused(result)
+        if command[0] == "run" and result.returncode == 0:
+            assert store.cli("wait", result.stdout.strip()).returncode == 0
+        if name == "notices.log":
+            assert "[bg:bash_1" not in result.stdout, (command, result.stdout)
+    assert moved.read_bytes() == before
+    assert os.listdir(elsewhere) == [name]
+
+
 def test_a_symlinked_store_is_refused_even_if_it_is_ours(store: Store, shared: Path) -> None:
     """``$BGVIEW_HOME`` itself a symlink (ours, to a good store): refused, not followed."""
     alias = shared / "alias"
