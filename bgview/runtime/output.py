@@ -107,21 +107,16 @@ def _filter_block(
     """The cleaned lines of ``block[:end]`` that ``keep`` and ``drop`` let through.
 
     Matching is on the cleaned text, so a colour code inside a word does not hide it. Most
-    logs need no cleaning, and then the raw bytes *are* the cleaned text's UTF-8: RE2 searches
-    them where they lie, and only the lines kept are decoded.
+    logs are plain ASCII, which cleaning leaves as it is: there RE2 searches the raw bytes
+    where they lie, and only the lines kept are decoded. (Text beyond ASCII always takes the
+    cleaning path: its UTF-8 continuation bytes are among those cleaning looks at.)
     """
     if keep is None and drop is None:
         text = clean_bytes(block if end == len(block) else block[:end])
         return text, _count_lines(text)
-    if not needs_cleaning(block):  # the whole read, the next block's start too: a quick test
-        if block.isascii():
-            return _select(block, end, True, keep, drop)
-        try:  # valid UTF-8 as it is (else decoding replaces bytes: take the cleaning path)
-            str(memoryview(block)[:end], "utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            return _select(block, end, False, keep, drop)
+    # Both tests cover the whole read, the next block's start too: quicker than a copy.
+    if block.isascii() and not needs_cleaning(block):
+        return _select(block, end, True, keep, drop)
     data = clean_bytes(block[:end]).encode("utf-8", "surrogatepass")
     return _select(data, len(data), data.isascii(), keep, drop)
 
