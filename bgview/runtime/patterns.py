@@ -305,9 +305,7 @@ class UserPattern:
         """The fallback's search over ``text[pos:endpos]``, or a clear error once the read's
         budget is spent."""
         fallback = self._compile_fallback()
-        if fallback is None:  # RE2 syntax the fallback does not know: RE2's meaning, then
-            match = self._ascii.search(text, pos, endpos)
-            return None if match is None else (match.start(), match.end())
+        assert fallback is not None, "byte_search offers RE2 wherever the fallback cannot run"
         if self._deadline is None:
             self.restart_clock()
         assert self._deadline is not None
