@@ -350,7 +350,8 @@ def bench_pathological(rt: Runtime, env: dict[str, str], project: Path) -> None:
             text=True,
         )
         elapsed = time.perf_counter() - started
-        answer = "no line" if result.returncode == 0 else result.stderr.strip()[-40:]
+        gave_up = result.returncode == 2 and "took over" in result.stderr
+        answer = "no line" if result.returncode == 0 else "gave up" if gave_up else "error"
         _row(
             f"  --filter {pattern} ({engine})",
             f"{elapsed * 1000:.0f} ms",
