@@ -29,10 +29,12 @@ from bgview.runtime.errors import BgviewError
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-_OPEN_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY
-"""``O_NOCTTY``: a terminal device planted in the store must never become the controlling
-terminal of a session leader that opens it (a supervisor is one): its hangup would be a
-SIGHUP, which the supervisor takes as an order to end its job."""
+_OPEN_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK
+"""How every file in the store is opened. ``O_NONBLOCK``: a FIFO planted where a file should
+be (``notices.log``, a record) fails the open at once (ENXIO) instead of hanging whoever
+opens it — a supervisor recording its job's end, a ``bgview kill`` taking over; it changes
+nothing for a regular file. ``O_NOCTTY``: a terminal device planted in the store never
+becomes the controlling terminal of a session leader that opens it (a supervisor is one)."""
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FULL_DISK = frozenset({errno.ENOSPC, errno.EDQUOT})
 """Errnos that mean "no room": what a writer keeps in memory and tries again later."""
