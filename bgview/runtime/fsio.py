@@ -17,6 +17,7 @@ followed, whichever call meets it first.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -313,6 +314,45 @@ class DirFd:
 
     def open_file(self, name: str, flags: int, mode: int = FILE_MODE) -> int:
         return os.open(name, flags | _OPEN_FLAGS, mode, dir_fd=self.fd)
+
+    def open_regular(self, name: str, flags: int, mode: int = FILE_MODE) -> int:
+        """Open (creating it if ``flags`` say so) the regular file ``name`` in this directory.
+
+        Whatever sits there that is not a regular file (a FIFO, a directory, a device node,
+        a symlink) is moved aside without being opened: opening a FIFO for writing can
+        block, and opening a device can fail (a terminal's node outside devpts: EIO) or do
+        something (rewind a tape, arm a watchdog). A regular file put there by hand is used.
+        The descriptor is blocking; ``OSError`` for a full disk or a name that keeps being
+        swapped.
+        """
+        for _ in range(5):
+            try:
+                st = os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+            except FileNotFoundError:
+                st = None
+            if st is not None and not stat.S_ISREG(st.st_mode):
+                self.move_aside(name)
+                continue
+            try:
+                fd = self.open_file(name, flags, mode)
+            except OSError as exc:
+                if exc.errno in FULL_DISK or (exc.errno == errno.ENOENT and st is None):
+                    raise
+                # Swapped between the look and the open, or a file we may not open (its
+                # mode changed by hand): not ours either.
+                self.move_aside(name)
+                continue
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.set_blocking(fd, True)
+                return fd
+            os.close(fd)  # swapped for a FIFO or a device just now
+        raise OSError(errno.EEXIST, f"{name} keeps being replaced by something not a file")
+
+    def move_aside(self, name: str) -> None:
+        """Rename what sits at ``name`` to a name of its own (never one in use: a rename
+        onto a directory fails, one onto a file would lose it)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.replace(name, f".{name}.not-a-file.{os.urandom(4).hex()}")
 
     def exists(self, name: str) -> bool:
         try:

@@ -116,7 +116,9 @@ class _Room:
     notice and promising or giving back room are done one at a time across processes."""
 
     def __init__(self, project: DirFd, *, strict: bool) -> None:
-        self.log = project.open_file(NOTICES_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        # A FIFO or a directory put in its place must not lose the job's end: a fresh
+        # notices.log takes its place (the ids it held are in the one moved aside).
+        self.log = project.open_regular(NOTICES_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         self.fd = -1
         try:
             self.fd = project.open_file(NOTICES_ROOM, os.O_RDWR | os.O_CREAT)

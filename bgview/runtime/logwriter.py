@@ -19,7 +19,6 @@ import dataclasses
 import errno
 import fcntl
 import os
-import stat
 import time
 
 from bgview.runtime.fsio import FILE_MODE, FULL_DISK, DirFd
@@ -55,43 +54,12 @@ class LogWriter:
         return self.state.dropped
 
     def _open_fresh(self) -> int:
-        """Open ``output.log`` for appending, creating it if missing.
-
-        Whatever sits there that is not a regular file (a FIFO, a directory, a device node,
-        a symlink) is moved aside without being opened: opening a FIFO for writing can
-        block, and opening a device can fail (a terminal's node outside devpts: EIO) or do
-        something (rewind a tape, arm a watchdog). A regular file put there by hand is
-        appended to.
-        """
-        for _ in range(5):
-            try:
-                st = os.stat(JobFiles.LOG, dir_fd=self.job.fd, follow_symlinks=False)
-            except FileNotFoundError:
-                st = None
-            if st is not None and not stat.S_ISREG(st.st_mode):
-                self._move_aside()
-                continue
-            try:
-                fd = self.job.open_file(JobFiles.LOG, _WRITE_FLAGS, FILE_MODE)
-            except OSError as exc:
-                if exc.errno in FULL_DISK:
-                    raise
-                # Swapped between the look and the open, or a file we may not open (its
-                # mode changed by hand): not ours to write to either.
-                self._move_aside()
-                continue
-            if stat.S_ISREG(os.fstat(fd).st_mode):
-                os.set_blocking(fd, True)
-                return fd
-            os.close(fd)  # swapped for a FIFO or a device just now: never ours to write to
-        raise OSError(errno.EEXIST, "output.log keeps being replaced by something not a file")
+        """Open ``output.log`` for appending, creating it if missing; whatever sits there
+        that is not a regular file is moved aside unopened (:meth:`DirFd.open_regular`)."""
+        return self.job.open_regular(JobFiles.LOG, _WRITE_FLAGS, FILE_MODE)
 
     def _move_aside(self) -> None:
-        """Rename what sits at ``output.log`` to a name of its own (never one in use: a
-        rename onto a directory fails, one onto a file would lose it)."""
-        aside = f".output.log.not-a-file.{os.urandom(4).hex()}"
-        with contextlib.suppress(FileNotFoundError):
-            self.job.replace(JobFiles.LOG, aside)
+        self.job.move_aside(JobFiles.LOG)
 
     def check(self) -> None:
         """Twice a second, make sure ``output.log`` is still the file we write: if someone

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from dataclasses import dataclass
 
 from bgview.runtime.errors import BgviewError
@@ -124,9 +125,16 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
             return []
         if offset >= size:
             return []
-        with open(log, "rb") as handle:
-            handle.seek(offset)
-            data = handle.read(size - offset)
+        try:
+            log_fd = open_private(log, os.O_RDONLY)  # never through a symlink; a FIFO fails
+        except OSError:
+            return []
+        try:
+            if not stat.S_ISREG(os.fstat(log_fd).st_mode):
+                return []
+            data = os.pread(log_fd, size - offset, offset)
+        finally:
+            os.close(log_fd)
         end = data.rfind(b"\n") + 1  # a line being appended right now waits for next time
         notices = []
         taken = 0

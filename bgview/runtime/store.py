@@ -21,6 +21,7 @@ Stdlib only, like the rest of the runtime's start-up path.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import os
@@ -44,7 +45,15 @@ from bgview.runtime.fsio import (
 from bgview.runtime.journal import NOTICES_LOG, finalize_path, publish, read_number, write_number
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.paths import project_key, project_root, store_root
-from bgview.runtime.record import FinalRecord, JobFiles, Request, Result, RunState
+from bgview.runtime.record import (
+    MAX_LEFT_BEHIND,
+    FinalRecord,
+    JobFiles,
+    LeftBehind,
+    Request,
+    Result,
+    RunState,
+)
 
 ID_RE = re.compile(r"bash_[1-9][0-9]{0,8}")
 CONSUMER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
@@ -113,6 +122,7 @@ class Project:
             write_json_atomic(self.dir / "project.json", {"path": str(self.path)})
         else:
             check_private_dir(self.dir)
+            check_private_dir(self.jobs_dir)  # a symlinked jobs/ is refused, not followed
         return self
 
     # ---- ids ---------------------------------------------------------------------------------
@@ -350,8 +360,24 @@ def mark_lost(job_dir: Path, request: Request, state: RunState) -> FinalRecord:
     """
     from bgview.runtime import tree  # only when a supervisor has vanished
 
-    if request.mark:
-        tree.signal_all(tree.marked(request.mark), signal.SIGKILL)
+    leader_alive = state.pid is not None and proc.is_same_process(state.pid, state.pid_start)
+    ended = tree.signal_all(tree.marked(request.mark), signal.SIGKILL) if request.mark else []
+    # As the supervisor counts them: what outlived the leader, or (while it lives) what left
+    # its process group.
+    left = sorted(
+        (
+            LeftBehind(p.pid, p.command)
+            for p in ended
+            if p.pid != state.pid and (not leader_alive or p.pgid != state.pid)
+        ),
+        key=lambda p: p.pid,
+    )
+    if left:
+        state = dataclasses.replace(
+            state,
+            left_behind=(*state.left_behind, *left)[:MAX_LEFT_BEHIND],
+            left_behind_count=state.left_behind_count + len(left),
+        )
     pid = state.pid
     if pid is not None and proc.is_same_process(pid, state.pid_start):
         proc.signal_group(pid, signal.SIGKILL)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from bgview.runtime import proc, tree
 from bgview.runtime.fsio import FULL_DISK, DirFd
-from bgview.runtime.journal import finalize, reserve_notice_room
+from bgview.runtime.journal import finalize
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, MIN_MAX_LOG
 from bgview.runtime.logwriter import CHUNK, LogWriter
 from bgview.runtime.ptyexec import PTY_COLS, PTY_ROWS, set_winsize, spawn
@@ -407,7 +407,7 @@ class Supervisor:
         try:
             request = parse_control(line)
         except ValueError as exc:
-            print(f"bgview supervisor: ignored a control request: {exc}", file=sys.stderr)
+            _log(f"ignored a control request: {exc}")
             return
         if isinstance(request, KillRequest):
             self.request_kill(request)
@@ -452,6 +452,7 @@ class Supervisor:
                     for line in lines:
                         self.handle_control(line)
                     if len(control_buf) > 65536:  # no newline in sight: garbage
+                        _log(f"ignored {len(control_buf):,} bytes of control input: no newline")
                         control_buf = b""
                 elif fd == stdin_fd:
                     self.pending_input += _drain(stdin_fd)
@@ -473,6 +474,14 @@ class Supervisor:
 
     def _want_out(self) -> int:
         return select.POLLOUT if self.pending_input else 0
+
+
+def _log(message: str) -> None:
+    """A line in ``supervisor.log`` (its stderr) — never an error of its own: on a full disk
+    the line is lost, not the job."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"bgview supervisor: {message}\n")
+        sys.stderr.flush()
 
 
 def _drain(fd: int) -> bytes:
@@ -515,7 +524,6 @@ def main(argv: list[str]) -> int:
         return 2
     request = Request.from_dict(meta)
     _become_subreaper()
-    reserve_notice_room(project)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)

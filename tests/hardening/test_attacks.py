@@ -256,12 +256,6 @@ def test_a_fifo_in_place_of_notices_log_hangs_nothing(rt: Runtime, cli: RunCli) 
         assert started.returncode == 2 and len(started.stderr.splitlines()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="journal.py: finalize gives up the whole record when notices.log cannot be opened"
-    " (a FIFO in its place), so a killed job shows lost; it should put a fresh notices.log in"
-    " place (as the log writer does for output.log) or record the end without the notice",
-)
 def test_a_fifo_in_place_of_notices_log_leaves_the_record_true(rt: Runtime) -> None:
     """With a FIFO in place of ``notices.log``, a job killed by the user is recorded as
     killed by the user, not lost."""
@@ -445,11 +439,6 @@ def test_a_request_cut_short_does_not_swallow_the_next(rt: Runtime, cli: RunCli,
     _kill_as_asked(rt, cli, job.id, running.pid)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="supervisor.py: the run loop drops control input that passes 64 KiB without a"
-    " newline silently; it should say so in supervisor.log",
-)
 def test_a_megabyte_without_a_newline_is_logged(rt: Runtime) -> None:
     """1 MB with no newline on the ``control`` FIFO is refused, and ``supervisor.log`` says
     so as soon as it is dropped (not only once a newline comes)."""

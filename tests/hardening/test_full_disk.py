@@ -337,11 +337,6 @@ def test_jobs_end_truly_when_another_job_filled_the_disk(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="supervisor.py: a line to supervisor.log (its stderr) raises ENOSPC on a full disk"
-    " and the supervisor crashes; its writes to stderr must not raise",
-)
 def test_a_garbage_control_request_on_a_full_disk_is_ignored(disk: Disk, rt: Runtime) -> None:
     """A malformed control request is ignored (and logged if there is room) also on a full
     disk: a kill sent after it still ends the job as killed, not lost."""

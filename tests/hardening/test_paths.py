@@ -362,14 +362,7 @@ def test_a_symlink_inside_the_store_is_never_followed_by_readers(
     [
         "projects",
         "project",
-        pytest.param(
-            "jobs",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="store.py: Project.ensure checks the project's directory but not jobs/,"
-                " and allocate() makes the job's directory through it",
-            ),
-        ),
+        "jobs",
     ],
 )
 def test_a_symlink_inside_the_store_is_never_followed_by_run(
@@ -388,14 +381,7 @@ def test_a_symlink_inside_the_store_is_never_followed_by_run(
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(
-            "notices.log",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="notices.py: notices are read with open(), which follows a symlinked"
-                " notices.log (open_private would refuse it)",
-            ),
-        ),
+        "notices.log",
         "counter",
         "project.json",
     ],
