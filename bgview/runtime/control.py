@@ -365,8 +365,14 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int, record: Request) -> None:
     # carry the other job's mark, and says whose supervisor it is (see bgview.runtime.tree).
     env = {k: v for k, v in os.environ.items() if k != "BGVIEW_JOB"}
     env["BGVIEW_SUPERVISOR"] = record.mark
+    # The job's and the project's directories are handed over open, as the lock is: the
+    # supervisor never resolves their paths, so a directory swapped meanwhile changes nothing.
+    job_fd = DirFd.open(job_dir)
+    project_fd = DirFd.open(job_dir.parent.parent)
+    held = (lock_fd, job_fd.fd, project_fd.fd)
     try:
-        os.set_inheritable(lock_fd, True)
+        for fd in held:
+            os.set_inheritable(fd, True)
         pid = os.posix_spawn(
             sys.executable,
             [
@@ -377,6 +383,8 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int, record: Request) -> None:
                 str(job_dir),
                 str(lock_fd),
                 _PACKAGE_PARENT,
+                str(job_fd.fd),
+                str(project_fd.fd),
             ],
             env,
             file_actions=[
@@ -393,6 +401,8 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int, record: Request) -> None:
         return
     finally:
         os.set_inheritable(lock_fd, False)
+        job_fd.close()
+        project_fd.close()
         os.close(err_fd)
     _spawned.append(pid)
 

@@ -511,14 +511,14 @@ def _watch_owner(request: Request) -> tuple[int | None, bool]:
 
 
 def main(argv: list[str]) -> int:
-    lock_fd = int(argv[2])
-    os.set_inheritable(lock_fd, False)  # the command must not hold our liveness lock
+    # argv: JOB_DIR LOCK_FD PACKAGE_PARENT JOB_DIR_FD PROJECT_DIR_FD — the lock and both
+    # directories come open from the starter; the path is for messages only.
     job_dir = Path(argv[1])
-    job = DirFd.open(job_dir)
-    project = DirFd(
-        os.open("../..", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=job.fd),
-        job_dir.parent.parent,
-    )
+    lock_fd, job_fd, project_fd = int(argv[2]), int(argv[4]), int(argv[5])
+    for fd in (lock_fd, job_fd, project_fd):
+        os.set_inheritable(fd, False)  # the command must hold none of them
+    job = DirFd(job_fd, job_dir)
+    project = DirFd(project_fd, job_dir.parent.parent)
     meta = job.read_json(JobFiles.META)
     if meta is None:
         return 2
