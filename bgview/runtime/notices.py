@@ -16,8 +16,21 @@ from bgview.runtime.errors import BgviewError
 from bgview.runtime.fsio import FULL_DISK, open_private, private_dir
 from bgview.runtime.journal import read_number, write_number
 from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.present import format_duration, format_size, status_words
 from bgview.runtime.store import ID_RE, Project, load_job, notices_log, validate_consumer
 from bgview.runtime.text import visible
+
+format_seconds = format_duration
+"""The old name: a notice's times are written as every table's are."""
+__all__ = [
+    "Notice",
+    "drain",
+    "format_duration",
+    "format_seconds",
+    "format_size",
+    "notice_text",
+    "status_words",
+]
 
 
 @dataclass(frozen=True)
@@ -28,60 +41,17 @@ class Notice:
     text: str
 
 
-def format_size(n: int) -> str:
-    """``812B``, ``12KB``, ``1.4MB``: short, like ``ls -h``."""
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            if unit == "B":
-                return f"{int(value)}B"
-            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
-def format_seconds(seconds: float) -> str:
-    """``0.4s``, ``12s``, ``300s``: the wall-clock time of a job."""
-    return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
-
-
-def status_words(job: Job) -> str:
-    """``running``, ``exited 1``, ``killed SIGTERM by user``: the status in words, readable
-    without colour, for tables (``bgview list``, ``:bg-list``); safe to print."""
-    if job.status is JobStatus.EXITED:
-        return f"exited {job.exit_code}"
-    if job.status is JobStatus.KILLED:
-        by = f" by {visible(job.killed_by)}" if job.killed_by else ""
-        return f"killed {visible(job.signal or '')}".strip() + by
-    if job.running and job.supervisor_stopped:
-        return "running (supervisor stopped)"
-    return str(job.status.value)
-
-
-def format_duration(seconds: float) -> str:
-    """``0.4s``, ``12s``, ``3m05s``, ``2h14m``: short, and steady as it ticks (tables and the
-    viewer; a notice keeps plain seconds: ``12s wall``, ``300s``)."""
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
-
-
 def notice_text(job: Job) -> str:
     """The one-line notice for an ended job. The reason came from the job (its command, its
     cwd): it is made :func:`~bgview.runtime.text.visible`, so the notice is safe to print."""
-    tail = f"{format_size(job.output_bytes)} out, {format_seconds(job.wall_seconds())} wall"
+    tail = f"{format_size(job.output_bytes)} out, {format_duration(job.wall_seconds())} wall"
     if job.left_behind_count:
         n = job.left_behind_count
         tail += f", {n} process{'es' if n != 1 else ''} ended with it"
     if job.status is JobStatus.EXITED:
         return f"[bg:{job.id} exited {job.exit_code}, {tail}]"
     if job.status is JobStatus.TIMEOUT:
-        limit = format_seconds(job.timeout or job.wall_seconds())
+        limit = format_duration(job.timeout or job.wall_seconds())
         return f"[bg:{job.id} timed out after {limit}, {tail}]"
     if job.status is JobStatus.KILLED:
         return f"[bg:{job.id} killed by {visible(job.signal or 'a signal')}, {tail}]"
