@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Two cores here: two test workers keep the suite quick without starving the ptys.
 WORKERS ?= 2
 
-.PHONY: all demo test lint bench screenshots clean
+.PHONY: all demo shell test lint bench screenshots clean
 
 all: test
 
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml
 ## demo: a few sample jobs in a throwaway store, and the viewer on them
 demo: $(STAMP)
 	$(PY) -m bgview.demo
+
+## shell: bgview shell, the REPL whose commands run through bgview, in this project
+shell: $(STAMP)
+	$(PY) -m bgview shell
 
 ## test: venv, install, and every test
 test: $(STAMP)

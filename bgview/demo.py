@@ -3,18 +3,29 @@
 A temporary ``BGVIEW_HOME`` gets four jobs — a ticking dev server, a build with a coloured
 progress bar drawn with ``\\r``, a test run that fails, and a worker that is killed — then the
 viewer opens on them. The jobs belong to this process (a :class:`~bgview.runtime.Session`), so
-they end when the demo does, even if it is killed outright; the store is deleted on the way out.
+they end when the demo does, even if it is killed outright; the store is deleted on the way out:
+after ``q``, on SIGTERM and SIGHUP, and when the terminal goes away (``make demo`` never hears
+SIGHUP: make takes it), within the 2 s a closed terminal is given.
 """
 
 from __future__ import annotations
 
+import _thread
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
+from bgview.host.hangup import EXIT_HANGUP, TerminalGuard
 from bgview.runtime import Session
+
+if TYPE_CHECKING:
+    from bgview.ui.app import BgviewApp
 
 SERVER = r"""
 echo "dev server listening on http://localhost:5173"
@@ -89,26 +100,71 @@ def start_samples(session: Session) -> None:
     session.kill(worker.id, grace=1.0)
 
 
-def main() -> int:
-    """Build the throwaway store, open the viewer, clean everything up."""
-    home = Path(tempfile.mkdtemp(prefix="bgview-demo-"))
-    project = home / "webshop"
-    project.mkdir()
-    os.environ["BGVIEW_HOME"] = str(home)
-    write_samples(project)
-    os.chdir(project)
-    session = Session(project, home=home)
-    try:
-        start_samples(session)
+class Demo:
+    """The throwaway store, its jobs and the viewer, and every way of leaving them."""
+
+    def __init__(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="bgview-demo-"))
+        self.project = self.home / "webshop"
+        self.project.mkdir()
+        os.environ["BGVIEW_HOME"] = str(self.home)
+        write_samples(self.project)
+        os.chdir(self.project)
+        self.session = Session(self.project, home=self.home)
+        self.app: BgviewApp | None = None
+        self.leaving: int | None = None
+        """Asked to leave (a signal, a closed terminal) with this status."""
+        self._cleaned = threading.Lock()
+
+    def run(self) -> int:
+        start_samples(self.session)
         from bgview.ui import make_app  # after the jobs: they start while Textual imports
 
-        app = make_app(project, home=home)
-        app.run()
-        return app.return_code or 0
+        self.app = make_app(self.project, home=self.home)
+        if self.leaving is not None:  # a signal came while the jobs were starting
+            return self.leaving
+        self.app.run()
+        return self.leaving or self.app.return_code or 0
+
+    def leave(self, code: int) -> None:
+        """Leave the viewer with ``code``; from any thread, or a signal handler."""
+        self.leaving = code
+        if self.app is not None:
+            self.app.request_exit(code)
+        elif threading.current_thread() is not threading.main_thread():
+            # Still starting the jobs (which can take a second): stop that at once, as a
+            # SIGTERM would.
+            _thread.interrupt_main(signal.SIGTERM)
+
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.app is None:  # still starting the jobs: stop that, and clean up
+            raise SystemExit(self.leaving or 128 + signum)
+        self.leave(128 + signum)
+
+    def clean_up(self) -> None:
+        """End the jobs and delete the store; once, whoever gets here first."""
+        if not self._cleaned.acquire(blocking=False):
+            return
+        self.session.close(grace=0.5)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def last_resort(self) -> None:
+        """The viewer did not leave in time after the terminal went away."""
+        self.clean_up()
+        os._exit(EXIT_HANGUP)
+
+
+def main() -> int:
+    """Build the throwaway store, open the viewer, clean everything up."""
+    demo = Demo()
+    signal.signal(signal.SIGTERM, demo.on_signal)
+    guard = TerminalGuard(lambda: demo.leave(EXIT_HANGUP), last_resort=demo.last_resort)
+    try:
+        with guard:
+            return demo.run()
     finally:
-        session.close(grace=0.5)
-        os.chdir(home.parent)
-        shutil.rmtree(home, ignore_errors=True)
+        os.chdir(demo.home.parent)
+        demo.clean_up()
 
 
 if __name__ == "__main__":

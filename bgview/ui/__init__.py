@@ -35,7 +35,13 @@ def make_app(
 
 
 def run_viewer(project: str | None = None, all_projects: bool = False) -> int:
-    """``bgview``: open the viewer full-screen until ``q``; returns the exit status."""
+    """``bgview``: open the viewer full-screen until ``q``; returns the exit status.
+
+    It leaves when its terminal goes away, also when a wrapper (make, nohup) kept SIGHUP
+    from it (:class:`~bgview.host.hangup.TerminalGuard`)."""
+    from bgview.host.hangup import EXIT_HANGUP, TerminalGuard
+
     app = make_app(project, all_projects=all_projects)
-    app.run()
+    with TerminalGuard(lambda: app.request_exit(EXIT_HANGUP)):
+        app.run()
     return app.return_code or 0
