@@ -14,15 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bgview.runtime.clean import clean_bytes
 from bgview.runtime.logstate import consistent_read, open_log
-from bgview.runtime.patterns import UserPattern
 from bgview.ui.ansi import MAX_LINE_BYTES
 from bgview.ui.log_index import LineIndex
 
 T = TypeVar("T")
-SEARCH_BLOCK = 1024
-"""Lines read and matched per step of a search or filter."""
 
 
 class LogGone(Exception):
@@ -77,12 +73,17 @@ class LogFile:
 
     def read(self, start: int, stop: int) -> bytes:
         """Bytes ``[start, stop)`` (what is still on disk of them)."""
+        return self.read_at(start, stop)[1]
 
-        def take(fd: int, dropped: int) -> bytes:
+    def read_at(self, start: int, stop: int) -> tuple[int, bytes]:
+        """``(lo, bytes [lo, stop))``: ``lo`` is ``start``, or the first byte still on disk
+        if the size cap dropped the beginning of the range."""
+
+        def take(fd: int, dropped: int) -> tuple[int, bytes]:
             if fd < 0:
                 raise LogGone(f"{self.name} has no log")
             lo = max(start, dropped)
-            return os.pread(fd, stop - lo, lo - dropped) if stop > lo else b""
+            return lo, os.pread(fd, stop - lo, lo - dropped) if stop > lo else b""
 
         return self.consistent(take)
 
@@ -129,43 +130,3 @@ class LogFile:
         index = LineIndex(base, first)
         index.feed(data)
         return index, dropped
-
-    def plain_lines(self, index: LineIndex, lines: list[int]) -> list[str]:
-        """The lines as plain text (what a search matches), read in one contiguous pread."""
-        if not lines:
-            return []
-        lo, hi = min(lines), max(lines)
-        start, stop = index.span(lo)[0], index.span(hi)[1]
-        try:
-            data, offset = self.consistent(
-                lambda fd, dropped: (
-                    _pread_from(fd, max(start, dropped), stop, dropped),
-                    max(start, dropped),
-                )
-            )
-        except LogGone:
-            return ["" for _ in lines]
-        texts: dict[int, str] = {}
-        for n in range(lo, hi + 1):
-            a, b = index.span(n)
-            if a < offset:
-                texts[n] = ""  # dropped by the size cap
-                continue
-            chunk = data[a - offset : b - offset]
-            texts[n] = clean_bytes(chunk[: MAX_LINE_BYTES * 4]).rstrip("\n")
-        return [texts[n] for n in lines]
-
-    def matching(self, index: LineIndex, first: int, last: int, pattern: UserPattern) -> list[int]:
-        """Numbers of the lines in ``[first, last)`` whose plain text matches ``pattern``."""
-        found: list[int] = []
-        for block in range(first, last, SEARCH_BLOCK):
-            lines = list(range(block, min(last, block + SEARCH_BLOCK)))
-            texts = self.plain_lines(index, lines)
-            found.extend(n for n, text in zip(lines, texts, strict=True) if pattern.search(text))
-        return found
-
-
-def _pread_from(fd: int, lo: int, stop: int, dropped: int) -> bytes:
-    if fd < 0:
-        raise LogGone("the log is gone")
-    return os.pread(fd, stop - lo, lo - dropped) if stop > lo else b""

@@ -1,13 +1,16 @@
 """A job's log with what a reader needs around it: a bar that says what is shown (following or
-paused, a cut log, a filter) and the query line for ``/`` search and ``f`` filter.
+paused, ended, a cut log, a filter, a search under way) and the query line for ``/`` search
+and ``f`` filter.
 
 The screens own the key bindings (so they show in the footer wherever the focus is) and call
-:meth:`LogPanel.start_query`, :meth:`next_match` and :meth:`follow` here.
+:meth:`LogPanel.start_query`, :meth:`next_match` and :meth:`follow` here. What the footer
+offers depends on :attr:`LogPanel.search`, :attr:`LogPanel.filter` and the view's
+``follow``: reactives with ``bindings=True``, so the screen's bindings are refreshed whenever
+one changes (the screens' ``check_action`` reads them).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -16,39 +19,18 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.notices import format_size
-from bgview.runtime.patterns import MAX_PATTERN_CHARS, UserPattern
 from bgview.runtime.text import visible
-from bgview.ui.log_view import LogState, LogView
+from bgview.ui.log_model import LogState
+from bgview.ui.log_scan import compile_query, no_match_text
+from bgview.ui.log_view import LogView
+
+__all__ = ["LogPanel", "QueryInput", "compile_query", "no_match_text"]
 
 QueryMode = Literal["search", "filter"]
-
-
-def compile_query(query: str) -> UserPattern:
-    """A user's query as a regex, run as the command line's filters are (RE2, in linear time;
-    :mod:`bgview.runtime.patterns`): case-insensitive unless it has a capital (smart case); a
-    query that is not a valid regex is taken literally rather than refused."""
-    ignore_case = not any(c.isupper() for c in query)
-    try:
-        return UserPattern(query, "search", ignore_case=ignore_case)
-    except InvalidRequest:
-        # Taken literally; a query too long for a pattern even so is searched for its start.
-        literal = re.escape(query)
-        if len(literal) > MAX_PATTERN_CHARS:
-            literal = re.escape(query[: MAX_PATTERN_CHARS // 4])
-        return UserPattern(literal, "search", ignore_case=ignore_case)
-
-
-def no_match_text(query: str) -> str:
-    """The toast for a search that found nothing, saying if it was taken literally."""
-    try:
-        UserPattern(query, "search")
-    except InvalidRequest:
-        return f"no match for {visible(query)!r} (not a valid regex: searched as plain text)"
-    return f"no match for {visible(query)!r}"
 
 
 class QueryInput(Input):
@@ -75,21 +57,26 @@ class LogPanel(Vertical):
     LogPanel > QueryInput.-open { display: block; }
     """
 
+    search: reactive[str | None] = reactive(None, bindings=True)
+    """The search (``/``): highlighted, and what ``n`` / ``N`` move to; ``None``: none."""
+    filter: reactive[str | None] = reactive(None, bindings=True)
+    """The filter (``f``): only lines matching it are shown; ``None``: every line."""
+    ended: reactive[bool] = reactive(False)
+    """The job has ended: the bar says so rather than that it follows new output."""
+
     class BindingsChanged(Message):
-        """What the keys can do changed: a search or filter began or ended, or following
-        started or stopped (the footer offers ``n``/``N``, ``esc`` and ``end`` accordingly)."""
+        """No longer posted: :attr:`search`, :attr:`filter` and the view's ``follow`` refresh
+        the screen's bindings themselves (``bindings=True``). Kept for screens that still
+        listen for it."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.heading = ""
         self.warning: str | None = None
         self.mode: QueryMode | None = None
-        self.search: str | None = None
-        self.filter: str | None = None
         self._state: LogState | None = None
         self._return_focus: str | None = None
         self._bar_plain = ""
-        self._offer: tuple[bool, bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="log-bar")
@@ -100,17 +87,41 @@ class LogPanel(Vertical):
     def view(self) -> LogView:
         return self.query_one(LogView)
 
-    def show(self, job_dir: Path | None, title: str, warning: str | None = None) -> None:
+    def show(
+        self,
+        job_dir: Path | None,
+        title: str,
+        warning: str | None = None,
+        *,
+        ended: bool | None = None,
+    ) -> None:
         """Show ``job_dir``'s log from its tail (``None``: nothing to show); ``warning`` is
-        what the job's record says went wrong with its output (a full disk)."""
+        what the job's record says went wrong with its output (a full disk); ``ended``: whether
+        the job has ended (``None``: as last said for this job; not ended for another)."""
         self.heading = title
         self.warning = warning
         if job_dir != self.view.job_dir:
             self.view.open(job_dir)
+            if ended is None:
+                ended = False
+        if ended is not None:
+            self.ended = ended
         self._draw_bar()
 
     def update_log(self) -> None:
+        """The job's log grew: take in what it gained (now, or shortly under a firehose)."""
         self.view.request_update()
+
+    def watch_search(self, query: str | None) -> None:
+        self.view.search = compile_query(query) if query else None
+        self._draw_bar()
+
+    def watch_filter(self, query: str | None) -> None:
+        self.view.filter = compile_query(query) if query else None
+        self._draw_bar()
+
+    def watch_ended(self) -> None:
+        self._draw_bar()
 
     # ---- search, filter, follow ---------------------------------------------------------------
 
@@ -144,25 +155,27 @@ class LogPanel(Vertical):
     @on(Input.Submitted, "#log-query")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value
-        if self.mode == "search":
-            self.search = text or None
-            self.view.set_search(compile_query(text) if text else None)
-            if text and self.view.find(forward=True) is None:
-                self.app.notify(no_match_text(text), severity="warning", markup=False)
-        elif self.mode == "filter":
-            self.filter = text or None
-            self.view.set_filter(compile_query(text) if text else None)
-        self.mode = None
+        text = event.value or None
+        mode, self.mode = self.mode, None
         self._close_query()
-        self._draw_bar()
+        if mode == "search":
+            self.search = text
+            if text:
+                self.view.find(forward=True)  # the same query again: the next match
+        elif mode == "filter":
+            self.filter = text
 
     def next_match(self, forward: bool = True) -> None:
         """``n`` / ``N``: the next or previous line matching the search."""
         if self.search is None:
             self.start_query("search")
-            return
-        if self.view.find(forward=forward) is None:
+        else:
+            self.view.find(forward=forward)
+
+    @on(LogView.Searched)
+    def _searched(self, event: LogView.Searched) -> None:
+        event.stop()
+        if event.line is None and self.search is not None:
             self.app.notify(no_match_text(self.search), severity="warning", markup=False)
 
     def follow(self) -> None:
@@ -171,13 +184,8 @@ class LogPanel(Vertical):
     def clear_query(self) -> bool:
         """Drop the search and the filter; ``True`` if there was one (``esc`` does this first)."""
         had = self.search is not None or self.filter is not None
-        if self.filter is not None:
-            self.filter = None
-            self.view.set_filter(None)
-        if self.search is not None:
-            self.search = None
-            self.view.set_search(None)
-        self._draw_bar()
+        self.filter = None
+        self.search = None
         return had
 
     # ---- the bar --------------------------------------------------------------------------------
@@ -189,10 +197,6 @@ class LogPanel(Vertical):
         self._draw_bar()
 
     def _draw_bar(self) -> None:
-        offer = (self.search is not None, self.filter is not None, self.view.follow)
-        if offer != self._offer:
-            self._offer = offer
-            self.post_message(self.BindingsChanged())
         text = self.bar_text()
         if text.plain != self._bar_plain:  # under a firehose most updates change nothing here
             self._bar_plain = text.plain
@@ -209,7 +213,9 @@ class LogPanel(Vertical):
             bar.append(f"  {visible(state.problem)}", style="bold red")
             return bar
         bar.append(f" · {format_size(state.size)}")
-        if state.follow:
+        if self.ended:
+            bar.append(" · ended")
+        elif state.follow:
             bar.append(" · ● following", style="green")
         else:
             bar.append(" · ⏸ paused (End follows)", style="yellow")
@@ -232,4 +238,6 @@ class LogPanel(Vertical):
             )
         if self.search is not None:
             bar.append(f" · search /{visible(self.search)}/")
+        if state.busy:
+            bar.append(f" · {state.busy}", style="bold")
         return bar

@@ -1,594 +1,274 @@
-"""The live log of one job, drawn from its file by byte offset.
+"""The log pane's view: the lines of a job's log (:class:`~bgview.ui.log_lines.LogLines`),
+searched and filtered.
 
-Like toolong, and unlike ``RichLog``, this never holds the log's text: a
-:class:`~bgview.ui.log_index.LineIndex` keeps where lines start in a bounded window at the
-log's tail, and only the lines on screen are read (:mod:`bgview.ui.log_file`: ``os.pread``
-by logical offset, never mixing two versions of a file the size cap is trimming), styled
-(:mod:`bgview.ui.ansi`) and kept in a small cache. A gigabyte log opens as fast as a
-small one, and memory does not grow with it.
-
-Bindings (on top of ScrollView's arrows, page keys and home):
-
-| key | action |
-| --- | --- |
-| end | scroll to the end and follow new output again |
+A search or a filter over more than a few hundred kilobytes runs in a thread worker
+(:mod:`bgview.ui.log_scan`), one of each kind at a time (``exclusive``), cancelled when a newer
+one starts or another log opens (the worker checks ``is_cancelled`` between blocks). Progress
+and results come back as messages, so the UI thread never waits for a scan: the bar shows
+``searching… 40%`` meanwhile, and a filter's rows appear as they are found.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
-from pathlib import Path
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Literal
 
-from rich.style import Style
-from rich.text import Text
-from textual import events
-from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual import on, work
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
+from textual.worker import get_current_worker
 
 from bgview.runtime.patterns import UserPattern
-from bgview.runtime.text import visible
-from bgview.ui.ansi import render_line
-from bgview.ui.log_file import SEARCH_BLOCK, LogFile, LogGone
-from bgview.ui.log_index import LineIndex
+from bgview.ui.log_lines import LogLines
+from bgview.ui.log_model import LogState
+from bgview.ui.log_scan import INLINE_BYTES, Throttle, Window, find, matching_lines, scan_blocks
 
-OPEN_WINDOW = 4 * 1024 * 1024
-"""How much of the tail is indexed when a log opens (more is read as you scroll up)."""
-READ_STEP = 512 * 1024
-"""The most new output indexed per update: the UI stays responsive under a firehose."""
-JUMP_AFTER = 2 * 1024 * 1024
-"""While following, a backlog bigger than this is skipped: we reopen at the tail."""
-JUMP_WINDOW = 256 * 1024
-"""How much of the tail a jump reopens with (a firehose would bury more before it is read)."""
-EXTEND_STEP = 4 * 1024 * 1024
-"""How much earlier output one scroll to the top brings in."""
-MIN_UPDATE_INTERVAL = 0.04
-"""The least time between two updates from the file (see :meth:`LogView.request_update`)."""
-CACHE_LINES = 2048
+__all__ = ["LogState", "LogView"]
+
+HAND_BACK = 0.1
+"""How often a filter's worker hands the matches found so far to the view."""
+
+Scan = Literal["search", "filter"]
 
 
-@dataclass(frozen=True)
-class LogState:
-    """What the panel around the log shows about it."""
+class LogView(LogLines):
+    """A job's output, following its tail until you scroll up; searched (:meth:`find`) and
+    filtered (:attr:`filter`) off the UI thread."""
 
-    follow: bool
-    size: int
-    """Logical size of the log: every byte the job wrote."""
-    dropped: int
-    """Bytes the runtime's size cap dropped from the front."""
-    base: int
-    """First byte the view holds (``> dropped`` when only the tail is indexed)."""
-    lines: int
-    shown: int
-    """Lines shown (fewer than ``lines`` under a filter)."""
-    problem: str | None = None
-    """A message instead of the log: gone, unreadable, truncated."""
+    filter: reactive[UserPattern | None] = reactive(None)
+    """Only lines matching this are shown (``None``: every line)."""
 
+    class Searched(Message):
+        """A search (``/``, ``n``, ``N``) ended: on the line it moved to, or ``None``: no match."""
 
-class LogView(ScrollView, can_focus=True):
-    """A job's output, following its tail until you scroll up."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("end", "follow", "Follow", tooltip="Scroll to the end and follow new output"),
-    ]
-
-    DEFAULT_CSS = """
-    LogView {
-        background: $surface;
-        scrollbar-gutter: stable;
-    }
-    LogView .log--match { background: $warning 40%; }
-    LogView .log--current { background: $accent 30%; }
-    LogView .log--note { color: $text-muted; text-style: italic; }
-    """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"log--match", "log--current", "log--note"}
-
-    follow: reactive[bool] = reactive(True)
-    """Whether new output scrolls into view. Scrolling up stops it; ``end`` resumes."""
-
-    class Changed(Message):
-        """The log's state changed (size, follow, cut, problem); the panel redraws its bar."""
-
-        def __init__(self, view: LogView, state: LogState) -> None:
+        def __init__(self, view: LogView, line: int | None) -> None:
             super().__init__()
             self.view = view
-            self.state = state
+            self.line = line
 
         @property
         def control(self) -> LogView:
             return self.view
 
+    class _Progress(Message, bubble=False):
+        """A scan's worker got this far (0 to 1)."""
+
+        def __init__(self, scan: Scan, generation: int, done: float) -> None:
+            super().__init__()
+            self.scan = scan
+            self.generation = generation
+            self.done = done
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogView._Progress) and message.scan == self.scan
+
+    class _Found(Message, bubble=False):
+        """A search's worker ended: the line it found, or ``None``."""
+
+        def __init__(self, generation: int, line: int | None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.line = line
+
+    class _Matched(Message, bubble=False):
+        """A filter's worker found these lines (``last``: and it is done)."""
+
+        def __init__(self, generation: int, lines: list[int], keep_place: bool, last: bool) -> None:
+            super().__init__()
+            self.generation = generation
+            self.lines = lines
+            self.keep_place = keep_place
+            self.last = last
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.job_dir: Path | None = None
-        self.file: LogFile | None = None
-        self.index = LineIndex()
-        self.dropped = 0
-        self.problem: str | None = None
-        self._cache: OrderedDict[tuple[int, int, int, bool], Strip] = OrderedDict()
-        self._max_width = 0
-        self._programmatic = False
-        self._redraw_pending = False
-        self._style: Style | None = None
-        self._last_update = 0.0
-        self._update_scheduled = False
-        self._search: UserPattern | None = None
-        self._search_gen = 0
-        self.current_match: int | None = None
-        """Absolute line number of the match ``n``/``N`` moved to."""
-        self._filter: UserPattern | None = None
-        self._visible: list[int] = []
-        """Absolute line numbers shown while a filter is on."""
-
-    # ---- opening and growing --------------------------------------------------------------
-
-    def open(self, job_dir: Path | None) -> None:
-        """Show ``job_dir``'s log from its tail (``None``: show nothing)."""
-        self.job_dir = job_dir
-        self.file = LogFile(job_dir) if job_dir is not None else None
-        self.problem = None
-        self._cache.clear()
-        self._max_width = 0
-        self.current_match = None
-        self.index = LineIndex()
-        self.dropped = 0
-        if job_dir is not None:
-            try:
-                self._open_tail()
-            except LogGone as exc:
-                self.problem = str(exc)
-        if self._filter is not None:
-            self._visible = self._match(self.index.first, self.index.last, self._filter)
-        self._sync_size()
-        self._set_follow(True)
-        self._scroll_to_end()
-        # Before the first layout the view has no height to scroll by: follow again after it.
-        self.call_after_refresh(self._scroll_to_end_if_following)
-        self._changed()
-
-    def _scroll_to_end_if_following(self) -> None:
-        if self.follow:
-            self._scroll_to_end()
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._scroll_to_end_if_following)
-
-    def _open_tail(self, first: int = 0, window: int = OPEN_WINDOW) -> None:
-        assert self.file is not None
-        self.index, self.dropped = self.file.tail(window, first)
-
-    def request_update(self) -> None:
-        """The log grew: take it in now, or — if we took some in less than
-        :data:`MIN_UPDATE_INTERVAL` ago — once that interval is up. A quiet job's line shows
-        at once; a firehose costs at most ~25 updates a second, leaving the loop to the keys."""
-        if self._update_scheduled:
-            return
-        wait = self._last_update + MIN_UPDATE_INTERVAL - time.monotonic()
-        if wait <= 0:
-            self.update_log()
-        else:
-            self._update_scheduled = True
-            self.set_timer(wait, self._scheduled_update)
-
-    def _scheduled_update(self) -> None:
-        self._update_scheduled = False
-        self.update_log()
-
-    def update_log(self) -> None:
-        """Take in whatever the log gained since the last call (cheap when nothing did)."""
-        if self.job_dir is None:
-            return
-        try:
-            self._update()
-        except LogGone as exc:
-            if self.problem != str(exc):
-                self.problem = str(exc)
-                self._cache.clear()
-                self.refresh()
-                self._changed()
-
-    def _update(self) -> None:
-        index = self.index
-        if self.problem is not None:
-            self.problem = None
-            self.open(self.job_dir)
-            return
-
-        assert self.file is not None
-        got = self.file.growth(index.end, READ_STEP, JUMP_AFTER if self.follow else None)
-        if got is None:  # the size cap is swapping the file right now: look again very soon
-            if not self._update_scheduled:
-                self._update_scheduled = True
-                self.set_timer(0.005, self._scheduled_update)
-            return
-        size, dropped, data = got
-        if size < index.end and dropped <= self.dropped:
-            # Shorter than before with nothing dropped: someone truncated the log. Start over.
-            self.open(self.job_dir)
-            self.notify_note("the log was truncated; showing it again from its start")
-            return
-        changed = False
-        if dropped > self.dropped:
-            self.dropped = dropped
-            changed = True
-            if dropped > index.base:
-                if dropped >= index.end:
-                    self._reopen_at_tail()
-                    return
-                self._drop_front(index.drop_before(dropped))
-        if size > index.end:
-            if self.follow and size - index.end > JUMP_AFTER:
-                self._reopen_at_tail()
-                return
-            if data:
-                # Only an update that took something in counts towards the rate limit: a
-                # quiet job's next line must never wait behind an update that found nothing.
-                self._last_update = time.monotonic()
-                last_before = index.last - 1
-                was_partial = index.partial
-                index.feed(data)
-                if was_partial:
-                    self._forget_line(last_before)
-                self._filter_new(last_before if was_partial else last_before + 1)
-                excess = index.over_budget()
-                if excess:
-                    self._drop_front(excess)
-                changed = True
-            if index.end < size:
-                # More than one step behind: the rest shortly, leaving the loop free for keys.
-                self.request_update()
-        if changed:
-            self._sync_size()
-            if self.follow:
-                self._scroll_to_end()
-            self.refresh()
-            self._changed()
-
-    def _reopen_at_tail(self) -> None:
-        self._last_update = time.monotonic()  # took something in: counts towards the rate limit
-        first = self.index.last + 1  # numbers keep growing: old matches can never collide
-        self._open_tail(first, JUMP_WINDOW)
-        self._cache.clear()
-        if self._filter is not None:
-            self._visible = self._match(self.index.first, self.index.last, self._filter)
-        self.current_match = None
-        self._sync_size()
-        if self.follow:
-            self._scroll_to_end()
-        self.refresh()
-        self._changed()
-
-    def _drop_front(self, lines: int) -> None:
-        if lines <= 0:
-            return
-        first_before = self.index.first
-        self.index.drop_front(lines)
-        gone = self.index.first - first_before
-        if self._filter is not None:
-            kept = [n for n in self._visible if n >= self.index.first]
-            gone = len(self._visible) - len(kept)
-            self._visible = kept
-        if not self.follow:
-            self._programmatic = True
-            self.scroll_to(y=max(0, self.scroll_y - gone), animate=False, immediate=True)
-            self._programmatic = False
-
-    def _extend_back(self) -> None:
-        """Scrolled to the top of the window with more log before it: read some of it in."""
-        index = self.index
-        if index.base <= self.dropped or index.size >= OPEN_WINDOW * 8:
-            return
-        base = max(self.dropped, index.base - EXTEND_STEP)
-        assert self.file is not None
-        data = self.file.read(base, index.base)
-        if base > self.dropped:
-            cut = data.find(b"\n") + 1
-            if not cut:
-                return
-            base, data = base + cut, data[cut:]
-        if not data:
-            return
-        added = index.prepend(base, data)
-        if self._filter is not None:
-            earlier = self._match(index.first, index.first + added, self._filter)
-            self._visible = earlier + self._visible
-            added = len(earlier)
-        self._sync_size()
-        self._programmatic = True
-        self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
-        self._programmatic = False
-        self.refresh()
-        self._changed()
-
-    # ---- drawing ----------------------------------------------------------------------------
-
-    @property
-    def row_count(self) -> int:
-        return len(self._visible) if self._filter is not None else len(self.index)
-
-    def row_line(self, row: int) -> int:
-        """The absolute line number drawn at ``row``."""
-        return self._visible[row] if self._filter is not None else self.index.first + row
-
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
-        base_style = self._base_style()
-        row = scroll_y + y
-        if self.problem is not None:
-            text = Text(visible(self.problem) if y == 0 else "", style="italic")
-            return Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(
-                0, width, base_style
-            )
-        if row >= self.row_count:
-            return Strip.blank(width, base_style)
-        line = self.row_line(row)
-        strip = self._strip(row, line)
-        if strip is None:
-            return Strip.blank(width, base_style)
-        return strip.crop_extend(scroll_x, scroll_x + width, base_style).apply_style(base_style)
-
-    def _base_style(self) -> Style:
-        """The widget's own style, worked out once per style change rather than per line
-        drawn (it was a fifth of the cost of a frame)."""
-        if self._style is None:
-            self._style = self.rich_style
-        return self._style
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._style = None
-        self._cache.clear()  # component styles (matches, notes) may have changed too
-
-    def _key(self, line: int) -> tuple[int, int, int, bool]:
-        start, stop = self.index.span(line)
-        return start, stop, self._search_gen, line == self.current_match
-
-    def _strip(self, row: int, line: int) -> Strip | None:
-        """The drawn line from the cache, reading every missing line on screen in one go (one
-        open, one pread each); ``None`` while the size cap swaps the file (drawn again soon)."""
-        key = self._key(line)
-        strip = self._cache.get(key)
-        if strip is not None:
-            self._cache.move_to_end(key)
-            return strip
-        first_row = max(0, self.scroll_offset.y)
-        rows = range(first_row, min(self.row_count, first_row + self.size.height + 1))
-        lines = [self.row_line(r) for r in rows] if row in rows else [line]
-        missing = [n for n in lines if self._key(n) not in self._cache]
-        try:
-            chunks = (
-                self.file.read_lines([self.index.span(n) for n in missing])
-                if self.file is not None
-                else None
-            )
-        except LogGone:
-            chunks = [None] * len(missing)
-        if chunks is None:
-            if not self._redraw_pending:
-                self._redraw_pending = True
-                self.set_timer(0.01, self._redraw)
-            return None
-        for n, raw in zip(missing, chunks, strict=True):
-            self._store(n, raw)
-        return self._cache.get(key)
-
-    def _redraw(self) -> None:
-        self._redraw_pending = False
-        self.refresh()
-
-    def _store(self, line: int, raw: bytes | None) -> None:
-        if raw is None:
-            text = Text(
-                "(dropped by the log size cap)", style=self.get_component_rich_style("log--note")
-            )
-        else:
-            text = render_line(raw)
-        if self._search is not None:
-            match_style = self.get_component_rich_style("log--match")
-            for match in self._search.finditer(text.plain):
-                if match.end() > match.start():
-                    text.stylize(match_style, match.start(), match.end())
-        if line == self.current_match:
-            text.stylize(self.get_component_rich_style("log--current"))
-        segments = list(text.render(self.app.console))
-        strip = Strip(segments, text.cell_len)
-        key = self._key(line)
-        self._cache[key] = strip
-        if len(self._cache) > CACHE_LINES:
-            self._cache.popitem(last=False)
-        if strip.cell_length > self._max_width:
-            self._max_width = strip.cell_length
-            self.call_after_refresh(self._sync_size)
-
-    def _forget_line(self, line: int) -> None:
-        """Drop a grown partial line from the cache (its key changes anyway; this frees it)."""
-        for key in [k for k in self._cache if k[1] <= self.index.end and k[0] == self._start(line)]:
-            del self._cache[key]
-
-    def _start(self, line: int) -> int:
-        try:
-            return self.index.span(line)[0]
-        except IndexError:
-            return -1
-
-    def _sync_size(self) -> None:
-        old = self.virtual_size
-        new = Size(max(self._max_width, 1), self.row_count if self.problem is None else 1)
-        if new == old:
-            return
-        height = self.container_size.height
-        if new.width == old.width and (old.height > height) == (new.height > height):
-            # Only longer, and no scrollbar comes or goes: no need for a layout of the whole
-            # screen (which assigning ``virtual_size`` asks for, and which costs more than
-            # everything else here under a firehose). Widget._size_updated does the same.
-            self.set_reactive(LogView.virtual_size, new)
-            self._scroll_update(new)
-        else:
-            self.virtual_size = new
-
-    def _changed(self) -> None:
-        self.post_message(self.Changed(self, self.state))
+        self._find_gen = 0
+        """Counts finds (``/``, ``n``, ``N``): a worker's answer to an older one is dropped."""
+        self._filter_gen = 0
+        self._busy: dict[Scan, float] = {}
+        """Scans under way in workers, and how far each got."""
 
     @property
     def state(self) -> LogState:
-        return LogState(
-            follow=self.follow,
-            size=self.index.end,
-            dropped=self.dropped,
-            base=self.index.base,
-            lines=len(self.index),
-            shown=self.row_count,
-            problem=self.problem,
-        )
+        busy = None
+        for scan, done in self._busy.items():
+            busy = f"{'searching' if scan == 'search' else 'filtering'}… {done:.0%}"
+        return self.model.state(self.follow, busy)
 
-    def notify_note(self, text: str) -> None:
-        self.app.notify(text, title="log", severity="warning", markup=False)
+    def _window_changed(self) -> None:
+        self._cancel_scans()
+        self._start_filter()
 
-    # ---- following ----------------------------------------------------------------------------
+    def _lines_added(self, first: int, last: int) -> bool:
+        if self.model.filter is None:
+            return True
+        self._scan_filter(first, last, keep_place=True)  # its rows come with the matches
+        return False
 
-    def _set_follow(self, value: bool) -> None:
-        if self.follow != value:
-            self.follow = value
+    def _may_extend(self) -> bool:
+        # While the filter's matches still come in, scrolling to the top reads on afterwards.
+        return "filter" not in self._busy
 
-    def watch_follow(self, value: bool) -> None:
-        if value:
-            self._scroll_to_end()
-        self._changed()
-        self.refresh_bindings()
+    # ---- search -------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # `end Follow` is offered only when it would do something.
-        return not (action == "follow" and self.follow)
+    def watch_search(self) -> None:
+        super().watch_search()
+        self._find_gen += 1
+        self.workers.cancel_group(self, "search")
+        self._done("search")
 
-    def _scroll_to_end(self) -> None:
-        target = max(0, self.row_count - self.scrollable_content_region.height)
-        self._programmatic = True
-        self.scroll_to(y=target, animate=False, immediate=True)
-        self._programmatic = False
-        if self.scroll_y < target:
-            # The first time the log outgrows the view its scrollbar is not laid out yet and
-            # the scroll is clamped short: finish it once the layout has caught up.
-            self.call_after_refresh(self._scroll_to_end_if_following)
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if self._programmatic:
+    def find(self, forward: bool = True) -> None:
+        """Move to the next (or previous) line matching :attr:`search`, then post
+        :class:`Searched`. Starts after (before) the current match, or from the top (bottom)
+        of the screen, and wraps around the window once."""
+        model, pattern = self.model, self.search
+        if pattern is None or model.file is None or not model.row_count:
+            self.post_message(self.Searched(self, None))
             return
-        if new < old:
-            self._set_follow(False)
-        elif new >= self.max_scroll_y and self.row_count:
-            self._set_follow(True)
-        if new <= 0 and old > 0:
-            self.call_later(self._extend_back)
-
-    # A person scrolling up means "stop here": say so at once, not when an animation ends.
-    def action_scroll_up(self) -> None:
-        self._set_follow(False)
-        super().action_scroll_up()
-
-    def action_page_up(self) -> None:
-        self._set_follow(False)
-        super().action_page_up()
-
-    def action_scroll_home(self) -> None:
-        self._set_follow(False)
-        super().action_scroll_home()
-
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self._set_follow(False)
-        super()._on_mouse_scroll_up(event)
-
-    def action_follow(self) -> None:
-        """``end``: back to the tail, following."""
-        self._set_follow(True)
-        self._scroll_to_end()
-
-    # ---- search and filter -----------------------------------------------------------------------
-
-    def set_search(self, pattern: UserPattern | None) -> None:
-        """Highlight ``pattern`` everywhere it shows (``None``: no highlight)."""
-        self._search = pattern
-        self._search_gen += 1
-        self.current_match = None
-        self._cache.clear()
-        self.refresh()
-
-    def find(self, forward: bool = True) -> int | None:
-        """Move to the next (or previous) line matching the search; its number, or ``None``.
-
-        Starts after (before) the current match, or from the top (bottom) of the screen, and
-        wraps around the window once.
-        """
-        if self._search is None or not self.row_count:
-            return None
-        rows = self.row_count
-        if self.current_match is not None and self._row_of(self.current_match) is not None:
-            start = self._row_of(self.current_match) or 0
-            start = start + 1 if forward else start - 1
+        row = model.row_of(model.current_match) if model.current_match is not None else None
+        if row is not None:
+            row += 1 if forward else -1
         else:
-            start = self.scroll_offset.y if forward else self.scroll_offset.y + self.size.height - 1
-        order = (
-            list(range(start, rows)) + list(range(0, start))
-            if forward
-            else list(range(start, -1, -1)) + list(range(rows - 1, start, -1))
+            row = self.scroll_offset.y if forward else self.scroll_offset.y + self.size.height - 1
+        start = model.row_line(row % model.row_count)
+        keep = model.visible if model.filter is not None else None
+        live = model.live_window()
+        self._find_gen += 1  # an answer to an earlier n or N is of no use now
+        if live.bytes_between(live.index.first, live.index.last) <= INLINE_BYTES:
+            self._found(self._find_gen, find(live, pattern, start, forward, keep))
+            return
+        self._busy["search"] = 0.0
+        self._changed()
+        keep_copy = None if keep is None else keep[:]
+        self._find_worker(model.window(), pattern, start, forward, keep_copy, self._find_gen)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _find_worker(
+        self,
+        window: Window,
+        pattern: UserPattern,
+        start: int,
+        forward: bool,
+        keep: Sequence[int] | None,
+        generation: int,
+    ) -> None:
+        worker = get_current_worker()
+        throttle = Throttle(
+            lambda done: self.post_message(self._Progress("search", generation, done))
         )
-        for block in range(0, len(order), SEARCH_BLOCK):
-            chunk = order[block : block + SEARCH_BLOCK]
-            lines = [self.row_line(r) for r in chunk]
-            for row, line, text in zip(chunk, lines, self._plain(lines), strict=True):
-                if self._search.search(text):
-                    self._goto(row, line)
-                    return line
-        return None
+        line = find(window, pattern, start, forward, keep, lambda: worker.is_cancelled, throttle)
+        if not worker.is_cancelled:
+            self.post_message(self._Found(generation, line))
 
-    def _goto(self, row: int, line: int) -> None:
-        self.current_match = line
-        self._set_follow(False)
-        self._programmatic = True
-        self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
-        self._programmatic = False
+    @on(_Found)
+    def _found_in_worker(self, message: _Found) -> None:
+        self._found(message.generation, message.line)
+
+    def _found(self, generation: int, line: int | None) -> None:
+        if generation != self._find_gen:
+            return
+        self._done("search")
+        row = self.model.row_of(line) if line is not None else None
+        if line is None or row is None:
+            self.post_message(self.Searched(self, None))
+            return
+        self.model.current_match = line
+        self.follow = False
+        self._scroll_quietly(row - self.size.height // 2)
         self.refresh()
+        self.post_message(self.Searched(self, line))
 
-    def _row_of(self, line: int) -> int | None:
-        if self._filter is None:
-            row = line - self.index.first
-            return row if 0 <= row < len(self.index) else None
-        from bisect import bisect_left
+    # ---- filter -------------------------------------------------------------------------
 
-        i = bisect_left(self._visible, line)
-        return i if i < len(self._visible) and self._visible[i] == line else None
-
-    def set_filter(self, pattern: UserPattern | None) -> None:
-        """Show only lines matching ``pattern`` (``None``: every line again)."""
-        self._filter = pattern
-        self._visible = self._match(self.index.first, self.index.last, pattern) if pattern else []
-        self.current_match = None
-        self._cache.clear()
+    def watch_filter(self) -> None:
+        self._start_filter()
         self._sync_size()
         if self.follow:
             self._scroll_to_end()
         else:
-            self.scroll_to(y=0, animate=False, immediate=True)
+            self._scroll_quietly(0)
         self.refresh()
         self._changed()
 
-    def _filter_new(self, first: int) -> None:
-        if self._filter is not None:
-            if self._visible and self._visible[-1] >= first:
-                self._visible = [n for n in self._visible if n < first]
-            self._visible.extend(self._match(first, self.index.last, self._filter))
+    def _start_filter(self) -> None:
+        """Match the whole window against :attr:`filter` (or show every line again)."""
+        self.workers.cancel_group(self, "filter")
+        self._done("filter")
+        generation, first, last = self.model.start_filter(self.filter)
+        self._filter_gen = generation
+        self._cache.clear()  # the current match is forgotten
+        if first < last:
+            self._scan_filter(first, last, keep_place=False)
 
-    def _match(self, first: int, last: int, pattern: UserPattern) -> list[int]:
-        if self.file is None or first >= last:
-            return []
-        return self.file.matching(self.index, first, last, pattern)
+    def _scan_filter(self, first: int, last: int, keep_place: bool) -> None:
+        """Match lines ``[first, last)``: at once if they are few, else in a worker."""
+        model, pattern = self.model, self.model.filter
+        assert pattern is not None
+        live = model.live_window()
+        if live.bytes_between(first, last) <= INLINE_BYTES:
+            lines = matching_lines(live, first, last, pattern)
+            self._add_matches(self._Matched(self._filter_gen, lines, keep_place, last=True))
+            return
+        self._busy["filter"] = 0.0
+        self._filter_worker(model.window(), pattern, first, last, keep_place, self._filter_gen)
 
-    def _plain(self, lines: list[int]) -> list[str]:
-        return self.file.plain_lines(self.index, lines) if self.file is not None else []
+    @work(thread=True, exclusive=True, group="filter")
+    def _filter_worker(
+        self,
+        window: Window,
+        pattern: UserPattern,
+        first: int,
+        last: int,
+        keep_place: bool,
+        generation: int,
+    ) -> None:
+        worker = get_current_worker()
+        found: list[int] = []
+        looked = 0
+        handed = time.monotonic()
+        for lines, matches in scan_blocks(
+            window, first, last, pattern, lambda: worker.is_cancelled
+        ):
+            found.extend(matches)
+            looked += lines
+            if time.monotonic() - handed >= HAND_BACK:
+                self.post_message(self._Matched(generation, found, keep_place, last=False))
+                self.post_message(self._Progress("filter", generation, looked / (last - first)))
+                found, handed = [], time.monotonic()
+        if not worker.is_cancelled:
+            self.post_message(self._Matched(generation, found, keep_place, last=True))
+
+    @on(_Matched)
+    def _add_matches(self, message: _Matched) -> None:
+        if message.generation != self._filter_gen:
+            return
+        row, count = self.model.add_matches(message.generation, message.lines)
+        if message.last:
+            self._done("filter")
+        if count:
+            self._sync_size()
+            if self.follow:
+                self._scroll_to_end()
+            elif message.keep_place and row <= self.scroll_offset.y:
+                self._scroll_quietly(self.scroll_y + count)
+            self.refresh()
+        self._changed()
+
+    # ---- scans under way ----------------------------------------------------------------
+
+    @on(_Progress)
+    def _progress(self, message: _Progress) -> None:
+        current = self._find_gen if message.scan == "search" else self._filter_gen
+        if message.generation == current and message.scan in self._busy:
+            self._busy[message.scan] = message.done
+            self._changed()
+
+    def _done(self, scan: Scan) -> None:
+        if self._busy.pop(scan, None) is not None:
+            self._changed()
+
+    def _cancel_scans(self) -> None:
+        self.workers.cancel_node(self)
+        self._find_gen += 1
+        self._busy.clear()
