@@ -40,10 +40,22 @@ def failed(job: Job) -> bool:
 
 def status_text(job: Job) -> Text:
     """``● running``, ``✓ exited``, ``✗ exited`` (red), ``✗ killed``…"""
+    return status_forms(job)[0]
+
+
+SUPERVISOR_STOPPED = ("running (supervisor stopped)", "running (sup. stopped)", "sup. stopped")
+"""A running job whose supervisor is stopped (SIGSTOP), from the longest way to say it to the
+shortest: a narrow status column takes the first that fits."""
+
+
+def status_forms(job: Job) -> list[Text]:
+    """The status cell, longest first (only a stopped supervisor has shorter forms)."""
     symbol, style = STATUS_STYLE[job.status]
     if job.status is JobStatus.EXITED and job.exit_code != 0:
         symbol, style = "✗", "bold red"
-    return Text(f"{symbol} {job.status.value}", style=style)
+    if job.running and job.supervisor_stopped:
+        return [Text(f"{symbol} {words}", style="bold yellow") for words in SUPERVISOR_STOPPED]
+    return [Text(f"{symbol} {job.status.value}", style=style)]
 
 
 def exit_text(job: Job) -> Text:

@@ -6,11 +6,11 @@ Bindings:
 | --- | --- |
 | esc | back to the job table |
 | k | kill the job (its whole process group) |
-| r | restart a finished job (same command, cwd and name) |
+| r | restart a finished job (same command, cwd, name and owner) |
 | / | search the log; n / N next and previous match |
 | f | keep only the lines matching a pattern |
 | end | follow new output again |
-| q, ctrl+c | quit |
+| q, ctrl+c | quit (pushed in another app: leave the viewer) |
 """
 
 from __future__ import annotations
@@ -22,15 +22,24 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.reactive import reactive
 from textual.widgets import Static
 
+from bgview.runtime.events import EventKind
+from bgview.runtime.feed import JobFeed
 from bgview.runtime.model import Job
 from bgview.runtime.text import visible
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock, clock_time, exit_text, runtime_text, status_text
+from bgview.ui.job_actions import JobActions
+from bgview.ui.live import FeedLink
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
 from bgview.ui.log_view import LogView
+from bgview.ui.messages import JobsChanged
+
+TICK_SECONDS = 1.0
+"""How often a running job's runtime moves in the header."""
 
 JOB_BINDINGS: list[BindingType] = [
     Binding(
@@ -113,51 +122,77 @@ def _named(job: Job) -> str:
 
 
 class JobScreen(LogScreen):
-    """A job's details and its log, full-screen; ``esc`` returns to the table."""
+    """A job's details and its log, full-screen; ``esc`` returns to the table.
+
+    It follows its job in the feed (:class:`~bgview.ui.live.FeedLink`, this job only) and
+    counts the running jobs for its chip; the job actions are the jobs screen's below it.
+    """
+
+    DEFAULT_CSS = """
+    JobScreen {
+        & > #job-log { height: 1fr; }
+        /* Toasts over the header, never over the log's newest lines. */
+        & > ToastRack { dock: top; align: right top; margin-bottom: 0; }
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Back to the job table", id="bgview.back"),
         *JOB_BINDINGS,
     ]
 
-    def __init__(self, job: Job, clock: Clock, running: int) -> None:
+    running: reactive[int] = reactive(0)
+    """Jobs running now (the footer's chip shows it)."""
+
+    def __init__(self, job: Job, clock: Clock, feed: JobFeed) -> None:
         super().__init__()
         self.job = job
         self.clock = clock
-        self._initial_running = running
+        self._link = FeedLink(feed, self, only=job.dir)
 
     def compose(self) -> ComposeResult:
         yield JobHeader(id="job-header")
         yield LogPanel(id="job-log")
-        yield JobsFooter(id="footer")
+        yield JobsFooter(id="footer").data_bind(JobScreen.running)
 
     def on_mount(self) -> None:
+        known = self._link.open()
+        self.job = known[0] if known else self.job
+        self.running = self._link.running
         self.query_one(JobHeader).show(self.job, self.clock)
         panel = self.query_one(LogPanel)
-        panel.show(self.job.dir, self.job.id, self.job.output_lost)
-        self.query_one(JobsFooter).running = self._initial_running
+        panel.show(self.job.dir, self.job.id, self.job.output_lost, ended=self.job.status.ended)
         self.query_one(LogView).focus()
+        self.set_interval(TICK_SECONDS, self.tick)
+
+    def on_unmount(self) -> None:
+        self._link.close()
+
+    @on(JobsChanged)
+    def _jobs_changed(self, message: JobsChanged) -> None:
+        events = self._link.take(message)
+        self.running = self._link.running
+        panel = self.query_one(LogPanel)
+        for event in events:
+            if event.kind is not EventKind.OUTPUT and event.job is not None:
+                self.show_job(event.job)
+            panel.update_log()
 
     def show_job(self, job: Job) -> None:
         """A fresh snapshot of the job (status, pid, end)."""
         self.job = job
         self.query_one(JobHeader).show(job, self.clock)
         self.refresh_bindings()
-        panel = self.query_one(LogPanel)
-        if job.output_lost != panel.warning:
-            panel.show(job.dir, job.id, job.output_lost)
+        self.query_one(LogPanel).show(job.dir, job.id, job.output_lost, ended=job.status.ended)
 
     def tick(self) -> None:
         if self.job.running:
             self.query_one(JobHeader).show(self.job, self.clock)
 
-    def set_running(self, running: int) -> None:
-        self.query_one(JobsFooter).running = running
-
-    # The job actions are the table screen's: it owns the runtime and the watcher.
-    def _owner(self) -> JobsActions | None:
+    # The job actions are the table screen's: it owns the feed.
+    def _owner(self) -> JobActions | None:
         for screen in reversed(self.app.screen_stack):
-            if isinstance(screen, JobsActions):
+            if isinstance(screen, JobActions):
                 return screen
         return None
 
@@ -165,6 +200,14 @@ class JobScreen(LogScreen):
         panel = self.query_one(LogPanel)
         if not panel.clear_query():
             self.dismiss()
+
+    def action_quit(self) -> None:
+        """Quit bgview (pushed in another app: leave the viewer, this screen and the table)."""
+        owner = self._owner()
+        if owner is None:
+            self.app.exit()
+        else:
+            owner.quit_viewer()
 
     def action_kill(self) -> None:
         owner = self._owner()
@@ -191,17 +234,3 @@ class JobScreen(LogScreen):
         return not (
             action == "follow" and self.focused is not None and self.focused.id == "log-query"
         )
-
-    @on(LogPanel.BindingsChanged)
-    def _bindings_changed(self) -> None:
-        self.refresh_bindings()
-
-
-class JobsActions:
-    """What a job screen asks of the screen that owns the runtime (see ``JobsScreen``)."""
-
-    def kill_job(self, job: Job) -> None:
-        raise NotImplementedError
-
-    def restart_job(self, job: Job) -> None:
-        raise NotImplementedError

@@ -1,8 +1,12 @@
 """The job table with the highlighted job's live log: the viewer's main screen.
 
-It owns everything live: the store watcher (a thread turning file-system changes into
-:class:`~bgview.runtime.events.JobEvent` batches), the clock tick for running jobs, the toasts,
-and the job actions. Another Textual app can ``push_screen(JobsScreen(...))`` and get all of it.
+Its jobs come from the one live feed of the store (:class:`~bgview.runtime.feed.JobFeed`,
+its own unless one is given): the feed reads the store in its own thread, and its batches
+arrive here as :class:`~bgview.ui.messages.JobsChanged` (:mod:`bgview.ui.live`). Until the
+feed's first look is done the table shows that it is loading. Nothing here reads the store;
+the job actions run in workers (:mod:`bgview.ui.job_actions`) and tell the feed what they
+changed. Another Textual app can ``push_screen(JobsScreen(...))``: the layout is in this
+screen's own CSS, and ``q`` there leaves the screen, not the app.
 
 Bindings:
 
@@ -11,45 +15,44 @@ Bindings:
 | enter | open the highlighted job full-screen |
 | esc | clear a search or filter; in a host REPL (or pushed in another app), go back |
 | k | kill the highlighted job (its whole process group) |
-| r | restart a finished job (same command, cwd and name) |
-| d | delete a finished job (never a running one) |
+| r | restart a finished job (same command, cwd, name and owner) |
+| d | delete a finished job (never a running one), once you say yes |
 | / | search the log; n / N next and previous match |
 | f | keep only the log lines matching a pattern |
 | end | follow new output again |
-| q, ctrl+c | quit |
+| q, ctrl+c | quit (pushed in another app: leave the screen) |
 """
 
 from __future__ import annotations
 
-import shlex
-import threading
 import time
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Middle
-from textual.widgets import DataTable, Static
+from textual.reactive import reactive
+from textual.widgets import Static
 
-from bgview.runtime import control
-from bgview.runtime.errors import BgviewError
-from bgview.runtime.events import EventKind, JobEvent, running_count
+from bgview.runtime.events import EventKind, JobEvent
+from bgview.runtime.feed import JobFeed
 from bgview.runtime.model import Job
 from bgview.runtime.paths import store_root
-from bgview.runtime.prune import prune
 from bgview.runtime.store import Project
 from bgview.runtime.text import visible
-from bgview.runtime.watch import JobWatcher
 from bgview.ui.footer import JobsFooter
-from bgview.ui.format import Clock, toast_severity, toast_text
-from bgview.ui.job_screen import JOB_BINDINGS, JobsActions, JobScreen
+from bgview.ui.format import Clock
+from bgview.ui.job_actions import JobActions
+from bgview.ui.job_screen import JOB_BINDINGS, JobScreen
 from bgview.ui.job_table import JobTable
+from bgview.ui.live import FeedLink
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
-from bgview.ui.messages import ActionFailed, StoreChanged
+from bgview.ui.messages import FeedLoaded, JobRestarted, JobsChanged
+from bgview.ui.toasts import GATHER, TIMEOUT, EndedJobs
 
 JOB_ACTIONS = frozenset(
     {
@@ -65,15 +68,8 @@ JOB_ACTIONS = frozenset(
     }
 )
 """Actions that need a job: hidden from the footer while the store is empty."""
-SIZE_SECONDS = 0.25
-"""How often the output column catches up with growing logs."""
 TICK_SECONDS = 1.0
 """How often running jobs' runtimes move on screen."""
-RESCAN_AFTER = 1.0
-"""When the one look at the whole store after start-up happens (see ``JobWatcher.rescan``)."""
-RECHECK_SECONDS = 1.0
-"""How often running jobs are read again: a supervisor killed outright writes nothing, and
-reading its job is what records it lost (within 2 s, with this)."""
 
 
 class EmptyState(Static):
@@ -84,8 +80,21 @@ class EmptyState(Static):
     """
 
 
-class JobsScreen(LogScreen, JobsActions):
+class JobsScreen(LogScreen, JobActions):
     """Every job of a project (or of all projects) and the highlighted one's live log."""
+
+    DEFAULT_CSS = """
+    JobsScreen {
+        layout: vertical;
+        & > #jobs { height: 40%; min-height: 5; border-bottom: solid $primary 40%; }
+        & > #empty { display: none; }
+        & > #log-panel { height: 1fr; }
+        &.-empty > #jobs, &.-empty > #log-panel { display: none; }
+        &.-empty > #empty { display: block; height: 1fr; }
+        /* Toasts over the table's lower rows, never over the log's newest lines. */
+        & > ToastRack { dock: top; height: 40%; align: right bottom; margin: 0; padding-bottom: 1; }
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -110,6 +119,11 @@ class JobsScreen(LogScreen, JobsActions):
         *JOB_BINDINGS[2:],
     ]
 
+    running: reactive[int] = reactive(0)
+    """Jobs running now (the footer's chip shows it)."""
+    loaded: reactive[bool] = reactive(False)
+    """Whether the feed's first look at the store has arrived (before: "loading")."""
+
     def __init__(
         self,
         project: str | Path | None = None,
@@ -119,8 +133,11 @@ class JobsScreen(LogScreen, JobsActions):
         host_mode: bool = False,
         home: Path | None = None,
         watch: bool = True,
+        feed: JobFeed | None = None,
     ) -> None:
-        """``watch=False`` shows the store as it is now and never changes (snapshots)."""
+        """``feed``: the live feed of these jobs, if the host has one (it is then neither
+        started nor stopped here). ``watch=False`` shows the store as the feed first finds
+        it and never changes (snapshots)."""
         super().__init__()
         self.home = home if home is not None else store_root()
         self.all_projects = all_projects
@@ -128,14 +145,11 @@ class JobsScreen(LogScreen, JobsActions):
         self.clock: Clock = clock or time.time
         self.host_mode = host_mode
         self.live = watch
-        self.watcher = JobWatcher(self.project, root=self.home)
-        self._stop = threading.Event()
-        self._pending: list[JobEvent] = []
-        """Events from the watcher's thread not yet applied (see :meth:`_watch`)."""
-        self._pending_lock = threading.Lock()
-        self._sizes: dict[Path, int] = {}
-        self._sizes_scheduled = False
-        self._detail: JobScreen | None = None
+        self.feed = feed if feed is not None else JobFeed(self.project, root=self.home)
+        self._own_feed = feed is None
+        self._link = FeedLink(self.feed, self)
+        self._ended = EndedJobs()
+        self._pane_due = False
 
     def compose(self) -> ComposeResult:
         yield JobTable(self.clock, show_project=self.all_projects, id="jobs")
@@ -143,7 +157,7 @@ class JobsScreen(LogScreen, JobsActions):
             # Text, not markup: the project's path is a directory name, and "[" is common in those.
             yield EmptyState(Text(self._empty_text()))
         yield LogPanel(id="log-panel")
-        yield JobsFooter(id="footer")
+        yield JobsFooter(id="footer").data_bind(JobsScreen.running)
 
     def _empty_text(self) -> str:
         where = "any project" if self.project is None else visible(str(self.project.path))
@@ -156,156 +170,135 @@ class JobsScreen(LogScreen, JobsActions):
 
     def on_mount(self) -> None:
         table = self.query_one(JobTable)
-        table.load(self.watcher.scan())
-        self._refresh_empty()
-        self._show_selected()
-        self._set_running()
+        table.loading = True
         table.focus()
+        self.query_one(LogPanel).show(None, "loading jobs …")
+        known = self._link.open()
+        looked = self._link.loaded  # asked before our own feed starts: it may be done at once
+        if self._own_feed:
+            self.feed.start()
+        if known or looked:  # a host's feed that has looked already: its jobs now
+            self._first_look([JobEvent(EventKind.STARTED, job.dir, job) for job in known])
+        else:  # its first batch is on its way (none, for an empty store: then this says so)
+            self.run_worker(self._link.wait_loaded, thread=True, group="feed")
         if self.live:
             self.set_interval(TICK_SECONDS, self._tick)
-            self.set_interval(RECHECK_SECONDS, self._recheck)
-            self._watch()
-            # Whatever started between the first scan and the watch being in place.
-            self.set_timer(RESCAN_AFTER, self._rescan)
 
     def on_unmount(self) -> None:
-        self._stop.set()
+        self._stop_feed()
 
-    # ---- the store, as it changes -------------------------------------------------------------
+    def _stop_feed(self) -> None:
+        self._link.close()
+        if self._own_feed:
+            self.feed.stop(wait=0)
 
-    @work(thread=True, exclusive=True, group="watch")
-    def _watch(self) -> None:
-        """Batches of events from the file system, handed to the UI thread.
+    # ---- the store, as the feed tells it ----------------------------------------------------
 
-        Under a firehose batches come faster than a busy UI takes them: they are merged while
-        one message is on its way, so the queue never grows and a key press never waits
-        behind a backlog of stale log updates.
-        """
-        for events in self.watcher.watch(self._stop):
-            with self._pending_lock:
-                idle = not self._pending
-                self._pending.extend(events)
-            if idle:
-                self.post_message(StoreChanged([]))
-
-    def _rescan(self) -> None:
-        events = self.watcher.rescan()
-        if events:
+    @on(JobsChanged)
+    def _jobs_changed(self, message: JobsChanged) -> None:
+        events = self._link.take(message)
+        if self.loaded:
             self.apply(events)
+        else:
+            self._first_look(events)
+        self.running = self._link.running
 
-    def _recheck(self) -> None:
-        events = self.watcher.recheck_running()
-        if events:
-            self.apply(events)
+    @on(FeedLoaded)
+    def _feed_loaded(self) -> None:
+        if not self.loaded:
+            self._first_look([])
 
-    @on(StoreChanged)
-    def _store_changed(self, message: StoreChanged) -> None:
-        with self._pending_lock:
-            pending, self._pending = self._pending, []
-        self.apply(_merge_output(message.events + pending))
+    def _first_look(self, events: list[JobEvent]) -> None:
+        """Every job the feed found, at once; then what changed since."""
+        table = self.query_one(JobTable)
+        table.load(e.job for e in events if e.kind is EventKind.STARTED and e.job is not None)
+        table.loading = False
+        self.loaded = True
+        self.running = self._link.running
+        self.apply([e for e in events if e.kind is not EventKind.STARTED])
+        self._refresh_empty()
+        self._show_pane()
+        if not self.live:
+            self._stop_feed()
 
     def apply(self, events: list[JobEvent]) -> None:
-        """Bring the table, the log, the chip and the detail screen up to date."""
+        """Bring the table, the log and the toasts up to date with these events."""
         table = self.query_one(JobTable)
         panel = self.query_one(LogPanel)
-        resort = False
         for event in events:
             job = event.job
             if event.kind is EventKind.REMOVED:
                 table.discard(event.job_dir)
-                resort = True
                 continue
             if job is None:
                 continue
             if event.kind is EventKind.OUTPUT:
-                self._sizes[event.job_dir] = event.size
-                if not self._sizes_scheduled:
-                    self._sizes_scheduled = True
-                    self.set_timer(SIZE_SECONDS, self._flush_sizes)
+                table.set_size(event.job_dir, event.size)
             else:
-                resort |= table.upsert(job)
-            if event.kind is EventKind.ENDED:
-                self.app.notify(
-                    toast_text(job),
-                    severity=toast_severity(job),
-                    markup=False,
-                    timeout=8,
-                )
+                table.upsert(job)
+            if event.kind is EventKind.ENDED and self._ended.add(job):
+                self.set_timer(GATHER, self._toast_ended)
             if panel.view.job_dir == event.job_dir:
-                if event.kind is not EventKind.OUTPUT and job.output_lost != panel.warning:
-                    panel.show(job.dir, job.id, job.output_lost)
+                if event.kind is not EventKind.OUTPUT:  # its bar: ended, output lost
+                    panel.show(job.dir, job.id, job.output_lost, ended=job.status.ended)
                 panel.update_log()
-            if self._detail is not None and self._detail.job.dir == event.job_dir:
-                if event.kind is not EventKind.OUTPUT:
-                    self._detail.show_job(job)
-                self._detail.query_one(LogPanel).update_log()
-        if resort:
-            table.resort()
-            self._refresh_empty()
-            self._show_selected()
-        self._set_running()
         if any(event.kind is not EventKind.OUTPUT for event in events):
+            self._refresh_empty()
             self.refresh_bindings()  # a job started or ended: what k, r and d offer may change
 
-    def _flush_sizes(self) -> None:
-        """The output column, a few times a second at most (a firehose grows it constantly)."""
-        self._sizes_scheduled = False
-        sizes, self._sizes = self._sizes, {}
-        table = self.query_one(JobTable)
-        for job_dir, size in sizes.items():
-            table.set_size(job_dir, size)
-
-    def _set_running(self) -> None:
-        running = running_count(self.query_one(JobTable).jobs.values())
-        self.query_one(JobsFooter).running = running
-        if self._detail is not None and self._detail.is_attached:
-            self._detail.set_running(running)
+    def _toast_ended(self) -> None:
+        toast = self._ended.take()
+        if toast is not None:
+            text, severity = toast
+            self.app.notify(text, severity=severity, markup=False, timeout=TIMEOUT)
 
     def _tick(self) -> None:
         self.query_one(JobTable).tick()
-        if self._detail is not None and self._detail.is_attached:
-            self._detail.tick()
 
     def _refresh_empty(self) -> None:
-        empty = not self.query_one(JobTable).jobs
+        empty = self.loaded and not self.query_one(JobTable).jobs
         if empty != self.has_class("-empty"):
             self.set_class(empty, "-empty")
             self.refresh_bindings()
 
     # ---- the highlighted job ------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#jobs")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_selected()
+    @on(JobTable.Highlighted, "#jobs")
+    def _highlighted(self, event: JobTable.Highlighted) -> None:
+        # The pane follows the cursor once the keys in hand are handled: at key-repeat speed
+        # it opens the log the cursor stops on, not every log it passes.
+        if not self._pane_due:
+            self._pane_due = True
+            self.call_after_refresh(self._show_pane)
         self.refresh_bindings()  # kill for a running job, restart and delete for an ended one
 
-    def _show_selected(self) -> None:
+    def _show_pane(self) -> None:
+        """The one place that decides what the log pane shows: the job under the cursor."""
+        self._pane_due = False
         job = self.query_one(JobTable).selected()
         panel = self.query_one(LogPanel)
         if job is None:
-            panel.show(None, "no job selected")
-        else:
-            panel.show(job.dir, job.id, job.output_lost)
+            panel.show(None, "no job selected" if self.loaded else "loading jobs …")
+            return
+        other = panel.view.job_dir != job.dir
+        panel.show(job.dir, job.id, job.output_lost, ended=job.status.ended)
+        if other:
+            # Opening another log of the same length leaves the view's size and scroll as they
+            # were, so nothing else would repaint it: it must not keep the last job's lines.
+            panel.view.refresh()
 
-    @on(LogPanel.BindingsChanged)
-    def _bindings_changed(self) -> None:
-        self.refresh_bindings()
-
-    @on(DataTable.RowSelected, "#jobs")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(JobTable.Selected, "#jobs")
+    def _selected(self, event: JobTable.Selected) -> None:
         event.stop()
         self.action_open_job()
 
     def action_open_job(self) -> None:
         job = self.query_one(JobTable).selected()
-        if job is None:
-            return
-        running = running_count(self.query_one(JobTable).jobs.values())
-        self._detail = JobScreen(job, self.clock, running)
-        self.app.push_screen(self._detail, callback=self._detail_closed)
+        if job is not None:
+            detail = JobScreen(job, self.clock, self.feed)
+            self.app.push_screen(detail, callback=self._detail_closed)
 
     def _detail_closed(self, _: None) -> None:
-        self._detail = None
         self.query_one(LogPanel).update_log()
 
     def action_back(self) -> None:
@@ -319,8 +312,24 @@ class JobsScreen(LogScreen, JobsActions):
     def _leave(self) -> None:
         if self.host_mode:
             self.app.exit()
-        elif len(self.app.screen_stack) > 1 and self.app.screen_stack[0] is not self:
+        elif self._pushed:
             self.dismiss()
+
+    @property
+    def _pushed(self) -> bool:
+        """Pushed over another app's screen (not bgview's own base screen)."""
+        return self.app.screen_stack[0] is not self
+
+    def action_quit(self) -> None:
+        self.quit_viewer()
+
+    def quit_viewer(self) -> None:
+        """Quit bgview; pushed in another app, leave this screen (and any above it)."""
+        if not self._pushed:
+            self.app.exit()
+            return
+        self.pop_until_active()
+        self.dismiss()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The footer lists only keys that do something now, so it fits a narrow terminal.
@@ -338,7 +347,7 @@ class JobsScreen(LogScreen, JobsActions):
         if action == "back":  # leaves a REPL's viewer, a pushed screen, or a search
             return (
                 self.host_mode
-                or self.app.screen_stack[0] is not self
+                or self._pushed
                 or panel.search is not None
                 or panel.filter is not None
             )
@@ -353,87 +362,32 @@ class JobsScreen(LogScreen, JobsActions):
 
     # ---- job actions ----------------------------------------------------------------------------
 
+    def _selected_job(self) -> Job | None:
+        return self.query_one(JobTable).selected()
+
     def action_kill(self) -> None:
-        job = self.query_one(JobTable).selected()
+        job = self._selected_job()
         if job is not None:
             self.kill_job(job)
 
-    def kill_job(self, job: Job) -> None:
-        """Kill the job's whole process group (in a worker: it can take the grace period)."""
-        if not job.running:
-            self.app.notify(f"{job.id} has already ended ({job.status.value})", markup=False)
-            return
-        self.app.notify(f"killing {job.id} …", timeout=2, markup=False)
-        self._kill(job)
-
-    @work(thread=True, group="actions")
-    def _kill(self, job: Job) -> None:
-        try:
-            ended = control.kill(_project_of(job), job.id, grace=3.0, by="user")
-        except (BgviewError, OSError) as exc:
-            self.post_message(ActionFailed(f"could not kill {job.id}: {visible(str(exc))}"))
-            return
-        self.post_message(StoreChanged(self.watcher.classify([str(ended.dir / "meta.json")])))
-
     def action_restart(self) -> None:
-        job = self.query_one(JobTable).selected()
+        job = self._selected_job()
         if job is not None:
             self.restart_job(job)
 
-    def restart_job(self, job: Job) -> None:
-        """Start a finished job again with the same command, cwd, name and options."""
-        if job.running:
-            self.app.notify(f"{job.id} is still running: kill it first (k)", markup=False)
-            return
-        # A shell string ran as ``bash -c <command>``: start the string; an argv ran as is.
-        shell = len(job.argv) == 3 and job.argv[1] == "-c" and job.argv[2] == job.command
-        command: str | list[str] = job.command if shell else list(job.argv)
-        try:
-            new = control.start(
-                _project_of(job),
-                control.StartRequest(
-                    command, name=job.name, timeout=job.timeout, cwd=job.cwd, keep=job.keep
-                ),
-            )
-        except BgviewError as exc:
-            self.app.notify(visible(str(exc)), severity="error", markup=False)
-            return
-        self.apply(self.watcher.classify([str(new.dir / "meta.json")]))
-        table = self.query_one(JobTable)
-        if str(new.dir) not in table.jobs:  # the watcher's thread saw it first: not applied yet
-            table.upsert(new)
-            table.resort()
-        table.move_cursor(row=table.get_row_index(str(new.dir)), animate=False)
-        shown = job.command if shell else shlex.join(job.argv)
-        self.app.notify(f"restarted {job.id} as {new.id}: {visible(shown)}", markup=False)
-
     def action_delete(self) -> None:
-        job = self.query_one(JobTable).selected()
-        if job is None:
-            return
-        if job.running:
-            self.app.notify(
-                f"{job.id} is running: kill it first (k)", severity="warning", markup=False
-            )
-            return
-        removed = prune(_project_of(job), ids=[job.id])
-        if removed:
-            self.apply(self.watcher.classify([str(job.dir)]))
-            self.app.notify(f"deleted {job.id} and its log", markup=False)
+        job = self._selected_job()
+        if job is not None:
+            self.delete_job(job)
 
-    @on(ActionFailed)
-    def _action_failed(self, message: ActionFailed) -> None:
-        self.app.notify(visible(message.text), severity="error", markup=False)
-
-
-def _merge_output(events: list[JobEvent]) -> list[JobEvent]:
-    """Keep only the last ``OUTPUT`` event of each job: the log is read up to its end anyway."""
-    last = {e.job_dir: i for i, e in enumerate(events) if e.kind is EventKind.OUTPUT}
-    return [
-        e for i, e in enumerate(events) if e.kind is not EventKind.OUTPUT or last[e.job_dir] == i
-    ]
-
-
-def _project_of(job: Job) -> Project:
-    """The store entry a job belongs to, straight from where the job lives."""
-    return Project(Path(job.project), job.dir.parent.parent)
+    @on(JobRestarted)
+    def _restarted(self, message: JobRestarted) -> None:
+        table = self.query_one(JobTable)
+        if str(message.new.dir) not in table.jobs:  # the feed tells of it in a moment
+            table.upsert(message.new)
+            self._refresh_empty()
+        table.move_to(message.new.dir)
+        self.app.notify(
+            f"restarted {message.old.id} as {message.new.id}: {visible(message.shown)}",
+            markup=False,
+        )

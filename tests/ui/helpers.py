@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 
@@ -45,14 +48,32 @@ def log_view(app: BgviewApp) -> LogView:
     return app.screen.query_one(LogView)
 
 
+async def ready(pilot: Pilot[Any], timeout: float = 10.0) -> None:
+    """Wait for the jobs screen's first look at the store (the feed reads it in its thread:
+    until then the table says it is loading)."""
+    app = pilot.app
+    assert isinstance(app, BgviewApp)
+    await until(pilot, lambda: app.jobs_screen.loaded, timeout, "the feed's first look")
+    await pilot.pause()
+
+
 def rows(app: BgviewApp) -> list[tuple[str, str]]:
     """``(id, status word)`` of each row, top to bottom, as drawn."""
     t = table(app)
     out = []
     for index in range(t.row_count):
-        cells = t.get_row_at(index)
-        out.append((str(cells[0]), str(cells[1]).split(" ", 1)[1]))
+        cells = t.row_cells(index)
+        out.append((cells[0], cells[1].split(" ", 1)[1]))
     return out
+
+
+def drawn(app: App[Any]) -> list[str]:
+    """The screen as the terminal was last sent it, line by line (what a person sees; a
+    widget that was not repainted shows its old lines here)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text().splitlines()
 
 
 def visible_lines(view: LogView) -> list[str]:

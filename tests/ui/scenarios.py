@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from bgview.runtime.events import EventKind, JobEvent
 from bgview.runtime.store import load_job
 from bgview.ui import BgviewApp, JobsScreen, make_app
+from tests.ui.helpers import until
 from tests.ui.store_builder import T0, StoreBuilder
 
 PROJECT = Path("/home/dev/webshop")
@@ -109,9 +110,17 @@ def cut_log(store: StoreBuilder) -> None:
 Keys = Callable[[Pilot[int]], Awaitable[None]]
 
 
+async def loaded(pilot: Pilot[int]) -> None:
+    """Until the feed's first look is on screen (it reads the store in its own thread)."""
+    app = pilot.app
+    assert isinstance(app, BgviewApp)
+    await until(pilot, lambda: app.jobs_screen.loaded, what="the feed's first look")
+    await pilot.pause()
+
+
 async def open_build(pilot: Pilot[int]) -> None:
     """The build is the oldest job: the last row."""
-    await pilot.pause()
+    await loaded(pilot)
     await pilot.press(*["down"] * 6)
     await pilot.pause()
     await pilot.press("enter")
@@ -119,12 +128,12 @@ async def open_build(pilot: Pilot[int]) -> None:
 
 
 async def nothing(pilot: Pilot[int]) -> None:
-    await pilot.pause()
+    await loaded(pilot)
 
 
 async def toast(pilot: Pilot[int]) -> None:
-    """The failing test run's end, as the watcher reports it: its toast."""
-    await pilot.pause()
+    """The failing test run's end, as the feed reports it: its toast."""
+    await loaded(pilot)
     app = pilot.app
     assert isinstance(app, BgviewApp)
     screen = app.jobs_screen
@@ -133,6 +142,7 @@ async def toast(pilot: Pilot[int]) -> None:
     job = load_job(screen.project.jobs_dir / "bash_2", PROJECT)
     assert job is not None
     screen.apply([JobEvent(EventKind.ENDED, job.dir, job, job.output_bytes)])
+    await until(pilot, lambda: app._notifications, what="the toast")
     await pilot.pause()
 
 

@@ -16,10 +16,12 @@ from textual.app import App
 
 from bgview.runtime import JobStatus, Runtime
 from bgview.ui import make_app
+from bgview.ui.confirm import ConfirmDelete
 from bgview.ui.footer import JobsChip
 from tests.ui.helpers import (
     SIZE,
     log_view,
+    ready,
     rows,
     screen,
     table,
@@ -47,6 +49,7 @@ async def test_rows_statuses_and_chip_follow_the_store(rt: Runtime, project: Pat
     sleeper = rt.start("sleep 30")
     app = make_app(project, home=rt.project.dir.parent.parent)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
         assert rows(app) == [(sleeper.id, "running"), (done.id, "exited")]
         assert table(app).cursor_row == 0
         await until(pilot, lambda: chip(app) == "⚙ 1 Background Job")
@@ -96,6 +99,7 @@ async def test_k_kills_the_whole_job(rt: Runtime, project: Path) -> None:
     job = rt.start("sleep 60 & sleep 60; wait")
     app = make_app(project, home=rt.project.dir.parent.parent)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
         await until(pilot, lambda: rt.job(job.id).pid is not None)
         await pilot.press("k")
         await until(pilot, lambda: rows(app) == [(job.id, "killed")], what="the killed row")
@@ -115,6 +119,7 @@ async def test_r_restarts_a_finished_job(rt: Runtime, project: Path, tmp_path: P
     rt.wait(old.id, timeout=10)
     app = make_app(project, home=rt.project.dir.parent.parent)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
         await pilot.press("r")
         await until(pilot, lambda: len(rt.jobs()) == 2, what="a second job")
         new = rt.jobs()[-1]
@@ -131,12 +136,13 @@ async def test_r_and_d_are_not_offered_for_a_running_job_and_d_deletes_finished_
     rt: Runtime, project: Path
 ) -> None:
     """On a running job r and d are neither offered nor acted on (k is); on a finished one d
-    removes the row and the job's directory (and k is not offered)."""
+    asks first, and y removes the row and the job's directory (and k is not offered)."""
     finished = rt.start("echo bye")
     rt.wait(finished.id, timeout=10)
     running = rt.start("sleep 30")
     app = make_app(project, home=rt.project.dir.parent.parent)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
         assert rows(app)[0] == (running.id, "running")
         keys = footer_keys(app)
         assert "kill" in keys and "restart" not in keys and "delete" not in keys
@@ -148,6 +154,8 @@ async def test_r_and_d_are_not_offered_for_a_running_job_and_d_deletes_finished_
         await until(pilot, lambda: "delete" in footer_keys(app), what="d offered")
         assert "kill" not in footer_keys(app)
         await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDelete), what="the question")
+        await pilot.press("y")
         await until(pilot, lambda: rows(app) == [(running.id, "running")], what="row gone")
         assert not finished.dir.exists()
 
@@ -207,6 +215,7 @@ async def test_log_pane_when_the_file_grows_is_truncated_or_deleted(
     app = make_app(tmp_path / "proj", home=home)
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await ready(pilot)
             view = log_view(app)
             assert visible_lines(view) == ["one", "two"]
             with open(job_dir / "output.log", "ab") as log:
@@ -233,6 +242,7 @@ async def test_deleted_log_file_shows_a_message(home: Path, tmp_path: Path) -> N
     app = make_app(tmp_path / "proj", home=home)
     try:
         async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
             view = log_view(app)
             os.unlink(job_dir / "output.log")
             view.update_log()
@@ -358,6 +368,7 @@ async def test_a_trim_under_way_is_waited_for_without_blocking(home: Path, tmp_p
     elsewhere = json.dumps({"gen": 2, "dropped": 0, "ino": real + 1, "prev_ino": real + 2})
     try:
         async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
             view = log_view(app)
             (job_dir / "log.state").write_text(elsewhere)
             with open(job_dir / "output.log", "ab") as log:

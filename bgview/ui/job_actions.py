@@ -1,0 +1,132 @@
+"""The job actions of the viewer — kill, restart, delete — each run in a worker.
+
+The runtime does the work (a kill can take its grace period; a start or a prune touches the
+disk), never the UI thread. When it is done the feed is told (``feed.note``) which job changed,
+and re-reads it in its own thread: the rows change as for any other change in the store, and
+the toast for a kill comes from the job's end, as it would for a kill from elsewhere.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from textual import on, work
+from textual.screen import Screen
+
+from bgview.runtime import control, proc
+from bgview.runtime.errors import BgviewError
+from bgview.runtime.feed import JobFeed
+from bgview.runtime.model import Job
+from bgview.runtime.prune import prune
+from bgview.runtime.store import Project
+from bgview.runtime.text import visible
+from bgview.ui.confirm import ConfirmDelete
+from bgview.ui.messages import ActionDone, ActionFailed, JobRestarted
+
+KILL_GRACE = 3.0
+"""Seconds between SIGTERM and SIGKILL for ``k``."""
+
+
+class JobActions(Screen[None]):
+    """A screen that acts on jobs of its :attr:`feed` (the jobs screen; a job's own screen
+    asks the one below it)."""
+
+    feed: JobFeed
+
+    def quit_viewer(self) -> None:
+        """``q``: end the viewer."""
+        self.app.exit()
+
+    def kill_job(self, job: Job) -> None:
+        """Kill the job's whole process group."""
+        if not job.running:
+            self.app.notify(f"{job.id} has already ended ({job.status.value})", markup=False)
+            return
+        self.app.notify(f"killing {job.id} …", timeout=2, markup=False)
+        self._kill(job)
+
+    @work(thread=True, group="actions")
+    def _kill(self, job: Job) -> None:
+        try:
+            control.kill(project_of(job), job.id, grace=KILL_GRACE, by="user")
+        except (BgviewError, OSError) as exc:
+            self.post_message(ActionFailed(f"could not kill {job.id}: {visible(str(exc))}"))
+            return
+        self.feed.note([job.dir])
+
+    def restart_job(self, job: Job) -> None:
+        """Start a finished job again with the same command, cwd, name, options and owner."""
+        if job.running:
+            self.app.notify(f"{job.id} is still running: kill it first (k)", markup=False)
+            return
+        self._restart(job)
+
+    @work(thread=True, group="actions")
+    def _restart(self, job: Job) -> None:
+        request, shown = restart_request(job)
+        try:
+            new = control.start(project_of(job), request)
+        except (BgviewError, OSError) as exc:
+            self.post_message(ActionFailed(f"could not restart {job.id}: {visible(str(exc))}"))
+            return
+        self.feed.note([new.dir])
+        self.post_message(JobRestarted(job, new, shown))
+
+    def delete_job(self, job: Job) -> None:
+        """Delete a finished job and its log, once the user says yes."""
+        if job.running:
+            self.app.notify(
+                f"{job.id} is running: kill it first (k)", severity="warning", markup=False
+            )
+            return
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self._delete(job)
+
+        self.app.push_screen(ConfirmDelete(job), callback=answered)
+
+    @work(thread=True, group="actions")
+    def _delete(self, job: Job) -> None:
+        try:
+            removed = prune(project_of(job), ids=[job.id])
+        except (BgviewError, OSError) as exc:
+            self.post_message(ActionFailed(f"could not delete {job.id}: {visible(str(exc))}"))
+            return
+        self.feed.note([job.dir])
+        if removed:
+            self.post_message(ActionDone(f"deleted {job.id} and its log"))
+        else:
+            self.post_message(ActionFailed(f"{job.id} was not deleted (it may be running)"))
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        self.app.notify(message.text, markup=False)
+
+    @on(ActionFailed)
+    def _action_failed(self, message: ActionFailed) -> None:
+        self.app.notify(message.text, severity="error", markup=False)
+
+
+def restart_request(job: Job) -> tuple[control.StartRequest, str]:
+    """How to start ``job`` again, and its command as a toast shows it.
+
+    A shell string ran as ``bash -c <command>``: the string is started again; an argv as is.
+    The new job gets the old one's owner (a shell, the demo) while that owner still lives, so
+    it ends with it as the first did; ``keep`` is kept.
+    """
+    shell = len(job.argv) == 3 and job.argv[1] == "-c" and job.argv[2] == job.command
+    command: str | list[str] = job.command if shell else list(job.argv)
+    owner = job.owner_pid
+    if owner is not None and (job.keep or not proc.is_same_process(owner, job.owner_start)):
+        owner = None
+    request = control.StartRequest(
+        command, name=job.name, timeout=job.timeout, cwd=job.cwd, keep=job.keep, owner_pid=owner
+    )
+    return request, job.command if shell else shlex.join(job.argv)
+
+
+def project_of(job: Job) -> Project:
+    """The store entry a job belongs to, straight from where the job lives."""
+    return Project(Path(job.project), job.dir.parent.parent)

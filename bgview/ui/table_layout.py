@@ -1,0 +1,112 @@
+"""The job table's columns: what each shows, and how wide each is for the room there is.
+
+Every column but the command is as wide as its widest cell (``bash_1000``, ``22m13s``,
+``running (supervisor stopped)``: nothing is cut); the command takes what is left and ends in
+``…`` when it must. When the room is short, the status column gives up its long forms first
+(:data:`bgview.ui.format.SUPERVISOR_STOPPED`), down to the width of the usual ``● running``.
+Pure functions: tested without an app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rich.cells import cell_len
+from rich.text import Text
+
+from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.present import format_size, label
+from bgview.ui.format import Clock, exit_text, runtime_text, status_forms
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the job table."""
+
+    key: str
+    label: str
+    justify: Literal["left", "right"] = "left"
+
+
+COLUMNS = (
+    Column("id", "ID"),
+    Column("status", "Status"),
+    Column("command", "Command"),
+    Column("time", "Time", "right"),
+    Column("output", "Output", "right"),
+    Column("exit", "Exit"),
+)
+FIXED = tuple(column.key for column in COLUMNS if column.key != "command")
+"""The columns as wide as their content."""
+PAD = 1
+"""Blank cells either side of every cell."""
+MIN_COMMAND = 12
+"""The status column's long forms give way before the command is narrower than this."""
+STATUS_FLOOR = 9
+"""What the status column keeps however short the room: ``● running``, ``◷ timeout``."""
+
+
+def cells(job: Job, clock: Clock, *, show_project: bool = False) -> dict[str, Text]:
+    """The cells of ``job``'s row, styled (the status in its longest form)."""
+    return {
+        "id": Text(job.id, style="bold"),
+        "status": status_forms(job)[0],
+        "command": Text(label(job, show_project=show_project)),
+        "time": Text(runtime_text(job, clock)),
+        "output": Text(format_size(job.output_bytes)),
+        "exit": exit_text(job),
+    }
+
+
+def widths_of(job: Job, clock: Clock) -> dict[str, int]:
+    """How wide each fixed column must be for ``job``'s cells (cheap: 10,000 jobs are
+    measured as the table fills, so statuses and exits are measured once per kind)."""
+    return {
+        "id": cell_len(job.id),
+        "status": _status_width(job.status, job.exit_code, job.running and job.supervisor_stopped),
+        "time": len(runtime_text(job, clock)),
+        "output": len(format_size(job.output_bytes)),
+        "exit": _exit_width(job.status, job.exit_code, job.signal),
+    }
+
+
+@lru_cache(maxsize=64)
+def _status_width(status: JobStatus, exit_code: int | None, stopped: bool) -> int:
+    job = Job("bash_0", "", "", (), "", status, exit_code=exit_code, supervisor_stopped=stopped)
+    return status_forms(job)[0].cell_len
+
+
+@lru_cache(maxsize=256)
+def _exit_width(status: JobStatus, exit_code: int | None, signal: str | None) -> int:
+    job = Job("bash_0", "", "", (), "", status, exit_code=exit_code, signal=signal)
+    return exit_text(job).cell_len
+
+
+def header_widths() -> dict[str, int]:
+    return {column.key: cell_len(column.label) for column in COLUMNS if column.key in FIXED}
+
+
+def fit(width: int, natural: Mapping[str, int]) -> dict[str, int]:
+    """Each column's width in a table ``width`` cells wide, given the fixed columns' natural
+    widths (the widest cell of each)."""
+    widths = {key: natural[key] for key in FIXED}
+    command = width - sum(w + 2 * PAD for w in widths.values()) - 2 * PAD
+    if command < MIN_COMMAND:
+        give = min(widths["status"] - STATUS_FLOOR, MIN_COMMAND - command)
+        if give > 0:
+            widths["status"] -= give
+            command += give
+    widths["command"] = max(command, 1)
+    return widths
+
+
+def status_cell(job: Job, width: int) -> Text:
+    """The longest form of ``job``'s status that fits ``width`` (cut with ``…`` if none)."""
+    forms = status_forms(job)
+    for form in forms:
+        if form.cell_len <= width:
+            return form
+    return forms[-1]

@@ -1,0 +1,76 @@
+"""The toasts for jobs that end: one job's own (``bash_3 exited 0 · 1.4MB · 12s``), or — when
+several end within :data:`GATHER` seconds of each other — one for them all
+(``20 jobs ended: 18 exited 0, 2 failed (bash_4, bash_9)``), so a test matrix finishing at
+once does not bury the screen under twenty toasts.
+
+Pure apart from the timer the screen runs: tested without an app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bgview.runtime.model import Job, JobStatus
+from bgview.ui.format import Severity, toast_severity, toast_text
+
+GATHER = 0.25
+"""How long the first ended job waits for others before its toast shows."""
+NAMED = 3
+"""Up to this many jobs of a kind that needs a look (failed, killed…) are named."""
+TIMEOUT = 8.0
+"""Seconds a toast stays."""
+
+_KINDS = ("exited 0", "failed", "killed", "timed out", "lost")
+_SEVERITY_ORDER: dict[Severity, int] = {"information": 0, "warning": 1, "error": 2}
+
+
+def kind(job: Job) -> str:
+    """How a job ended, in the grouped toast's words."""
+    if job.status is JobStatus.EXITED:
+        return "exited 0" if job.exit_code == 0 else "failed"
+    if job.status is JobStatus.FAILED:
+        return "failed"
+    if job.status is JobStatus.KILLED:
+        return "killed"
+    if job.status is JobStatus.TIMEOUT:
+        return "timed out"
+    return "lost"
+
+
+def ended_toast(jobs: Sequence[Job]) -> tuple[str, Severity]:
+    """The text and severity of the toast for ``jobs`` (at least one) that just ended."""
+    if len(jobs) == 1:
+        return toast_text(jobs[0]), toast_severity(jobs[0])
+    by_kind: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_kind.setdefault(kind(job), []).append(job)
+    parts = []
+    for word in _KINDS:
+        group = by_kind.get(word)
+        if not group:
+            continue
+        part = f"{len(group)} {word}"
+        if word != "exited 0" and len(group) <= NAMED:
+            part += f" ({', '.join(job.id for job in group)})"
+        parts.append(part)
+    severity = max((toast_severity(job) for job in jobs), key=_SEVERITY_ORDER.__getitem__)
+    return f"{len(jobs)} jobs ended: {', '.join(parts)}", severity
+
+
+class EndedJobs:
+    """Jobs that ended since the last toast, gathered for :data:`GATHER` seconds."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[Path, Job] = {}
+
+    def add(self, job: Job) -> bool:
+        """Gather ``job``; ``True`` if it is the first (the caller then sets the timer)."""
+        first = not self._jobs
+        self._jobs[job.dir] = job  # a job told ended twice is toasted once
+        return first
+
+    def take(self) -> tuple[str, Severity] | None:
+        """The toast for what was gathered, and start over (``None``: nothing ended)."""
+        jobs, self._jobs = list(self._jobs.values()), {}
+        return ended_toast(jobs) if jobs else None
