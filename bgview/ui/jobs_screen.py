@@ -236,7 +236,7 @@ class JobsScreen(LogScreen, JobActions):
                 table.set_size(event.job_dir, event.size)
             else:
                 table.upsert(job)
-            if event.kind is EventKind.ENDED and self._ended.add(job):
+            if event.kind is EventKind.ENDED and self._ended.add(job, time.monotonic()):
                 self.set_timer(GATHER, self._toast_ended)
             if panel.view.job_dir == event.job_dir:
                 if event.kind is not EventKind.OUTPUT:  # its bar: ended, output lost
@@ -247,6 +247,10 @@ class JobsScreen(LogScreen, JobActions):
             self.refresh_bindings()  # a job started or ended: what k, r and d offer may change
 
     def _toast_ended(self) -> None:
+        wait = self._ended.due(time.monotonic())
+        if wait > 0:  # more ended meanwhile: wait for the rest of them
+            self.set_timer(wait, self._toast_ended)
+            return
         toast = self._ended.take()
         if toast is not None:
             text, severity = toast

@@ -1,5 +1,5 @@
 """The toasts for jobs that end: one job's own (``bash_3 exited 0 · 1.4MB · 12s``), or — when
-several end within :data:`GATHER` seconds of each other — one for them all
+several end within :data:`GATHER` seconds of one another — one for them all
 (``20 jobs ended: 18 exited 0, 2 failed (bash_4, bash_9)``), so a test matrix finishing at
 once does not bury the screen under twenty toasts.
 
@@ -15,7 +15,9 @@ from bgview.runtime.model import Job, JobStatus
 from bgview.ui.format import Severity, toast_severity, toast_text
 
 GATHER = 0.25
-"""How long the first ended job waits for others before its toast shows."""
+"""How long after a job's end the toast waits for more ends (each end waits again)…"""
+GATHER_MAX = 1.0
+"""… but never longer than this after the first: a steady trickle still gets its toasts."""
 NAMED = 3
 """Up to this many jobs of a kind that needs a look (failed, killed…) are named."""
 TIMEOUT = 8.0
@@ -59,16 +61,27 @@ def ended_toast(jobs: Sequence[Job]) -> tuple[str, Severity]:
 
 
 class EndedJobs:
-    """Jobs that ended since the last toast, gathered for :data:`GATHER` seconds."""
+    """Jobs that ended since the last toast, gathered until none has ended for
+    :data:`GATHER` seconds (or :data:`GATHER_MAX` have passed since the first)."""
 
     def __init__(self) -> None:
         self._jobs: dict[Path, Job] = {}
+        self._first = 0.0
+        self._last = 0.0
 
-    def add(self, job: Job) -> bool:
-        """Gather ``job``; ``True`` if it is the first (the caller then sets the timer)."""
+    def add(self, job: Job, now: float) -> bool:
+        """Gather ``job`` (ended at ``now``, a monotonic time); ``True`` if it is the first:
+        the caller then looks again in :data:`GATHER` seconds (:meth:`due`)."""
         first = not self._jobs
+        if first:
+            self._first = now
+        self._last = now
         self._jobs[job.dir] = job  # a job told ended twice is toasted once
         return first
+
+    def due(self, now: float) -> float:
+        """Seconds until the toast is due (``0``: now)."""
+        return max(0.0, min(self._last + GATHER, self._first + GATHER_MAX) - now)
 
     def take(self) -> tuple[str, Severity] | None:
         """The toast for what was gathered, and start over (``None``: nothing ended)."""

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from bgview.runtime.events import EventKind, JobEvent
 from bgview.runtime.store import load_job
 from bgview.ui import BgviewApp, JobsScreen, make_app
+from bgview.ui.job_table import JobTable
 from tests.ui.helpers import until
 from tests.ui.store_builder import T0, StoreBuilder
 
@@ -107,6 +108,19 @@ def cut_log(store: StoreBuilder) -> None:
     )
 
 
+def matrix(store: StoreBuilder) -> None:
+    """A test matrix: twenty jobs that just ended, two of them failing."""
+    for n in range(1, 21):
+        output = b"collected 12 items\r\n" + (b"....F......." if n in (5, 13) else b"." * 12)
+        store.add(
+            f"pytest -k case_{n}",
+            output + b"\r\n",
+            exit_code=1 if n in (5, 13) else 0,
+            started=-40.0 + n * 0.1,
+            wall=21.0,
+        )
+
+
 Keys = Callable[[Pilot[int]], Awaitable[None]]
 
 
@@ -146,6 +160,18 @@ async def toast(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def matrix_ends(pilot: Pilot[int]) -> None:
+    """The twenty ends, as the feed reports them in one batch: one toast for them all."""
+    await loaded(pilot)
+    app = pilot.app
+    assert isinstance(app, BgviewApp)
+    screen = app.jobs_screen
+    jobs = screen.query_one(JobTable).jobs.values()
+    screen.apply([JobEvent(EventKind.ENDED, job.dir, job, job.output_bytes) for job in jobs])
+    await until(pilot, lambda: app._notifications, what="the toast")
+    await pilot.pause()
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One scene: how the store looks, the terminal's size and what is pressed."""
@@ -166,6 +192,7 @@ SCENARIOS = [
     Scenario("empty", empty, (100, 24), nothing, "the empty state"),
     Scenario("cut", cut_log, (120, 24), nothing, "a log cut by the size cap"),
     Scenario("narrow", mixed, (60, 20), nothing, "a narrow terminal (60×20)"),
+    Scenario("ended", matrix, (120, 32), matrix_ends, "twenty jobs ending at once: one toast"),
 ]
 
 

@@ -60,3 +60,10 @@ def test_cut_log(snap_compare: SnapCompare, home: Path) -> None:
 def test_narrow_terminal(snap_compare: SnapCompare, home: Path) -> None:
     """60×20: the command column shrinks to what is left and ends in "…"; nothing overlaps."""
     _check(snap_compare, home, "narrow")
+
+
+def test_one_toast_for_twenty_jobs_ending_together(snap_compare: SnapCompare, home: Path) -> None:
+    """Twenty test jobs end in one batch: a single red toast over the table's lower rows,
+    "20 jobs ended: 18 exited 0, 2 failed (bash_5, bash_13)", and the log pane's last lines
+    free of it."""
+    _check(snap_compare, home, "ended")
