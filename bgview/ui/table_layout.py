@@ -3,7 +3,8 @@
 Every column but the command is as wide as its widest cell (``bash_1000``, ``22m13s``,
 ``running (supervisor stopped)``: nothing is cut); the command takes what is left and ends in
 ``…`` when it must. When the room is short, the status column gives up its long forms first
-(:data:`bgview.ui.format.SUPERVISOR_STOPPED`), down to the width of the usual ``● running``.
+(:data:`bgview.ui.format.SUPERVISOR_STOPPED`), down to the shortest (never narrower than the
+usual ``● running``).
 Pure functions: tested without an app.
 """
 
@@ -64,9 +65,13 @@ def cells(job: Job, clock: Clock, *, show_project: bool = False) -> dict[str, Te
 def widths_of(job: Job, clock: Clock) -> dict[str, int]:
     """How wide each fixed column must be for ``job``'s cells (cheap: 10,000 jobs are
     measured as the table fills, so statuses and exits are measured once per kind)."""
+    longest, shortest = _status_widths(
+        job.status, job.exit_code, job.running and job.supervisor_stopped
+    )
     return {
         "id": cell_len(job.id),
-        "status": _status_width(job.status, job.exit_code, job.running and job.supervisor_stopped),
+        "status": longest,
+        "status_short": shortest,
         "time": len(runtime_text(job, clock)),
         "output": len(format_size(job.output_bytes)),
         "exit": _exit_width(job.status, job.exit_code, job.signal),
@@ -74,9 +79,10 @@ def widths_of(job: Job, clock: Clock) -> dict[str, int]:
 
 
 @lru_cache(maxsize=64)
-def _status_width(status: JobStatus, exit_code: int | None, stopped: bool) -> int:
+def _status_widths(status: JobStatus, exit_code: int | None, stopped: bool) -> tuple[int, int]:
     job = Job("bash_0", "", "", (), "", status, exit_code=exit_code, supervisor_stopped=stopped)
-    return status_forms(job)[0].cell_len
+    forms = status_forms(job)
+    return forms[0].cell_len, forms[-1].cell_len
 
 
 @lru_cache(maxsize=256)
@@ -86,7 +92,10 @@ def _exit_width(status: JobStatus, exit_code: int | None, signal: str | None) ->
 
 
 def header_widths() -> dict[str, int]:
-    return {column.key: cell_len(column.label) for column in COLUMNS if column.key in FIXED}
+    """The fixed columns' widths for the headers alone (and ``status_short``: the widest of
+    the statuses' shortest forms, how far the status column may shrink)."""
+    widths = {column.key: cell_len(column.label) for column in COLUMNS if column.key in FIXED}
+    return {**widths, "status_short": 0}
 
 
 def fit(width: int, natural: Mapping[str, int]) -> dict[str, int]:
@@ -95,7 +104,8 @@ def fit(width: int, natural: Mapping[str, int]) -> dict[str, int]:
     widths = {key: natural[key] for key in FIXED}
     command = width - sum(w + 2 * PAD for w in widths.values()) - 2 * PAD
     if command < MIN_COMMAND:
-        give = min(widths["status"] - STATUS_FLOOR, MIN_COMMAND - command)
+        floor = max(STATUS_FLOOR, natural.get("status_short", 0))
+        give = min(widths["status"] - floor, MIN_COMMAND - command)
         if give > 0:
             widths["status"] -= give
             command += give

@@ -134,8 +134,9 @@ class StoreBuilder:
             os.close(fd)
 
     def fill(self, count: int, *, started: float = -86_400.0) -> None:
-        """``count`` finished jobs, quickly (one record written per job, as for a store a
-        year of agents filled): ``make test-N``, exited 0, a second apart."""
+        """``count`` finished jobs, quickly (one record and an empty log per job, as in a
+        store a year of agents filled): ``make test-N``, exited 0 after 1.5 s, a second
+        apart."""
         project = self.project
         first = self.next_id
         template = FinalRecord(
@@ -163,10 +164,12 @@ class StoreBuilder:
                 "started_at": T0 + started + number,
                 "mark": f"{project.dir.name}/{job_id}",
             }
-            data = json.dumps({**template, "request": request}).encode()
+            result = {**template["result"], "ended_at": T0 + started + number + 1.5}
+            data = json.dumps({**template, "request": request, "result": result}).encode()
             fd = os.open(job_dir / JobFiles.RESULT, os.O_WRONLY | os.O_CREAT, 0o600)
             os.write(fd, data)
             os.close(fd)
+            os.close(os.open(job_dir / JobFiles.LOG, os.O_WRONLY | os.O_CREAT, 0o600))
         self.next_id = first + count
         (project.dir / "counter").write_text(str(self.next_id - 1))
 
