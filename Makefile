@@ -24,8 +24,13 @@ demo: $(STAMP)
 shell: $(STAMP)
 	$(PY) -m bgview shell
 
-## test: venv, install, and every test
+## test: venv, install, and every test (the web view's drive Chromium: installed if missing)
 test: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing chromium and chromium-driver for tests/web"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver; \
+	fi
 	$(PY) -m pytest -q -n $(WORKERS) -p no:cacheprovider
 
 ## lint: ruff and mypy

@@ -88,7 +88,7 @@ def _tail(text: str) -> int:
     return value
 
 
-COMMANDS = ("run", "list", "output", "kill", "wait", "notices", "prune", "shell", "mcp")
+COMMANDS = ("run", "list", "output", "kill", "wait", "notices", "prune", "shell", "mcp", "serve")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -168,6 +168,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         sub.add_parser("shell", help="a REPL with background jobs and /bashes")
     if wanted("mcp"):
         sub.add_parser("mcp", help="an MCP server (stdio) with the agent tools")
+    if wanted("serve"):
+        serve = sub.add_parser("serve", help="the viewer in a browser (127.0.0.1, behind a token)")
+        serve.add_argument("--port", type=int, default=0, help="default: a free one, printed")
+        serve.add_argument("--host", default="127.0.0.1", help="bind elsewhere (still a token)")
+        serve.add_argument("--all", action="store_true", dest="all_here", help="every project's")
     return parser
 
 
@@ -380,6 +385,15 @@ def dispatch(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
         from bgview.agent import serve_mcp
 
         return serve_mcp(project=args.project)
+    if args.cmd == "serve":
+        from bgview.web import serve
+
+        return serve(
+            project=args.project,
+            all_projects=args.all or args.all_here,
+            port=args.port,
+            host=args.host,
+        )
     rt = Runtime(args.project)
     if args.cmd is None:
         from bgview.ui import run_viewer
