@@ -88,7 +88,19 @@ def _tail(text: str) -> int:
     return value
 
 
-COMMANDS = ("run", "list", "output", "kill", "wait", "notices", "prune", "shell", "mcp", "serve")
+COMMANDS = (
+    "run",
+    "list",
+    "output",
+    "kill",
+    "wait",
+    "notices",
+    "prune",
+    "shell",
+    "mcp",
+    "serve",
+    "status",
+)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -173,6 +185,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         serve.add_argument("--port", type=int, default=0, help="default: a free one, printed")
         serve.add_argument("--host", default="127.0.0.1", help="bind elsewhere (still a token)")
         serve.add_argument("--all", action="store_true", dest="all_here", help="every project's")
+    if wanted("status"):  # parsed by bgview.statusline (see main); listed here for --help
+        status = sub.add_parser("status", help="the project's jobs in one line, for a prompt")
+        status.add_argument("--format", help="with {running} {waiting} {failed} {ready}")
+        status.add_argument("--json", action="store_true", help="the counts as JSON")
     return parser
 
 
@@ -426,6 +442,12 @@ def dispatch(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
+    if "status" in raw:  # before argparse and the runtime: it runs on every prompt
+        from bgview.statusline import main as status
+
+        code = status(raw)
+        if code is not None:
+            return code
     head, argv_cmd = _split_run_args(raw)
     # The usual call names its command first: build only that part of the parser.
     only = head[0] if head and head[0] in COMMANDS else None
