@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from bgview.runtime.events import EventKind, JobEvent
 from bgview.runtime.store import load_job
@@ -205,3 +207,31 @@ def build_app(scenario: Scenario, home: Path) -> tuple[BgviewApp, StoreBuilder]:
     app = make_app(PROJECT, clock=clock, home=home)
     app.animation_level = "none"
     return app, store
+
+
+class Host(App[None]):
+    """Somebody else's app: no CSS of bgview's, its own first screen."""
+
+    TITLE = "bgview"  # the snapshot's window title, so the two pictures compare
+
+    def __init__(self, home: Path) -> None:
+        super().__init__()
+        self.home = home
+        self.animation_level = "none"
+
+    def compose(self) -> ComposeResult:
+        yield Static("the host's own screen", id="host")
+
+    def open_jobs(self) -> JobsScreen:
+        screen = JobsScreen(PROJECT, clock=clock, home=self.home)
+        self.push_screen(screen)
+        return screen
+
+
+async def push_jobs(pilot: Pilot[None]) -> None:
+    """The host pushes bgview's jobs screen, and it has its first look."""
+    app = pilot.app
+    assert isinstance(app, Host)
+    screen = app.open_jobs()
+    await until(pilot, lambda: screen.loaded, what="the feed's first look")
+    await pilot.pause()

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.ui.scenarios import SCENARIOS, build_app
+from tests.ui.scenarios import PROJECT, SCENARIOS, Host, build_app, mixed, push_jobs
+from tests.ui.store_builder import StoreBuilder
 
 SnapCompare = Callable[..., bool]
 
@@ -67,3 +68,14 @@ def test_one_toast_for_twenty_jobs_ending_together(snap_compare: SnapCompare, ho
     "20 jobs ended: 18 exited 0, 2 failed (bash_5, bash_13)", and the log pane's last lines
     free of it."""
     _check(snap_compare, home, "ended")
+
+
+def test_pushed_in_another_app(snap_compare: SnapCompare, home: Path) -> None:
+    """bgview's jobs screen pushed by a plain Textual app with no CSS of bgview's: the same
+    picture as test_table_with_mixed_statuses (the layout is the screen's own)."""
+    store = StoreBuilder(home, PROJECT)
+    mixed(store)
+    try:
+        assert snap_compare(Host(home), terminal_size=(120, 32), run_before=push_jobs)
+    finally:
+        store.close()
