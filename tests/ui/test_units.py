@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -297,3 +298,87 @@ def test_no_match_toast_says_how_the_query_was_read(query: str, toast: str) -> N
 
     assert compile_query("([").search("a ([ b")  # taken literally, it still finds the text
     assert no_match_text(query) == toast
+
+
+# ---- the feed, handed to Textual ----------------------------------------------------------------
+
+
+class _Pump:
+    """Stands in for a screen: records what is posted to it."""
+
+    def __init__(self) -> None:
+        self.posted: list[object] = []
+
+    def post_message(self, message: object) -> bool:
+        self.posted.append(message)
+        return True
+
+
+class _Feed:
+    """Stands in for a JobFeed: hands its listener to the test."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.listener: Callable[[list[JobEvent]], None] | None = None
+        self._jobs = jobs
+        self.loaded = threading.Event()
+
+    def subscribe(self, listener: Callable[[list[JobEvent]], None]) -> Callable[[], None]:
+        self.listener = listener
+        return lambda: None
+
+    def jobs(self) -> list[Job]:
+        return self._jobs
+
+
+def _event(kind: EventKind, job: Job, size: int = 0) -> JobEvent:
+    return JobEvent(kind, job.dir, job, size)
+
+
+def test_feed_link_keeps_one_message_in_flight() -> None:
+    """Batches that arrive while a message waits join it (output merged per job); once it is
+    taken, the next batch is a new message; the running count rides along."""
+    from bgview.ui.live import FeedLink
+    from bgview.ui.messages import JobsChanged
+
+    a = replace(RUNNING, id="bash_1", dir=Path("/s/jobs/bash_1"))
+    b = replace(RUNNING, id="bash_2", dir=Path("/s/jobs/bash_2"))
+    feed, pump = _Feed([a]), _Pump()
+    link = FeedLink(feed, pump)  # type: ignore[arg-type]
+    assert link.open() == [a]
+    assert feed.listener is not None
+    feed.listener([_event(EventKind.OUTPUT, a, 10)])
+    feed.listener([_event(EventKind.STARTED, b), _event(EventKind.OUTPUT, a, 20)])
+    feed.listener([_event(EventKind.OUTPUT, a, 30)])
+    (message,) = pump.posted
+    assert isinstance(message, JobsChanged) and message.running == 2
+    events = link.take(message)
+    assert [(e.kind, e.job_id, e.size) for e in events] == [
+        (EventKind.STARTED, "bash_2", 0),
+        (EventKind.OUTPUT, "bash_1", 30),  # only the last size of a's output
+    ]
+    assert link.running == 2
+    feed.listener([_event(EventKind.ENDED, replace(a, status=JobStatus.EXITED, exit_code=0))])
+    assert len(pump.posted) == 2
+    second = pump.posted[1]
+    assert isinstance(second, JobsChanged)
+    assert [e.kind for e in link.take(second)] == [EventKind.ENDED]
+    assert link.running == 1
+
+
+def test_feed_link_for_one_job_still_counts_them_all() -> None:
+    """A job's own screen hears of its job only, but of every start and end for its chip."""
+    from bgview.ui.live import FeedLink
+    from bgview.ui.messages import JobsChanged
+
+    mine = replace(RUNNING, id="bash_1", dir=Path("/s/jobs/bash_1"))
+    other = replace(RUNNING, id="bash_2", dir=Path("/s/jobs/bash_2"))
+    feed, pump = _Feed([mine, other]), _Pump()
+    link = FeedLink(feed, pump, only=mine.dir)  # type: ignore[arg-type]
+    assert link.open() == [mine] and link.running == 2
+    assert feed.listener is not None
+    feed.listener([_event(EventKind.OUTPUT, other, 5)])
+    assert pump.posted == []  # not ours, and the count is the same: nothing to say
+    feed.listener([_event(EventKind.ENDED, replace(other, status=JobStatus.KILLED))])
+    (message,) = pump.posted
+    assert isinstance(message, JobsChanged)
+    assert link.take(message) == [] and link.running == 1
