@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bgview.runtime.facts import NO_FACTS, Facts, ReadyCondition
 from bgview.runtime.record import JobStatus, LeftBehind
 
 
@@ -61,6 +62,13 @@ class Job:
     left_behind_count: int = 0
     supervisor_stopped: bool = False
     """The supervisor is stopped (SIGSTOP): kills are carried out without it."""
+    facts: Facts = NO_FACTS
+    """What it is doing (its processes, ports, URLs, readiness, whether it waits for input),
+    as its supervisor last recorded; for an ended job, what was kept of them."""
+    ready_condition: ReadyCondition | None = None
+    """When it counts as ready, if it was given a condition (``--ready``)."""
+    notify_on: str | None = None
+    """The pattern whose matching lines are told as notices (``--notify-on``)."""
     dir: Path = field(default_factory=Path)
 
     @property
@@ -71,6 +79,19 @@ class Job:
     @property
     def running(self) -> bool:
         return self.status is JobStatus.RUNNING
+
+    @property
+    def ready(self) -> bool | None:
+        """``None`` without a readiness condition, ``False`` while starting (or if it ended
+        before it was ready), ``True`` once ready."""
+        if self.ready_condition is None:
+            return None
+        return self.facts.ready is True
+
+    @property
+    def starting(self) -> bool:
+        """Running, with a readiness condition not met yet."""
+        return self.running and self.ready is False
 
     def wall_seconds(self, now: float | None = None) -> float:
         """Seconds from start to end, or to ``now`` while running."""
@@ -105,7 +126,38 @@ class Job:
             "left_behind_count": self.left_behind_count,
             "supervisor_stopped": self.supervisor_stopped,
             "log_path": str(self.log_path),
+            **self._facts_json(),
+        }
+
+    def _facts_json(self) -> dict[str, Any]:
+        facts = self.facts
+        condition = self.ready_condition
+        return {
+            "cpu_percent": facts.cpu_percent,
+            "rss_bytes": facts.rss_bytes,
+            "process_count": facts.process_count,
+            "processes": [
+                {
+                    "pid": p.pid,
+                    "command": p.command,
+                    "cpu_percent": p.cpu_percent,
+                    "rss_bytes": p.rss_bytes,
+                }
+                for p in facts.processes
+            ],
+            "ports": [{"port": p.port, "address": p.address, "pid": p.pid} for p in facts.ports],
+            "urls": list(facts.urls),
+            "ready": self.ready,
+            "ready_condition": condition.describe() if condition is not None else None,
+            "ready_after": facts.ready_after,
+            "ready_detail": facts.ready_detail,
+            "waiting_for_input": facts.waiting_for_input,
+            "prompt": facts.prompt,
+            "notify_on": self.notify_on,
+            "matches": facts.matches,
+            "watch_stopped": facts.watch_stopped,
+            "facts_updated_at": facts.updated_at or None,
         }
 
 
-__all__ = ["Job", "JobStatus", "LeftBehind"]
+__all__ = ["Facts", "Job", "JobStatus", "LeftBehind"]

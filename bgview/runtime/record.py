@@ -9,6 +9,9 @@ written in four places and could tear)::
     result.json   Result   how it ended          written once, by the finalizer; it embeds
                                                  the request and the last state, frozen, so
                                                  an ended job is read from one file
+    facts.json    Facts    what it is doing      rewritten by the supervisor when a fact
+                                                 changes (:mod:`facts`); the final record
+                                                 keeps the last of them
 
 A job is running while ``result.json`` does not exist. Every name of the directory is spelled
 once, in :class:`JobFiles`. Stdlib only: the supervisor imports this on its start path.
@@ -20,6 +23,8 @@ import json
 from dataclasses import asdict, dataclass
 from enum import Enum, StrEnum
 from typing import Any, Final
+
+from bgview.runtime.facts import MAX_PATTERN, Facts, ReadyCondition
 
 
 class JobFiles:
@@ -41,6 +46,9 @@ class JobFiles:
     STDIN: Final = "stdin"
     CURSORS: Final = "cursors"
     SUPERVISOR_LOG: Final = "supervisor.log"
+    FACTS: Final = "facts.json"
+    """What the job is doing (:class:`~bgview.runtime.facts.Facts`): not part of
+    :data:`RECORD`, it changes every second for a busy job."""
 
     RECORD: Final = frozenset({META, STATE, RESULT, CLAIM, LOG_STATE})
     """Files whose change means a watcher must read the job's record again."""
@@ -156,11 +164,19 @@ class Request:
     owner_start: int | None = None
     max_log: int | None = None
     winsize: tuple[int, int] | None = None
+    ready: ReadyCondition | None = None
+    """When the job counts as ready (``--ready``); ``None``: it has no such condition."""
+    notify_on: str | None = None
+    """A regex whose matching lines are told as notices (``--notify-on``)."""
+    notify_cooldown: float | None = None
+    """Seconds after a told match during which further matches are only counted (default
+    2)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["argv"] = list(self.argv)
         data["winsize"] = list(self.winsize) if self.winsize else None
+        data["ready"] = self.ready.to_dict() if self.ready is not None else None
         return data
 
     @classmethod
@@ -179,10 +195,13 @@ class Request:
         _require(
             data,
             ("owner_pid", "owner_start", "max_log"),
-            ("started_at", "timeout"),
-            ("cwd", "name", "project", "mark"),
+            ("started_at", "timeout", "notify_cooldown"),
+            ("cwd", "name", "project", "mark", "notify_on"),
         )
         get = data.get
+        notify_on = get("notify_on")
+        if notify_on is not None and not 0 < len(notify_on) <= MAX_PATTERN:
+            raise ValueError("notify_on is not a pattern")
         return cls(
             id=job_id,
             project=get("project") or "",
@@ -198,6 +217,9 @@ class Request:
             owner_start=get("owner_start"),
             max_log=get("max_log"),
             winsize=winsize,
+            ready=ReadyCondition.from_dict(get("ready")),
+            notify_on=notify_on,
+            notify_cooldown=_float(get("notify_cooldown")),
         )
 
 
@@ -299,25 +321,37 @@ class Result:
 
 @dataclass(frozen=True, slots=True)
 class FinalRecord:
-    """``result.json``: the result, with the request and the last state as they were."""
+    """``result.json``: the result, with the request, the last state and the last facts as
+    they were."""
 
     request: Request
     state: RunState
     result: Result
+    facts: Facts | None = None
+    """``None`` for a job that never ran (or a record of an older bgview)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "request": self.request.to_dict(),
             "state": self.state.to_dict(),
             "result": self.result.to_dict(),
         }
+        if self.facts is not None:
+            data["facts"] = self.facts.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FinalRecord:
+        facts = data.get("facts")
+        try:
+            kept = Facts.from_dict(facts) if isinstance(facts, dict) else None
+        except (KeyError, TypeError, ValueError):
+            kept = None  # damaged facts hide nothing of how the job ended
         return cls(
             Request.from_dict(data["request"]),
             RunState.from_dict(data.get("state") or {}),
             Result.from_dict(data["result"]),
+            kept,
         )
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bgview.runtime import proc
 from bgview.runtime.errors import BgviewError, InvalidRequest, NoSuchJob
+from bgview.runtime.facts import NO_FACTS, Facts
 from bgview.runtime.fsio import (
     check_ancestors,
     check_private_dir,
@@ -255,7 +256,8 @@ def load_job(job_dir: Path, project: Path) -> Job | None:
         return None
     if supervisor_alive(job_dir):
         stopped = state.supervisor_pid is not None and _is_stopped(state)
-        return job_from_parts(request, state, None, job_dir, project, stopped=stopped)
+        facts = read_facts(where)
+        return job_from_parts(request, state, None, job_dir, project, stopped=stopped, facts=facts)
     # Re-read: the supervisor may have written the final record just before it exited.
     final = read_json(job_dir / JobFiles.RESULT)
     try:
@@ -272,8 +274,23 @@ def _is_stopped(state: RunState) -> bool:
     return proc.process_state(state.supervisor_pid, state.supervisor_start) == "T"
 
 
+def read_facts(where: str) -> Facts:
+    """A running job's ``facts.json``; none yet, or a damaged one, is no facts (the job is
+    listed all the same)."""
+    data = read_json(f"{where}/{JobFiles.FACTS}")
+    if data is None:
+        return NO_FACTS
+    try:
+        return Facts.from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        return NO_FACTS
+
+
 def job_from_final(record: FinalRecord, job_dir: Path, project: Path) -> Job:
-    return job_from_parts(record.request, record.state, record.result, job_dir, project)
+    facts = record.facts or NO_FACTS
+    return job_from_parts(
+        record.request, record.state, record.result, job_dir, project, facts=facts
+    )
 
 
 def job_from_parts(
@@ -284,6 +301,7 @@ def job_from_parts(
     project: Path,
     *,
     stopped: bool = False,
+    facts: Facts = NO_FACTS,
 ) -> Job:
     """The flat snapshot every face reads."""
     dropped = state.dropped_bytes
@@ -322,6 +340,9 @@ def job_from_parts(
         left_behind=state.left_behind,
         left_behind_count=state.left_behind_count,
         supervisor_stopped=stopped,
+        facts=facts,
+        ready_condition=request.ready,
+        notify_on=request.notify_on,
         dir=job_dir,
     )
 
