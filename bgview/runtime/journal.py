@@ -15,6 +15,11 @@ start adds :data:`NOTICE_ROOM` bytes to it (and allocates them), every notice gi
 its line did not use. Other jobs' output can never take that room, nor can other jobs'
 notices: each used only its own share.
 
+A running job's supervisor also appends events to ``notices.log`` (:func:`append_event`: the
+job became ready, waits for input, matched a watched pattern), one line each holding the id
+and the event as JSON. An event is never written into room promised to a job's end: its
+own room is allocated first, past all that is promised, or the event is dropped.
+
 Small numbers that are rewritten often (read cursors, the id counter, this room) are written
 with :func:`write_number`: fixed width, in place, so that rewriting one needs no free disk.
 """
@@ -24,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -198,6 +204,32 @@ def append_notice(project: DirFd, job_id: str, *, promised: bool = False) -> Non
         if promised and room.fd >= 0:
             with contextlib.suppress(OSError):
                 room.set_promised(room.promised() - NOTICE_ROOM + len(line))
+
+
+MAX_EVENT_LINE = 4096
+"""The longest event line appended (an event's texts are cut well below it)."""
+
+
+def append_event(project: DirFd, job_id: str, event: dict[str, Any]) -> None:
+    """Append a running job's event to ``notices.log``: ``bash_3 {"kind": "ready", ...}``.
+
+    The room promised to jobs' ends is kept as it was: the event's bytes are allocated past
+    all of it first, and the promise moved on by as much, so the ends still find their room.
+    ``OSError`` (ENOSPC) when the disk has not got it: the event is dropped, the log is as it
+    was. Without ``notices.room`` (what was promised is not known) nothing is appended.
+    """
+    payload = json.dumps(event, separators=(",", ":"), ensure_ascii=True)
+    line = f"{job_id} {payload}\n".encode()
+    if len(line) > MAX_EVENT_LINE:
+        raise ValueError("an event line is too long")
+    with _Room(project, strict=True) as room:
+        end = room.promised() + len(line)
+        room.allocate(end)
+        before = room.size()
+        if os.write(room.log, line) != len(line):
+            os.ftruncate(room.log, before)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        room.set_promised(end)
 
 
 def reserve_notice_room(project: DirFd) -> None:

@@ -18,7 +18,9 @@ running keeps writing to the log until the drain is over. Its life is a state ma
 
 Every wait is a ``poll`` on descriptors (the pty, the control and stdin FIFOs, a signal
 wake-up pipe, pidfds) with the next deadline as its timeout: nothing is polled on a timer,
-except a look for new forks every :data:`ENDING_LOOK` while the job is being ended.
+except a look for new forks every :data:`ENDING_LOOK` while the job is being ended, and the
+job's facts (its processes, ports, readiness, whether it waits for input) while it runs,
+which :class:`~bgview.runtime.factkeeper.FactKeeper` gathers and records.
 
 Started as ``python -S -c ... JOB_DIR LOCK_FD``; stdlib only, so it starts fast and stays small.
 """
@@ -35,6 +37,7 @@ import time
 from pathlib import Path
 
 from bgview.runtime import proc, tree
+from bgview.runtime.factkeeper import FactKeeper
 from bgview.runtime.fsio import FULL_DISK, DirFd
 from bgview.runtime.journal import finalize
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, MIN_MAX_LOG
@@ -108,6 +111,8 @@ class Supervisor:
         """Every pid a pidfd was opened for (once it fired, the process is not live)."""
         self.left: dict[int, LeftBehind] = {}
         """What had to be ended that outlived the leader or left its group, by pid."""
+        self.facts: FactKeeper | None = None
+        """What the job is doing; ``None`` before it starts, or once gathering failed."""
 
     # ---- start -------------------------------------------------------------------------------
 
@@ -136,7 +141,14 @@ class Supervisor:
                 )
             )
             return False
+        self.facts = FactKeeper(self.job, self.project, self.request, os.getpid(), master)
         return True
+
+    def facts_failed(self, exc: Exception) -> None:
+        """Gathering facts is no reason to end a job: a failure there (a ``/proc`` this code
+        does not know) is logged and the facts are no longer gathered."""
+        _log(f"stopped gathering facts: {exc!r}")
+        self.facts = None
 
     def save_state(self) -> None:
         """Write what happened so far; on a full disk it stays in memory until the end."""
@@ -178,17 +190,28 @@ class Supervisor:
                 batch.append(data)
                 size += len(data)
                 if size >= CHUNK:
-                    self.log.write(b"".join(batch))
+                    self.write_output(b"".join(batch))
                     batch.clear()
                     size = 0
         finally:
             if batch:
-                self.log.write(b"".join(batch))
+                self.write_output(b"".join(batch))
+            if not self.pty_open and self.facts is not None:
+                self.facts.master = -1
             if (self.log.lost_at, self.log.dropped) != (lost, dropped):
                 self.state = dataclasses.replace(
                     self.state, output_lost=self.log.lost_reason, dropped_bytes=self.log.dropped
                 )
                 self.save_state()
+
+    def write_output(self, data: bytes) -> None:
+        """To the log, and to the facts (URLs, patterns, the prompt)."""
+        self.log.write(data)
+        if self.facts is not None:
+            try:
+                self.facts.output(data)
+            except Exception as exc:  # see facts_failed
+                self.facts_failed(exc)
 
     def feed_input(self) -> None:
         while self.pending_input:
@@ -327,6 +350,8 @@ class Supervisor:
         waits = [d - now for d in (self.deadline, self.timeout_at) if d is not None]
         if self.phase is Phase.ENDING:
             waits.append(ENDING_LOOK)
+        if self.phase is Phase.RUNNING and self.facts is not None:
+            waits.append(self.facts.due() - now)
         return max(0.0, min(waits)) if waits else None
 
     def step(self) -> bool:
@@ -339,6 +364,11 @@ class Supervisor:
             self.enter(Phase.ENDING)
         elif phase is Phase.ENDING:
             self.end_what_is_left()  # anything forked since the last look
+        if self.phase is Phase.RUNNING and self.facts is not None and now >= self.facts.due():
+            try:
+                self.facts.tick()
+            except Exception as exc:  # see facts_failed
+                self.facts_failed(exc)
         if self.phase is Phase.RUNNING or not self.all_gone():
             return False
         self.pump()  # what the last processes wrote just before they went
@@ -387,7 +417,8 @@ class Supervisor:
             output_bytes=self.log.written,
         )
         self.phase = Phase.DONE
-        finalize(self.job, self.project, FinalRecord(self.request, self.state, result))
+        facts = self.facts.final() if self.facts is not None else None
+        finalize(self.job, self.project, FinalRecord(self.request, self.state, result, facts))
 
     def crashed(self, exc: BaseException) -> None:
         """A bug or an unexpected error in this loop: take the job down with us (nothing may
