@@ -78,12 +78,22 @@ class Runtime:
         keep: bool = False,
         max_log: int | None = None,
         size: tuple[int, int] | None = None,
+        ready: str | None = None,
+        ready_port: int | None = None,
+        notify_on: str | None = None,
+        notify_cooldown: float | None = None,
     ) -> Job:
         """Start ``command`` in the background and return at once.
 
         A string runs through the shell; a sequence is executed as is. A job that cannot
         start comes back ``failed`` with the reason (it is not an exception). ``size`` is the
         pty's ``(columns, rows)`` (default 120×40).
+
+        ``ready`` (a regex its output must match, or ``"auto"``: it listens on a port or
+        prints a URL of this machine) or ``ready_port`` gives the job a readiness condition:
+        ``job.ready`` is ``False`` until it is met (:meth:`wait` with ``ready=True`` waits for
+        it). Each line matching ``notify_on`` is a notice; matches within ``notify_cooldown``
+        seconds (default 2) of one are counted and told as one; at most 20 are told.
         """
         request = control.StartRequest(
             command,
@@ -94,6 +104,10 @@ class Runtime:
             owner_pid=None if keep else self.owner_pid,
             max_log=max_log if max_log is not None else default_max_log(),
             size=size,
+            ready=ready,
+            ready_port=ready_port,
+            notify_on=notify_on,
+            notify_cooldown=notify_cooldown,
         )
         return control.start(self.project, request)
 
@@ -148,14 +162,26 @@ class Runtime:
         return control.kill(self.project, job_id, grace=grace, by=by)
 
     def wait(
-        self, job_id: str, *, timeout: float | None = None, pattern: str | None = None
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        pattern: str | None = None,
+        ready: bool = False,
     ) -> tuple[Job, bool]:
-        """Wait for the job's end (or for ``pattern`` in its output).
+        """Wait for the job's end (or for ``pattern`` in its output, or with ``ready`` for it
+        to be ready: that wait also ends when the job ends, waits for input, or can never be
+        ready; ``job.ready`` and ``job.facts`` say which).
 
         Returns the job and whether what was waited for happened before the timeout.
         """
         if timeout is not None and not (0 <= timeout <= 7 * 24 * 3600):
             raise InvalidRequest(f"timeout {timeout:g}s is out of range")
+        if ready:
+            if pattern is not None:
+                raise InvalidRequest("wait for a pattern or for readiness, not both")
+            job = control.wait_ready(self.project, job_id, timeout)
+            return job, job.ready is True
         if pattern is not None:
             from bgview.runtime import output
 

@@ -3,7 +3,8 @@
 Starting a job writes its record and hands it to a fresh supervisor process, then returns at
 once: the caller never waits for the command. Killing asks the supervisor (through the job's
 ``control`` FIFO) so that the one process that knows the job records its end; a job whose
-supervisor is gone is dealt with directly.
+supervisor is gone is dealt with directly. Waiting for a job to be ready
+(:func:`wait_ready`) watches the facts its supervisor records.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from bgview.runtime import proc
 from bgview.runtime.errors import BgviewError, InvalidRequest, NoRoom
+from bgview.runtime.facts import MAX_PATTERN, ReadyCondition, ReadyKind
 from bgview.runtime.fsio import (
     FILE_MODE,
     FULL_DISK,
@@ -77,6 +80,48 @@ class StartRequest:
     size: tuple[int, int] | None = None
     """The pty's ``(columns, rows)``; default 120×40. A host running a job in the foreground
     gives its own terminal's size, so the job's output fits the screen it is shown on."""
+    ready: str | None = None
+    """A regex its output must match for the job to be ready, or ``"auto"``: it listens on
+    a TCP port or prints a URL of this machine."""
+    ready_port: int | None = None
+    """Ready once one of its processes listens on this TCP port."""
+    notify_on: str | None = None
+    """A regex whose matching lines are told as notices (with a cooldown and a cap)."""
+    notify_cooldown: float | None = None
+    """Seconds after a told match in which more are only counted (default 2, at least 0.1)."""
+
+
+def ready_condition(pattern: str | None, port: int | None) -> ReadyCondition | None:
+    """The condition ``--ready PATTERN`` (or ``auto``) or ``--ready-port PORT`` asks for;
+    :class:`InvalidRequest` for a bad pattern or port, or both at once."""
+    if pattern is not None and port is not None:
+        raise InvalidRequest("give --ready or --ready-port, not both")
+    if port is not None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise InvalidRequest(f"ready port {port!r} is not a TCP port (1 to 65535)")
+        return ReadyCondition(ReadyKind.PORT, port=port)
+    if pattern is None:
+        return None
+    if pattern == "auto":
+        return ReadyCondition(ReadyKind.AUTO)
+    return ReadyCondition(ReadyKind.PATTERN, pattern=check_pattern(pattern, "ready"))
+
+
+def check_pattern(pattern: str, what: str) -> str:
+    """A pattern the supervisor can watch for (Python's regex syntax); else
+    :class:`InvalidRequest` naming ``what`` and saying why."""
+    shown = repr(pattern) if len(pattern) <= 60 else repr(pattern[:60]) + "…"
+    if not pattern:
+        raise InvalidRequest(f"{what}: the pattern is empty")
+    if len(pattern) > MAX_PATTERN or "\0" in pattern:
+        raise InvalidRequest(f"{what} {shown}: at most {MAX_PATTERN} characters, and no NUL")
+    try:
+        compiled = re.compile(pattern, re.MULTILINE)
+    except (re.error, RecursionError, OverflowError) as exc:
+        raise InvalidRequest(f"invalid {what} regex {shown}: {exc}") from None
+    if compiled.search("") is not None:
+        raise InvalidRequest(f"{what} {shown} matches an empty line: it would match every line")
+    return pattern
 
 
 def shell_argv(command: str) -> list[str]:
@@ -135,6 +180,12 @@ def start(project: Project, request: StartRequest) -> Job:
     if request.name is not None and "\0" in request.name:
         raise InvalidRequest("a job name cannot contain a NUL byte")
     cwd = os.path.abspath(os.fspath(request.cwd)) if request.cwd is not None else os.getcwd()
+    condition = ready_condition(request.ready, request.ready_port)
+    if request.notify_on is not None:
+        check_pattern(request.notify_on, "notify-on")
+    cooldown = request.notify_cooldown
+    if cooldown is not None and not (0.1 <= cooldown <= 3600):  # also refuses NaN
+        raise InvalidRequest(f"a notify cooldown of {cooldown:g}s is out of range (0.1 to 3600)")
 
     try:
         project.ensure()
@@ -147,7 +198,9 @@ def start(project: Project, request: StartRequest) -> Job:
                     )
             job_id, job_dir = project.allocate()
             try:
-                lock_fd, record = _create(project, job_id, job_dir, request, argv, display, cwd)
+                lock_fd, record = _create(
+                    project, job_id, job_dir, request, argv, display, cwd, condition
+                )
             except OSError:
                 _remove(job_dir)
                 raise
@@ -221,6 +274,7 @@ def _create(
     argv: list[str],
     display: str,
     cwd: str,
+    condition: ReadyCondition | None,
 ) -> tuple[int, Request]:
     """Write the job's files; returns its liveness lock (held) and its request record."""
     # Hold the liveness lock before the record exists: a reader that finds a running record
@@ -243,6 +297,9 @@ def _create(
             owner_start=proc.start_time(request.owner_pid) if request.owner_pid else None,
             max_log=request.max_log,
             winsize=request.size,
+            ready=condition,
+            notify_on=request.notify_on,
+            notify_cooldown=request.notify_cooldown,
         )
         meta = record.to_dict()
         # The job's own room for its final record (the request is embedded in it).
@@ -566,3 +623,50 @@ def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
             last, next_look = seen, time.monotonic() + 0.5
             job = project.load(job_id)
     return job
+
+
+def wait_ready(project: Project, job_id: str, timeout: float | None) -> Job:
+    """Wait until the job is ready, has ended, waits for input, can no longer become ready,
+    or ``timeout`` passes; returns the last snapshot (its ``ready`` says which it was).
+
+    The supervisor writes ``facts.json`` the moment the job becomes ready: it is looked at
+    every 10 ms (its inode changes with each rewrite), and the whole record twice a second
+    (which also notices a lost supervisor). :class:`InvalidRequest` for a job started without
+    a readiness condition.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    job = project.load(job_id)
+    if job.ready_condition is None:
+        raise InvalidRequest(f"{job_id} was started without a readiness condition (--ready)")
+    job_dir = project.job_dir(job_id)
+    watched = (job_dir / JobFiles.FACTS, job_dir / JobFiles.RESULT)
+    last = _seen(watched)
+    next_look = time.monotonic() + 0.5
+    while not ready_settled(job):
+        if deadline is not None and time.monotonic() >= deadline:
+            return job
+        time.sleep(0.01)
+        seen = _seen(watched)
+        if seen != last or time.monotonic() >= next_look:
+            last, next_look = seen, time.monotonic() + 0.5
+            job = project.load(job_id)
+    return job
+
+
+def ready_settled(job: Job) -> bool:
+    """Nothing more to wait for: ready, ended, waiting for input, or never to be ready."""
+    facts = job.facts
+    hopeless = facts.ready is not True and facts.ready_detail is not None
+    return job.ready is True or job.status.ended or facts.waiting_for_input or hopeless
+
+
+def _seen(paths: tuple[Path, ...]) -> tuple[tuple[int, int], ...]:
+    """Each file's inode and mtime (zeros while it is missing): a rewrite changes them."""
+    found = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            found.append((st.st_ino, st.st_mtime_ns))
+        except FileNotFoundError:
+            found.append((0, 0))
+    return tuple(found)

@@ -1,18 +1,27 @@
-"""Completion notices: one line per ended job, given to each consumer exactly once.
+"""Notices: one line per ended job, and per fact event, given to each consumer exactly once.
 
 ``[bg:bash_3 exited 0, 1.4MB out, 12s wall]``. Every ended job is appended once to the
 project's ``notices.log`` (:mod:`bgview.runtime.journal`); each consumer keeps an offset into
 it, advanced under a lock, so two processes draining for one consumer never both get a notice.
+
+A running job's supervisor appends its fact events to the same log
+(:class:`~bgview.runtime.facts.FactEvent`), so they come in order with the ends, once each:
+``[bg:bash_1 ready after 2.3s: http://localhost:5173/]``,
+``[bg:bash_3 waiting for input: "Continue? [y/N]"]``, ``[bg:bash_2 matched /ERROR/: <line>]``,
+``[bg:bash_2 matched /ERROR/ 14 more times in 2s]``,
+``[bg:bash_2 watch for /ERROR/ stopped after 20 matches]``.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import stat
 from dataclasses import dataclass
 
 from bgview.runtime.errors import BgviewError
+from bgview.runtime.facts import FactEvent, FactKind, shown_pattern
 from bgview.runtime.fsio import FULL_DISK, open_private, private_dir
 from bgview.runtime.journal import read_number, write_number
 from bgview.runtime.model import Job, JobStatus
@@ -23,22 +32,57 @@ from bgview.runtime.text import visible
 format_seconds = format_duration
 """The old name: a notice's times are written as every table's are."""
 __all__ = [
+    "FactEvent",
+    "FactKind",
     "Notice",
     "drain",
+    "event_text",
     "format_duration",
     "format_seconds",
     "format_size",
     "notice_text",
+    "readiness_text",
     "status_words",
 ]
 
 
 @dataclass(frozen=True)
 class Notice:
-    """A job's end, as told to one consumer."""
+    """A job's end, or a fact event of a running job, as told to one consumer."""
 
     job: Job
+    """The job as it is now (an event's job may have ended since)."""
     text: str
+    event: FactEvent | None = None
+    """What happened, for an event; ``None`` for the notice of a job's end."""
+
+    @property
+    def is_end(self) -> bool:
+        return self.event is None
+
+
+def event_text(job_id: str, event: FactEvent) -> str:
+    """The one-line notice of a fact event. What came from the job is made
+    :func:`~bgview.runtime.text.visible` (the supervisor did already; this is read back from
+    a file anyone with the user's rights could have written)."""
+    text, pattern = visible(event.text), shown_pattern(visible(event.pattern))
+    kind = event.kind
+    if kind is FactKind.READY:
+        return f"[bg:{job_id} ready after {format_duration(event.seconds)}: {text}]"
+    if kind is FactKind.INPUT:
+        return (
+            f'[bg:{job_id} waiting for input: "{text}"]'
+            if text
+            else (f"[bg:{job_id} waiting for input]")
+        )
+    if kind is FactKind.MATCH:
+        return f"[bg:{job_id} matched {pattern}: {text}]"
+    if kind is FactKind.MATCHES:
+        times = "time" if event.count == 1 else "times"
+        return f"[bg:{job_id} matched {pattern} {event.count} more {times} in {event.seconds:g}s]"
+    if text.startswith("after "):
+        return f"[bg:{job_id} watch for {pattern} stopped {text}]"
+    return f"[bg:{job_id} watch for {pattern} stopped: {text}]"
 
 
 def notice_text(job: Job) -> str:
@@ -60,6 +104,27 @@ def notice_text(job: Job) -> str:
     if job.status is JobStatus.LOST:
         return f"[bg:{job.id} lost: {visible(job.reason or 'its supervisor vanished')}, {tail}]"
     return f"[bg:{job.id} running, {tail}]"
+
+
+def readiness_text(job: Job, waited: float) -> str:
+    """How a wait for ``job`` to be ready came out, in one line (after ``waited`` seconds):
+    ready, ended before it was ready, waiting for input, never to be ready, or not yet."""
+    facts = job.facts
+    if job.ready:
+        after = format_duration(facts.ready_after or 0.0)
+        return f"{job.id} ready after {after}: {visible(facts.ready_detail or '')}"
+    if job.status.ended:
+        return f"{job.id} ended before it was ready: {notice_text(job)}"
+    if facts.waiting_for_input:
+        prompt = f': "{visible(facts.prompt)}"' if facts.prompt else ""
+        return f"{job.id} is waiting for input before it is ready{prompt}"
+    if facts.ready_detail:
+        return f"{job.id} {visible(facts.ready_detail)}"
+    condition = job.ready_condition.describe() if job.ready_condition else "its condition"
+    return (
+        f"{job.id} not ready after {format_duration(waited)} (waiting for "
+        f"{visible(condition)}); it is still running"
+    )
 
 
 def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) -> list[Notice]:
@@ -108,9 +173,23 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
         end = data.rfind(b"\n") + 1  # a line being appended right now waits for next time
         notices = []
         taken = 0
+        jobs: dict[str, Job | None] = {}
         for line in data[:end].split(b"\n")[:-1]:
-            name = line.decode("ascii", "replace").strip()
-            job = load_job(project.jobs_dir / name, project.path) if ID_RE.fullmatch(name) else None
+            head, _, payload = line.partition(b" ")
+            name = head.decode("ascii", "replace").strip()
+            if name not in jobs or not payload:  # an end is read fresh: it must be final
+                jobs[name] = (
+                    load_job(project.jobs_dir / name, project.path)
+                    if ID_RE.fullmatch(name)
+                    else None
+                )
+            job = jobs[name]
+            if payload:
+                event = _event(payload)
+                if job is not None and event is not None:
+                    notices.append(Notice(job, event_text(job.id, event), event))
+                taken += len(line) + 1
+                continue
             if job is not None and job.running:
                 break  # its end is being recorded this instant: it comes next time, in order
             if job is not None:
@@ -121,6 +200,16 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
         return notices
     finally:
         os.close(fd)
+
+
+def _event(payload: bytes) -> FactEvent | None:
+    """The event of an event line; ``None`` for one this bgview cannot read (damaged, or of
+    a kind a newer bgview added): skipped, never an error."""
+    try:
+        data = json.loads(payload)
+        return FactEvent.from_dict(data) if isinstance(data, dict) else None
+    except (ValueError, TypeError, RecursionError):
+        return None
 
 
 def _record(fd: int, offset: int) -> bool:

@@ -3,7 +3,9 @@
 
 Sizes are written one way (``812B``, ``2.5KB``, ``14MB``), durations one way (``0.4s``,
 ``12s``, ``3m05s``, ``2h14m``), a status one way (``exited 1``, ``killed SIGTERM by user``),
-and jobs come in one order: running first, then newest first. Whatever came from a job (its
+and jobs come in one order: running first, then newest first. What a running job is doing
+shows beside its status in a table (``starting``, ``running http://localhost:5173/``,
+``running ⌨ input``), and in full in :func:`fact_lines`. Whatever came from a job (its
 command, name, project, reason) is made :func:`~bgview.runtime.text.visible`, so every string
 here is safe to print.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from bgview.runtime.facts import shown_pattern
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.text import visible
 
@@ -54,6 +57,78 @@ def status_words(job: Job) -> str:
     return str(job.status.value)
 
 
+INPUT_MARK = "⌨ input"
+"""How a table says a job waits for input."""
+
+
+def serves(job: Job) -> str | None:
+    """Where a running job serves: the newest URL it printed, else ``port N`` of the first
+    port it listens on; ``None`` if neither (or it has ended)."""
+    if not job.running:
+        return None
+    if job.facts.urls:
+        return job.facts.urls[0]
+    if job.facts.ports:
+        return f"port {job.facts.ports[0].port}"
+    return None
+
+
+def status_cell(job: Job) -> str:
+    """A table's status: :func:`status_words`, ``starting`` for a running job that is not
+    ready yet, then where it serves and :data:`INPUT_MARK` if it waits for input."""
+    words = status_words(job)
+    if not job.running:
+        return words
+    if job.starting and not job.supervisor_stopped:
+        words = "starting"
+    where = serves(job)
+    if where is not None:
+        words += f" {visible(where)}"
+    if job.facts.waiting_for_input:
+        words += f" {INPUT_MARK}"
+    return words
+
+
+def fact_lines(job: Job) -> list[str]:
+    """What a running job is doing, in words, for a listing with room for it (an agent's
+    ``list_shells``): its processes, CPU and memory; its ports and URLs; its readiness; its
+    prompt; its watch. Nothing for a job that has ended."""
+    if not job.running:
+        return []
+    facts = job.facts
+    lines = []
+    if facts.updated_at:
+        n = facts.process_count
+        lines.append(
+            f"{n} process{'es' if n != 1 else ''}, {facts.cpu_percent:.1f}% CPU, "
+            f"{format_size(facts.rss_bytes)} resident"
+        )
+    if facts.ports:
+        ports = ", ".join(f"{p.address}:{p.port} (pid {p.pid})" for p in facts.ports[:5])
+        lines.append(f"listening on {ports}")
+    if facts.urls:
+        lines.append("urls: " + " ".join(visible(u) for u in facts.urls[:3]))
+    condition = job.ready_condition
+    if condition is not None:
+        if job.ready:
+            after = format_duration(facts.ready_after or 0.0)
+            lines.append(f"ready after {after}: {visible(facts.ready_detail or '')}")
+        else:
+            why = f" ({visible(facts.ready_detail)})" if facts.ready_detail else ""
+            lines.append(f"starting: not ready yet ({visible(condition.describe())}){why}")
+    if facts.waiting_for_input:
+        prompt = f': "{visible(facts.prompt)}"' if facts.prompt else ""
+        lines.append(f"waiting for input{prompt}")
+    if job.notify_on is not None:
+        why = visible(facts.watch_stopped or "")
+        stopped = f"; stopped {why}" if why.startswith("after") else f"; stopped: {why}"
+        lines.append(
+            f"watching {visible(shown_pattern(job.notify_on))}: {facts.matches} matches"
+            + (stopped if why else "")
+        )
+    return lines
+
+
 def label(job: Job, *, show_project: bool = False) -> str:
     """The command on one line, with the job's name and (for ``--all``) its project."""
     parts = []
@@ -80,11 +155,12 @@ HEADERS = ("ID", "STATUS", "TIME", "OUTPUT", "COMMAND")
 def rows(
     jobs: Sequence[Job], *, show_project: bool = False, now: float | None = None
 ) -> list[tuple[str, ...]]:
-    """The cells of each job, in :func:`order`: id, status, time, output, command."""
+    """The cells of each job, in :func:`order`: id, status (:func:`status_cell`), time,
+    output, command."""
     return [
         (
             job.id,
-            status_words(job),
+            status_cell(job),
             format_duration(job.wall_seconds(now)),
             format_size(job.output_bytes),
             label(job, show_project=show_project),
