@@ -32,13 +32,14 @@ import time
 FAILED_WINDOW = 3600.0
 """Seconds a failure stays in the count."""
 FIELDS = ("running", "waiting", "failed", "ready")
-USAGE = "usage: bgview [--project DIR] status [--format FORMAT] [--json]"
+USAGE = "usage: bgview [--project DIR] status [--format FORMAT] [--json] [--all]"
 HELP = f"""{USAGE}
 
 The project's jobs in one line: ⚙ 3 jobs · 1 waiting · 1 failed (read-only, fast).
 
   --format FORMAT  fill {{running}}, {{waiting}}, {{failed}}, {{ready}} instead
   --json           the four counts as a JSON object
+  --all            every project's jobs
 """
 STDIN_WAIT = 0.02
 """Seconds to wait for a statusline's JSON on stdin. Claude Code writes it as it starts us, so
@@ -61,6 +62,7 @@ def main(raw: list[str]) -> int | None:
     """``bgview ... status ...``, given every word after ``bgview``; ``None`` when the words are
     not a status command (``bgview run -- echo status``), for the full command line to handle."""
     project: str | None = None
+    every = False
     words = list(raw)
     while words and words[0] != "status":
         word = words.pop(0)
@@ -68,6 +70,8 @@ def main(raw: list[str]) -> int | None:
             project = words.pop(0)
         elif word.startswith("--project="):
             project = word.partition("=")[2]
+        elif word == "--all":
+            every = True
         else:
             return None
     if not words:
@@ -76,8 +80,8 @@ def main(raw: list[str]) -> int | None:
         sys.stdout.write(HELP)
         return 0
     try:
-        fmt, as_json = _options(words[1:])
-        counts = count(_project_dir(project))
+        fmt, as_json, every_here = _options(words[1:])
+        counts = count(None if every or every_here else _project_dir(project))
     except UsageError as exc:
         print(f"bgview status: {exc}", file=sys.stderr)
         return 2
@@ -94,13 +98,16 @@ def main(raw: list[str]) -> int | None:
     return 0
 
 
-def _options(words: list[str]) -> tuple[str | None, bool]:
+def _options(words: list[str]) -> tuple[str | None, bool, bool]:
+    """``--format``, ``--json`` and ``--all``, from the words after ``status``."""
     fmt: str | None = None
-    as_json = False
+    as_json = every = False
     while words:
         word = words.pop(0)
         if word == "--json":
             as_json = True
+        elif word == "--all":
+            every = True
         elif word == "--format" and words:
             fmt = words.pop(0)
         elif word.startswith("--format="):
@@ -111,7 +118,7 @@ def _options(words: list[str]) -> tuple[str | None, bool]:
         raise UsageError("--format or --json, not both")
     if fmt is not None:
         render(fmt, dict.fromkeys(FIELDS, 0))  # a bad format is refused even with no jobs
-    return fmt, as_json
+    return fmt, as_json, every
 
 
 def chip(counts: dict[str, int]) -> str:
@@ -235,24 +242,31 @@ def _store_root() -> str | None:
 # ---- reading the store -----------------------------------------------------------------------
 
 
-def count(project: str) -> dict[str, int]:
-    """The four counts for ``project``: all 0 when it has no jobs, or no store at all."""
+def count(project: str | None) -> dict[str, int]:
+    """The four counts for ``project`` (``None``: every project's); all 0 when it has no jobs,
+    or there is no store at all."""
     counts = dict.fromkeys(FIELDS, 0)
     root = _store_root()
     if root is None:
         raise UsageError("cannot tell where the store is: no home directory (set BGVIEW_HOME)")
     _check_above(root)
-    jobs = _open_chain(root, ("projects", _store_key(project), "jobs"))
-    if jobs is None:
+    projects = _open_chain(root, ("projects",))
+    if projects is None:
         return counts
+    cutoff = time.time() - FAILED_WINDOW
     try:
-        names = os.listdir(jobs)
-        cutoff = time.time() - FAILED_WINDOW
-        for name in names:
-            if _is_job_id(name):
-                _count_job(jobs, name, cutoff, counts)
+        for name in [_store_key(project)] if project is not None else os.listdir(projects):
+            jobs = _open_jobs(projects, name)
+            if jobs is None:
+                continue
+            try:
+                for job in os.listdir(jobs):
+                    if _is_job_id(job):
+                        _count_job(jobs, job, cutoff, counts)
+            finally:
+                os.close(jobs)
     finally:
-        os.close(jobs)
+        os.close(projects)
     return counts
 
 
@@ -312,6 +326,17 @@ def _open_chain(root: str, names: tuple[str, ...]) -> int | None:
             return None
         fd = inner
     return fd
+
+
+def _open_jobs(projects: int, name: str) -> int | None:
+    """Project ``name``'s ``jobs/`` directory, both steps private (else ``None``)."""
+    project = _open_dir(name, projects)
+    if project is None:
+        return None
+    try:
+        return _open_dir("jobs", project)
+    finally:
+        os.close(project)
 
 
 def _is_job_id(name: str) -> bool:

@@ -227,6 +227,10 @@ def test_help_and_the_project_it_counts(
     assert cli(f"--project={project}", "status", cwd=elsewhere).stdout == "⚙ 1 job\n"
     env = {**os.environ, "BGVIEW_HOME": str(rt.project.dir.parents[1]), "BGVIEW_PROJECT": str(sub)}
     assert status(cli, cwd=elsewhere, env=env) == "⚙ 0 jobs"  # BGVIEW_PROJECT names it
+    Runtime(elsewhere, home=rt.project.dir.parents[1]).start("sleep 300")
+    assert status(cli, cwd=elsewhere) == "⚙ 1 job"
+    assert status(cli, "--all") == "⚙ 2 jobs"  # every project's
+    assert cli("--all", "status").stdout == "⚙ 2 jobs\n"
     missing = cli("--project", str(tmp_path / "missing"), "status")
     assert missing.returncode == 2 and "no such project directory" in missing.stderr
 

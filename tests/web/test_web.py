@@ -45,7 +45,7 @@ def test_the_page_shows_the_jobs_and_k_kills_the_selected_one(
     job_id = cli("run", "sleep 300").stdout.strip()
     served = serve()
     page.driver.get(served.url)
-    page.wait_for(job_id, "sleep 300", "running", "1 Background Job")
+    page.wait_for(job_id, "sleep 300", "running", "1 Background Job", timeout=30)
     page.focus()
     page.wait_for("k Kill")  # the footer offers the keys of the selected row
     row = page.row_of(job_id)
@@ -149,14 +149,14 @@ class Session:
         self.http = aiohttp.ClientSession()
         self.ws = await self.http.ws_connect(self.url)
         while True:
-            message = await self.ws.receive(timeout=15)
+            message = await self.ws.receive(timeout=30)
             if message.type is aiohttp.WSMsgType.BINARY and b"Background Job" in message.data:
                 return self
 
     async def closed(self) -> bool:
-        """Whether the server closes the websocket (within 5 s), what it still draws aside."""
+        """Whether the server closes the websocket (within 10 s), what it still draws aside."""
         while True:
-            message = await self.ws.receive(timeout=5)
+            message = await self.ws.receive(timeout=10)
             if message.type is not aiohttp.WSMsgType.BINARY:
                 return message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 
