@@ -81,6 +81,12 @@ def _not_a_size(text: str) -> str:
     return f"not a size: {text!r} (a finite number of bytes: 512M, 1G)"
 
 
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r} (1 to 65535)")
+    return int(text)
+
+
 def _tail(text: str) -> int:
     value = _size(text)
     if value > MAX_TAIL:
@@ -126,6 +132,31 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         run.add_argument("--cwd", metavar="DIR", help="working directory (default: .)")
         run.add_argument("--keep", action="store_true", help="outlive the host session, if any")
         run.add_argument("--max-log", type=_size, metavar="SIZE", help="log cap (default 512M)")
+        run.add_argument(
+            "--ready",
+            metavar="PATTERN",
+            help="wait until its output matches this regex, or with 'auto' until it listens "
+            "on a port or prints a local URL; then print its id (exit 1 if it never is)",
+        )
+        run.add_argument(
+            "--ready-port", type=_port, metavar="PORT", help="wait until it listens on PORT"
+        )
+        run.add_argument(
+            "--ready-timeout",
+            type=_seconds,
+            default=60.0,
+            metavar="SECONDS",
+            help="how long to wait for readiness (default 60; the job runs on)",
+        )
+        run.add_argument(
+            "--notify-on", metavar="PATTERN", help="tell each new line matching this regex"
+        )
+        run.add_argument(
+            "--notify-cooldown",
+            type=_seconds,
+            metavar="SECONDS",
+            help="after a told match, only count more for this long (default 2)",
+        )
         run.add_argument("command", nargs="*", help="'a shell string', or -- PROGRAM [ARG...]")
 
     if wanted("list"):
@@ -161,6 +192,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             "--timeout", type=_seconds, metavar="SECONDS", help="give up after this (exit 1)"
         )
         wait.add_argument("--for", dest="pattern", metavar="REGEX", help="wait for this in output")
+        wait.add_argument(
+            "--ready", action="store_true", help="wait until it is ready (see run --ready)"
+        )
 
     if wanted("notices"):
         notices = sub.add_parser("notices", help="completion notices not yet given")
@@ -255,14 +289,39 @@ def _cmd_run(rt: Runtime, args: argparse.Namespace, argv_cmd: list[str] | None) 
         cwd=args.cwd,
         keep=args.keep,
         max_log=args.max_log,
+        ready=args.ready,
+        ready_port=args.ready_port,
+        notify_on=args.notify_on,
+        notify_cooldown=args.notify_cooldown,
     )
-    print(job.id, flush=True)
     if job.status is JobStatus.FAILED:
+        print(job.id, flush=True)
         print(notice_text(job), file=sys.stderr)
         return 1
     if foreground:
+        print(job.id, flush=True)
         return _follow(rt, job)
+    if job.ready_condition is not None:
+        return _wait_ready(rt, job.id, args.ready_timeout, print_id=True)
+    print(job.id, flush=True)
     return 0
+
+
+def _wait_ready(rt: Runtime, job_id: str, timeout: float | None, *, print_id: bool) -> int:
+    """Wait for readiness; 0 once ready, 1 if not (it ended, waits for input, can never be,
+    or the timeout came). ``run`` prints the id on stdout once the wait is over and how it
+    went on stderr (stdout holds only the id); ``wait`` prints readiness on stdout."""
+    from bgview.runtime.notices import readiness_text
+
+    started = time.monotonic()
+    try:
+        job, ready = rt.wait(job_id, timeout=timeout, ready=True)
+    finally:
+        if print_id:
+            print(job_id, flush=True)  # also when interrupted: the job runs on
+    text = readiness_text(job, time.monotonic() - started)
+    print(text, file=sys.stdout if ready and not print_id else sys.stderr)
+    return 0 if ready else 1
 
 
 def _refuse_nul(command: str | list[str], name: str | None, cwd: str | None) -> None:
@@ -362,6 +421,10 @@ def _cmd_kill(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def _cmd_wait(rt: Runtime, args: argparse.Namespace) -> int:
+    if args.ready:
+        if args.pattern is not None:
+            raise BgviewError("wait --ready or --for a pattern, not both")
+        return _wait_ready(rt, args.id, args.timeout, print_id=False)
     job, happened = rt.wait(args.id, timeout=args.timeout, pattern=args.pattern)
     if args.pattern is not None and happened:
         print(f"{job.id}: matched {args.pattern!r}")
