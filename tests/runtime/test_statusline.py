@@ -143,6 +143,16 @@ def test_waiting_and_ready_come_from_each_running_jobs_facts(
     assert status(cli, "--format", "{waiting} waiting, {ready} ready") == "2 waiting, 2 ready"
 
 
+def test_the_facts_a_supervisor_gathers_are_what_is_counted(cli: Bgview, rt: Runtime) -> None:
+    serving = rt.start("echo listening on 8000; sleep 300", ready="listening")
+    asking = rt.start("printf 'name? '; read name; sleep 300")  # blocked on its terminal
+    rt.start("sleep 300")
+    assert rt.wait(serving.id, ready=True, timeout=10)[1]
+    until(lambda: rt.job(asking.id).facts.waiting_for_input, timeout=15, what="the prompt")
+    assert status(cli) == "⚙ 3 jobs · 1 waiting"
+    assert status(cli, "--format", "{ready} ready, {waiting} waiting") == "1 ready, 1 waiting"
+
+
 def test_a_vanished_supervisor_is_failed_and_status_writes_nothing(
     cli: Bgview, rt: Runtime, home: Path
 ) -> None:
