@@ -1,9 +1,16 @@
 """Turning a program's raw terminal output into clean text for a model (or a grep).
 
-The rules, in order: invalid UTF-8 is replaced; colour and other escape sequences are removed;
-a line rewritten with ``\\r`` or backspaces (a progress bar) is given in the final form a
-terminal would show, honouring erase-line escapes; other control characters are dropped.
-Tabs and newlines stay. Lines are never merged or split, so cleaned line *i* is raw line *i*.
+What a cleaned read gives is the text a terminal of the job's size would show for the same
+bytes. Most output needs no terminal for that, and takes the fast path here: invalid UTF-8 is
+replaced; colour and other escape sequences that do not move the cursor are removed; a line
+rewritten with ``\r`` or backspaces (a progress bar) is given in the final form a terminal
+would show, honouring erase-line escapes; other control characters are dropped. Tabs and
+newlines stay. Lines are never merged or split, so cleaned line *i* is raw line *i*.
+
+Output that moves the cursor across lines or columns (``CSI A``/``G``/``H``…, save and restore,
+scroll regions, the alternate screen), or whose ``\r`` lands on a row the terminal has wrapped,
+is given to a terminal emulator instead (:mod:`bgview.runtime.screen`, imported only then: it
+needs pyte, and nothing on ``bgview run``'s path may). :func:`plain_text` says which is which.
 
 Speed matters (``bgview output --filter`` over 100 MB): plain text is detected on the bytes
 with one ``translate`` and skips every other step.
@@ -12,8 +19,11 @@ with one ``translate`` and skips every other step.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Protocol, TypeVar
+
+from bgview.runtime.ptyexec import PTY_COLS, PTY_ROWS
 
 # Erase-in-line escapes become private sentinels so the overlay step can honour them (the
 # viewer's styled rendering uses the same sentinels and the same overlay).
@@ -41,20 +51,67 @@ _PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n" + bytes(range(0xC3, 0x100))
 (``\\xc2\\x9b`` is the 8-bit CSI) or be invalid UTF-8; such text takes the slow path."""
 
 
+_MOVES_CURSOR = re.compile(
+    r"""
+    \x1b(?!                               # any escape but those that leave the cursor be:
+        \[[0-9;:]*m                        #   colours
+      | \[[012]?K                          #   erase in line (the overlay does it)
+      | \[\?(?:25|12|1|2004|1004|100[0-6]|1015|2026)[hl]  # cursor shown, keys, mouse, paste
+      | [\]PX^_=>]                         #   strings (OSC, DCS…), keypad modes
+      | \(B                                #   the ASCII character set
+      | [\x00-\x1f]                        #   a lone ESC (the control after it still acts)
+    )
+  | \x9b(?![0-9;:]*m|[012]?K)             # the 8-bit CSI, likewise
+  | [\x0b\x0c]                             # vertical tab and form feed: line feeds
+    """,
+    re.VERBOSE,
+)
+"""Escapes and controls whose effect only a terminal emulator gives."""
+_MAY_MOVE = re.compile(r"[\x1b\x9b\x0b\x0c]")
+
+
 def needs_cleaning(data: bytes) -> bool:
     """Whether ``data`` holds anything but printable text, tabs and newlines."""
     return bool(data.translate(None, _PLAIN_BYTES))
 
 
-def clean_bytes(data: bytes) -> str:
-    """Clean a block of complete lines (see the module docstring)."""
+def clean_bytes(data: bytes, columns: int = PTY_COLS, rows: int = PTY_ROWS) -> str:
+    """What a terminal of ``columns``×``rows`` shows for ``data`` written to a blank screen,
+    all of it final: the fast path when it can (see the module docstring), else a terminal."""
+    text = plain_text(data, columns)
+    if text is not None:
+        return text
+    from bgview.runtime.screen import FULL_SCREEN_NOTE, Terminal
+
+    term = Terminal(columns, rows)
+    term.feed(data.decode("utf-8", "replace"))
+    term.settle(final=True)
+    lines = term.pending
+    if term.full_screen:
+        lines = [*lines, FULL_SCREEN_NOTE + "\n", *(line + "\n" for line in term.current())]
+    return "".join(lines)
+
+
+def plain_text(data: bytes, columns: int = PTY_COLS) -> str | None:
+    """``data`` cleaned without a terminal, or ``None`` when only a terminal can say what it
+    shows: an escape that moves the cursor, or a ``\r``, backspace or erase that lands on a
+    row wrapped at ``columns`` (or on a line of wide or combining characters)."""
     if not needs_cleaning(data):
         return data.decode("utf-8", "replace")
-    return clean_text(data.decode("utf-8", "replace"))
+    return clean_text(data.decode("utf-8", "replace"), columns)
 
 
-def clean_text(text: str) -> str:
-    """The slow path of :func:`clean_bytes`, on already-decoded text."""
+def moves_cursor(text: str) -> bool:
+    """Whether ``text`` holds an escape or control only a terminal emulator can carry out."""
+    return _MOVES_CURSOR.search(text) is not None
+
+
+def clean_text(text: str, columns: int | None = None) -> str | None:
+    """The slow path of :func:`plain_text`, on already-decoded text. With ``columns``,
+    ``None`` when a terminal is needed (see :func:`plain_text`); without, escapes that move
+    the cursor are dropped like the others and every line is overlaid as it is."""
+    if columns is not None and _MAY_MOVE.search(text) and moves_cursor(text):
+        return None
     text = _RAW_CONTROLS_RE.sub("", text)
     if "\x1b" in text or "\x9b" in text:  # ESC, or the 8-bit CSI (C1 0x9b)
         text = _EL_RE.sub(lambda m: EL_SENTINELS[m.group(1)], text)
@@ -62,8 +119,49 @@ def clean_text(text: str) -> str:
         text = text.replace("\x1b", "")
     text = _CONTROLS_RE.sub(lambda m: m.group() if m.group() in "\x00\x01\x02" else "", text)
     if OVERLAY_TOKENS.search(text):
-        text = "\n".join(overlay(line) for line in text.split("\n"))
+        lines = text.split("\n")
+        if columns is not None and not all(map(partial_fits(columns), lines)):
+            return None
+        text = "\n".join(overlay(line) for line in lines)
     return text
+
+
+def partial_fits(columns: int) -> Callable[[str], bool]:
+    """A test of one line for :func:`clean_text`: whether the overlay gives what a terminal of
+    ``columns`` shows for it."""
+
+    def fits(line: str) -> bool:
+        if len(line) <= columns and line.isascii():
+            return True
+        if not OVERLAY_TOKENS.search(line):
+            return True  # written once, left to right: wrapping shows the same text
+        if not line.isascii() and any(_odd_width(ch) for ch in set(line) if ch > "\u02ff"):
+            return False  # columns are not characters there
+        col = 0
+        for token in OVERLAY_TOKENS.split(line):
+            if not token:
+                continue
+            if token in _TOKEN_SET:
+                if col >= columns:
+                    return False  # it acts on the wrapped row, not on the line's start
+                col = 0 if token == "\r" else max(0, col - 1) if token == "\x08" else col
+            else:
+                col += len(token)
+        return True
+
+    return fits
+
+
+_TOKEN_SET = frozenset("\r\x08\x00\x01\x02")
+
+
+def _odd_width(ch: str) -> bool:
+    """A character a terminal does not give exactly one column: wide or combining."""
+    return (
+        unicodedata.east_asian_width(ch) in "WF"
+        or unicodedata.combining(ch) != 0
+        or (unicodedata.category(ch) in ("Mn", "Me", "Cf"))
+    )
 
 
 class Line(Protocol):

@@ -3,7 +3,10 @@
 A *read* belongs to a consumer (default ``agent``) and returns only what that consumer has not
 seen: complete lines, cleaned (:mod:`bgview.runtime.clean`), optionally filtered, at most
 30,000 characters per call. A partial line waits for its newline — or for the job's end, after
-which every last byte is delivered. A *peek* returns raw bytes by offset and moves no cursor;
+which every last byte is delivered. Output that moves the cursor is read through a terminal of
+the job's size, whose state is kept beside the consumer's cursor from one read to the next
+(:mod:`bgview.runtime.emulation`): its lines are given once final, a full-screen program as its
+current screen. A *peek* returns raw bytes by offset and moves no cursor;
 the viewer only ever peeks.
 
 Offsets are logical: bytes since the job started, even after the log's size cap dropped the
@@ -20,13 +23,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import AnyStr
 
-from bgview.runtime.clean import clean_bytes, needs_cleaning
+from bgview.runtime.clean import clean_bytes, plain_text
+from bgview.runtime.emulation import Emulation, Saved, job_size, load_saved, store_saved
 from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.fsio import open_private
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS, MAX_TAIL
 from bgview.runtime.logstate import consistent_read
 from bgview.runtime.model import Job
 from bgview.runtime.patterns import UserPattern, compile_pattern
+from bgview.runtime.ptyexec import PTY_COLS, PTY_ROWS
 from bgview.runtime.store import CURSORS, Project, validate_consumer
 
 NOTE_ROOM = 200
@@ -102,9 +107,15 @@ def select_lines(text: str, keep: UserPattern | None, drop: UserPattern | None) 
 
 
 def _filter_block(
-    block: bytes, end: int, keep: UserPattern | None, drop: UserPattern | None
+    block: bytes,
+    end: int,
+    keep: UserPattern | None,
+    drop: UserPattern | None,
+    cleaned: bool | str,
 ) -> tuple[str, int]:
-    """The cleaned lines of ``block[:end]`` that ``keep`` and ``drop`` let through.
+    """The cleaned lines of ``block[:end]`` that ``keep`` and ``drop`` let through;
+    ``cleaned`` is the block's text cleaned without a terminal, or ``False`` if it needed no
+    cleaning (:meth:`Emulation.classify`).
 
     Matching is on the cleaned text, so a colour code inside a word does not hide it. Most
     logs are plain ASCII, which cleaning leaves as it is: there RE2 searches the raw bytes
@@ -112,13 +123,23 @@ def _filter_block(
     cleaning path: its UTF-8 continuation bytes are among those cleaning looks at.)
     """
     if keep is None and drop is None:
-        text = clean_bytes(block if end == len(block) else block[:end])
+        if isinstance(cleaned, str):
+            return cleaned, _count_lines(cleaned)
+        text = (block if end == len(block) else block[:end]).decode("utf-8", "replace")
         return text, _count_lines(text)
-    # Both tests cover the whole read, the next block's start too: quicker than a copy.
-    if block.isascii() and not needs_cleaning(block):
+    if cleaned is False and block.isascii():
         return _select(block, end, True, keep, drop)
-    data = clean_bytes(block[:end]).encode("utf-8", "surrogatepass")
+    text = cleaned if isinstance(cleaned, str) else block[:end].decode("utf-8", "replace")
+    data = text.encode("utf-8", "surrogatepass")
     return _select(data, len(data), data.isascii(), keep, drop)
+
+
+def _filter_line(
+    raw: bytes, keep: UserPattern | None, drop: UserPattern | None, columns: int
+) -> tuple[str, int]:
+    """:func:`_filter_block` for one line of a block read without a terminal."""
+    text = plain_text(raw, columns)
+    return _filter_block(raw, len(raw), keep, drop, clean_bytes(raw) if text is None else text)
 
 
 def _select(
@@ -255,6 +276,54 @@ class _Scan:
     skipped: int
     more: bool
     unread: int
+    screen: Saved | None = None
+    """The terminal to go on from at ``next_offset`` (:mod:`bgview.runtime.emulation`)."""
+
+
+class _Parts:
+    """A read's text as it is gathered, within its character budget; the sink a terminal
+    gives its final lines to (:class:`~bgview.runtime.emulation.Sink`)."""
+
+    def __init__(self, budget: int, keep: UserPattern | None, drop: UserPattern | None) -> None:
+        self.pieces: list[str] = []
+        self.lines = 0
+        self.budget = budget
+        self.keep, self.drop = keep, drop
+
+    def add(self, text: str, count: int) -> None:
+        self.pieces.append(text)
+        self.lines += count
+        self.budget -= len(text)
+
+    def _select(self, text: str) -> tuple[str, int]:
+        if self.keep is None and self.drop is None:
+            return text, _count_lines(text)
+        return select_lines(text, self.keep, self.drop)
+
+    def offer(self, lines: list[str]) -> int:
+        kept, count = self._select("".join(lines))
+        if len(kept) <= self.budget:
+            self.add(kept, count)
+            return len(lines)
+        for taken, line in enumerate(lines):
+            kept, count = self._select(line)
+            if len(kept) > self.budget:
+                if not self.lines:  # one line larger than a whole read: give its start
+                    self.add(_cut_line(kept, self.budget), 1)
+                    return taken + 1
+                return taken
+            self.add(kept, count)
+        return len(lines)
+
+    def show(self, note: str, lines: list[str]) -> bool:
+        kept, count = self._select("".join(line + "\n" for line in lines))
+        if not count:
+            return True
+        text = f"{note}\n{kept}"
+        if len(text) > self.budget and self.lines:
+            return False
+        self.add(text if len(text) <= self.budget else _cut_line(text, self.budget), count + 1)
+        return True
 
 
 def scan(
@@ -265,8 +334,12 @@ def scan(
     keep: UserPattern | None = None,
     drop: UserPattern | None = None,
     max_chars: int = MAX_CHARS,
+    screen: Saved | None = None,
+    winsize: Callable[[], tuple[int, int]] = lambda: (PTY_COLS, PTY_ROWS),
 ) -> _Scan:
-    """Read cleaned lines from logical ``offset``; the heart of :func:`read`."""
+    """Read cleaned lines from logical ``offset``; the heart of :func:`read`. ``screen`` is
+    the terminal a previous read left (used only if it is for ``offset``); ``winsize`` gives the
+    job's terminal size, asked only when output needs it."""
     patterns = [p for p in (keep, drop) if p is not None]
     if patterns:  # the fallback's time bound is per read (not per wait), for both at once
         deadline = time.monotonic() + max(p.budget for p in patterns)
@@ -280,36 +353,57 @@ def scan(
     pos = offset - dropped
     if pos > size:
         pos = 0  # the log was truncated or replaced by hand: what is there now is all new
-    parts: list[str] = []
-    lines = 0
-    budget = max_chars
-    more = False
-    if fd >= 0 and pos < size:
+        screen = None
+    if screen is not None and screen.offset != pos + dropped:
+        screen = None
+    emulation = Emulation(fd, screen, winsize)
+    parts = _Parts(max_chars, keep, drop)
+    more = not emulation.drain(parts)  # lines the last read's cap kept back come first
+    if fd >= 0 and pos < size and not more:
         for start, block, end in _blocks(fd, pos, size, final):
-            text, count = _filter_block(block, end, keep, drop)
-            if len(text) <= budget:
-                parts.append(text)
-                lines += count
-                budget -= len(text)
+            cleaned = emulation.classify(block, end)
+            if cleaned is True:  # through the terminal
+                fed = emulation.feed(block, end, start, final, parts)
+                pos = start + fed
+                if emulation.term is not None and emulation.term.pending:
+                    more = True  # the cap: what did not fit is kept with the terminal
+                    break
+                if fed < end:
+                    break  # a long line's last rewrite waits for the rest of it
+                continue
+            if not emulation.drain(parts):  # a settled terminal's last lines first
+                more = True
+                break
+            text, count = _filter_block(block, end, keep, drop, cleaned)
+            if len(text) <= parts.budget:
+                parts.add(text, count)
                 pos = start + end
+                emulation.plain_read(block, end, start)
                 continue
             # The block does not fit: take whole lines while they do, and stop before the
             # first that does not, so the next read resumes exactly there.
             more = True
             for raw in _split_lines(block[:end]):
-                text, count = _filter_block(raw, len(raw), keep, drop)
-                if len(text) > budget:
-                    if not lines:  # one line larger than a whole read: give its start
-                        parts.append(_cut_line(text, budget))
-                        lines += 1
+                text, count = _filter_line(raw, keep, drop, emulation.size[0])
+                if len(text) > parts.budget:
+                    if not parts.lines:  # one line larger than a whole read: give its start
+                        parts.add(_cut_line(text, parts.budget), 1)
                         pos += len(raw)
                     break
-                parts.append(text)
-                lines += count
-                budget -= len(text)
+                parts.add(text, count)
                 pos += len(raw)
             break
-    return _Scan("".join(parts), lines, pos + dropped, skipped, more, max(0, size - pos))
+    if not more:
+        more = not emulation.finish(final, parts)
+    return _Scan(
+        "".join(parts.pieces),
+        parts.lines,
+        pos + dropped,
+        skipped,
+        more,
+        max(0, size - pos),
+        emulation.save(pos + dropped),
+    )
 
 
 class _CursorLock:
@@ -389,12 +483,23 @@ def read(
             offset = cursor.get()
             job = project.load(job_id)  # the status first: if ended, every byte is on disk
             final = job.status.ended
+            saved = load_saved(cursor.path)
             result = consistent_read(
                 job.dir,
                 partial(
-                    scan, offset=offset, final=final, keep=keep, drop=drop, max_chars=max_chars
+                    scan,
+                    offset=offset,
+                    final=final,
+                    keep=keep,
+                    drop=drop,
+                    max_chars=max_chars,
+                    screen=saved,
+                    winsize=partial(job_size, job.dir),
                 ),
             )
+            # The terminal first: if the cursor's move is lost, lines may be read again,
+            # never skipped.
+            store_saved(cursor.path, result.screen, saved)
             if result.next_offset != offset:
                 cursor.set(result.next_offset)
         if result.lines or result.skipped or final or time.monotonic() >= deadline:
@@ -486,14 +591,19 @@ def wait_for_pattern(
     regex = compile_pattern(pattern, "--for")
     deadline = None if timeout is None else time.monotonic() + timeout
     offset = 0
+    screen: Saved | None = None
     job_dir = project.job_dir(job_id)
+    winsize = partial(job_size, job_dir)
     while True:
         job = project.load(job_id)
         final = job.status.ended
-        found = consistent_read(job_dir, partial(scan, offset=offset, final=final, keep=regex))
+        found = consistent_read(
+            job_dir,
+            partial(scan, offset=offset, final=final, keep=regex, screen=screen, winsize=winsize),
+        )
         if found.lines:
             return job, True
-        offset = found.next_offset
+        offset, screen = found.next_offset, found.screen
         if found.more:
             continue  # a read's worth of non-matching text: look on at once
         if final:

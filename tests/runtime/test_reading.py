@@ -65,9 +65,13 @@ def test_clean(raw: bytes, clean: str) -> None:
 
 
 def test_cleaning_never_merges_or_splits_lines() -> None:
-    """Cleaned line i is raw line i, whatever the escapes: filters count on it."""
-    raw = b"".join(bytes([b, 10]) for b in range(256)) + b"\x1b[\n\x1b]\n\r\n"
+    """Cleaned line i is raw line i, whatever the byte or broken escape, but for the two
+    controls a terminal takes as line feeds (vertical tab and form feed)."""
+    raw = b"".join(bytes([b, 10]) for b in range(256) if b not in b"\x0b\x0c")
+    raw += b"\x1b[\n\x1b]\n\r\n"
     assert clean_bytes(raw).count("\n") == raw.count(b"\n")
+    # ...and move down a row in the same column (the CR a terminal adds is only for \n)
+    assert clean_bytes(b"a\x0bb\x0cc\n") == "a\n b\n  c\n"
 
 
 def test_cursor_returns_only_what_is_new(rt: Runtime, fake: Fake) -> None:
