@@ -38,6 +38,7 @@ class ConfirmDelete(ModalScreen[bool]):
             border: round $error;
             background: $surface;
         }
+        & Static { width: auto; }
         & #confirm-keys { color: $text-muted; margin-top: 1; }
     }
     """

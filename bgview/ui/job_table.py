@@ -120,6 +120,10 @@ class JobTable(ScrollView, can_focus=True):
     def __init__(self, clock: Clock, *, show_project: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
+        self._now = clock()
+        """The time runtimes are shown at, moved on by :meth:`tick`: rows drawn at different
+        moments (one redrawn for its output) then agree."""
+        self._shown_clock: Clock = lambda: self._now
         self.show_project = show_project
         self.jobs: dict[str, Job] = {}
         """Row key (the job's directory) -> the latest snapshot."""
@@ -164,6 +168,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def load(self, jobs: Iterable[Job]) -> None:
         """Every job at once (the first look at the store): one sort, the cursor on top."""
+        self._now = self.clock()
         for job in jobs:
             self.jobs[str(job.dir)] = job
         self._order = sorted((sort_key(job), key) for key, job in self.jobs.items())
@@ -207,6 +212,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def tick(self) -> None:
         """The clock moved: running jobs' runtimes (running jobs are the top rows)."""
+        self._now = self.clock()
         running = False
         for _, key in self._order:
             job = self.jobs[key]
@@ -220,7 +226,7 @@ class JobTable(ScrollView, can_focus=True):
     def _measure(self, job: Job) -> None:
         natural = self._natural
         grown = False
-        for column, width in widths_of(job, self.clock).items():
+        for column, width in widths_of(job, self._shown_clock).items():
             if width > natural[column]:
                 natural[column] = width
                 grown = True
@@ -318,7 +324,7 @@ class JobTable(ScrollView, can_focus=True):
             self.refresh_line(row + 1)  # virtual lines: the header is line 0
 
     def _cells(self, job: Job) -> dict[str, Text]:
-        return cells(job, self.clock, show_project=self.show_project)
+        return cells(job, self._shown_clock, show_project=self.show_project)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -162,6 +162,13 @@ async def toast(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def ask_delete(pilot: Pilot[int]) -> None:
+    """``d`` on the failed test run, bash_2 (the sixth row)."""
+    await loaded(pilot)
+    await pilot.press("down", "down", "down", "down", "down", "d")
+    await pilot.pause()
+
+
 async def matrix_ends(pilot: Pilot[int]) -> None:
     """The twenty ends, as the feed reports them in one batch: one toast for them all."""
     await loaded(pilot)
@@ -195,6 +202,7 @@ SCENARIOS = [
     Scenario("cut", cut_log, (120, 24), nothing, "a log cut by the size cap"),
     Scenario("narrow", mixed, (60, 20), nothing, "a narrow terminal (60×20)"),
     Scenario("ended", matrix, (120, 32), matrix_ends, "twenty jobs ending at once: one toast"),
+    Scenario("delete", mixed, (120, 32), ask_delete, "d asks before it deletes"),
 ]
 
 

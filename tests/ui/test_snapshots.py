@@ -70,6 +70,12 @@ def test_one_toast_for_twenty_jobs_ending_together(snap_compare: SnapCompare, ho
     _check(snap_compare, home, "ended")
 
 
+def test_d_asks_before_deleting(snap_compare: SnapCompare, home: Path) -> None:
+    """d on the failed test run (bash_2): a box over the dimmed screen asks "Delete bash_2
+    and its log (81B)?", names its command, and says y deletes, n keeps."""
+    _check(snap_compare, home, "delete")
+
+
 def test_pushed_in_another_app(snap_compare: SnapCompare, home: Path) -> None:
     """bgview's jobs screen pushed by a plain Textual app with no CSS of bgview's: the same
     picture as test_table_with_mixed_statuses (the layout is the screen's own)."""
