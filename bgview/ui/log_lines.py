@@ -39,7 +39,11 @@ from bgview.ui.log_index import LineIndex
 from bgview.ui.log_model import LogModel, LogState
 
 MIN_UPDATE_INTERVAL = 0.04
-"""The least time between two updates from the file (see :meth:`LogLines.request_update`)."""
+"""The least time between two updates from the file after one that took in a lot (see
+:meth:`LogLines.request_update`)."""
+BURST_BYTES = 64 * 1024
+"""An update that took in less than this (a person's pace of output, not a firehose) lets the
+next one come at once."""
 CACHE_LINES = 2048
 """Drawn lines kept: a few screens' worth, whatever the log's size."""
 RETRY_SWAP = 0.005
@@ -151,7 +155,8 @@ class LogLines(ScrollView, can_focus=True):
     def open(self, job_dir: Path | None) -> None:
         """Show ``job_dir``'s log from its tail (``None``: show nothing)."""
         self.model.open(job_dir)
-        self._forget_drawn()
+        self._cache.clear()
+        self._max_width = 0  # another log: as wide as its lines turn out to be
         self._window_changed()
         self._sync_size()
         self.follow = True
@@ -161,9 +166,10 @@ class LogLines(ScrollView, can_focus=True):
         self._changed()
 
     def request_update(self) -> None:
-        """The log grew: take it in now, or — if we took some in less than
-        :data:`MIN_UPDATE_INTERVAL` ago — once that interval is up. A quiet job's line shows
-        at once; a firehose costs at most ~25 updates a second, leaving the loop to the keys."""
+        """The log grew: take it in now, or — if we took in a lot (:data:`BURST_BYTES`) less
+        than :data:`MIN_UPDATE_INTERVAL` ago — once that interval is up. A quiet job's line
+        shows at once; a firehose costs at most ~25 updates a second, leaving the loop to the
+        keys."""
         if self._update_timer is not None:
             return
         wait = self._last_update + MIN_UPDATE_INTERVAL - time.monotonic()
@@ -182,14 +188,16 @@ class LogLines(ScrollView, can_focus=True):
         The read is in this thread, bounded (at most ``READ_STEP`` bytes, from the page cache
         the job just wrote to): a hop to a worker would add to every line's latency."""
         result = self.model.update(self.follow)
-        if result.took:
-            # Only an update that took something in counts towards the rate limit: a quiet
-            # job's next line must never wait behind an update that found nothing.
+        if result.took >= BURST_BYTES:
+            # Only an update that took in a lot counts towards the rate limit: a quiet job's
+            # next line must never wait behind one that found nothing, or one line.
             self._last_update = time.monotonic()
         if result.retry and self._update_timer is None:
             self._update_timer = self.set_timer(RETRY_SWAP, self._timed_update)
         if result.reopened:
-            self._forget_drawn()
+            # The same width as before: a firehose jumping to its tail again and again would
+            # otherwise lay the whole screen out again on each jump (a new width each time).
+            self._cache.clear()
             self._window_changed()
         if result.truncated:
             self.app.notify(
@@ -305,10 +313,6 @@ class LogLines(ScrollView, can_focus=True):
         if strip.cell_length > self._max_width:
             self._max_width = strip.cell_length
             self.call_after_refresh(self._sync_size)
-
-    def _forget_drawn(self) -> None:
-        self._cache.clear()
-        self._max_width = 0
 
     def _sync_size(self) -> None:
         old = self.virtual_size

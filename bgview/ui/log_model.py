@@ -75,8 +75,8 @@ class Update:
     """The size cap is swapping the file right now: look again very soon."""
     more: bool = False
     """More output waits than one step takes in: look again shortly."""
-    took: bool = False
-    """Output was taken in (what the widget's rate limit counts)."""
+    took: int = 0
+    """Bytes of output taken in (what the widget's rate limit counts)."""
     rows_gone: int = 0
     """Rows dropped from the top (a paused view moves up by as many to stay put)."""
 
@@ -172,14 +172,14 @@ class LogModel:
                     gone += self._forget_before(first)
                 changed = True
             more = index.end < size
-        return Update(changed=changed, more=more, took=bool(data), rows_gone=gone)
+        return Update(changed=changed, more=more, took=len(data), rows_gone=gone)
 
     def _reopen_at_tail(self, file: LogFile) -> Update:
         first = self.index.last + 1  # numbers keep growing: old matches can never collide
         self.index, self.dropped = file.tail(JUMP_WINDOW, first)
         self.current_match = None
         self._forget_matches()
-        return Update(changed=True, reopened=True, took=True)
+        return Update(changed=True, reopened=True, took=self.index.size)
 
     def _forget_before(self, first_before: int) -> int:
         """Rows gone now that lines before ``index.first`` (which was ``first_before``) went."""
