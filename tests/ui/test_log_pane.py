@@ -245,3 +245,48 @@ async def test_an_ended_job_is_not_said_to_follow(home: Path, tmp_path: Path) ->
             assert "● following" in widget_text(bar)
     finally:
         store.close()
+
+
+async def test_a_filter_over_a_big_log_grows_with_the_log_and_with_earlier_output(
+    home: Path, tmp_path: Path
+) -> None:
+    """A filter over a 10 MB log (its last 4 MB in the window) is matched in a worker; lines
+    the job writes later are matched as they come; scrolling to the top reads earlier output
+    in and its matches appear above, the line on top staying where it was; a search then
+    moves only among the filter's lines."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    lines = [f"line {i:07d} ".encode() + b"x" * 80 + b"\n" for i in range(110_000)]
+    for i in range(0, 110_000, 1000):
+        lines[i] = f"needle {i:07d} ".encode() + b"y" * 79 + b"\n"
+    job_dir = store.add("./big", b"".join(lines), status="running")
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = log_view(app)
+            bar = app.screen.query_one("#log-bar")
+            await until(pilot, lambda: view.index.base > 0 and view.row_count > 100_000 // 3)
+            window = view.index.last - view.index.first
+            await pilot.press("f", *"needle", "enter")
+            in_window = window // 1000  # the window's needles, give or take one
+            await until(pilot, lambda: "filtering" not in widget_text(bar), what="the filter")
+            assert abs(view.row_count - in_window) <= 1
+            assert visible_lines(view)[-1].startswith("needle 0109000")
+            with open(job_dir / "output.log", "ab") as log:
+                log.write(b"hay\nneedle at the end\n")
+            view.update_log()
+            await until(pilot, lambda: visible_lines(view)[-1] == "needle at the end")
+            before = view.row_count
+            view.focus()
+            await pilot.press("home")
+            top = visible_lines(view)[0]
+            await until(pilot, lambda: view.row_count > before, what="earlier matches")
+            await until(pilot, lambda: "filtering" not in widget_text(bar), what="the filter")
+            assert visible_lines(view)[0] == top  # the earlier ones are above it
+            await pilot.press("up")
+            earlier = int(top.split()[1]) - 1000
+            assert visible_lines(view)[0].startswith(f"needle {earlier:07d}")
+            await pilot.press("slash", *"needle 01", "enter")
+            await until(pilot, lambda: view.current_match is not None, what="a match")
+            assert view.model.row_of(view.current_match) is not None  # one of the filter's
+    finally:
+        store.close()
