@@ -269,6 +269,26 @@ class _Screen(pyte.Screen):
         for col in range(self.cursor.x, min(self.cursor.x + (count or 1), self.columns)):
             row.pop(col, None)
 
+    def insert_characters(self, count: int | None = None) -> None:
+        row, x, count = self.rows[self.cursor.y], self.cursor.x, count or 1
+        moved = {c + count: cell for c, cell in row.items() if c >= x and c + count < self.columns}
+        for col in [col for col in row if col >= x]:
+            del row[col]
+        row.update(moved)
+
+    def delete_lines(self, count: int | None = None) -> None:
+        """pyte's, but a row whose replacement below is blank is blanked too."""
+        count = count or 1
+        top, bottom = self.margins or Margins(0, self.lines - 1)
+        if top <= self.cursor.y <= bottom:
+            rows = self.rows
+            for y in range(self.cursor.y, bottom + 1):
+                if y + count <= bottom and y + count in rows:
+                    rows[y] = rows.pop(y + count)
+                else:
+                    rows.pop(y, None)
+            self.carriage_return()
+
     def delete_characters(self, count: int | None = None) -> None:
         row, x, count = self.rows[self.cursor.y], self.cursor.x, count or 1
         moved = {col - count: cell for col, cell in row.items() if col >= x + count}
@@ -453,10 +473,8 @@ class Terminal:
             frontier = max(screen.frontier, screen.scrolled + y_cursor)
             limit = min(frontier - screen.up_reach - screen.scrolled, y_cursor)
         if final:
-            # Every row the cursor has left by a line feed, and every row drawn on.
             used = [y for y, row in screen.buffer.items() if row]
-            passed = min(screen.frontier - screen.scrolled, screen.lines)
-            limit = max(limit, passed, max(used, default=-1) + 1)
+            limit = max(limit, max(used, default=-1) + 1)
         screen.emit(limit, final)
 
     @property

@@ -1,0 +1,5 @@
+
+added 8 packages in 863ms
+==================== screen
+
+added 8 packages in 863ms

@@ -1,0 +1,156 @@
+top - 04:23:55 up  1:09,  0 user,  load average: 3.03, 3.23, 2.92
+Tasks: 109 total,   2 running,  99 sleeping,   0 stopped,   8 zombie
+%Cpu(s):  0.0 us,  0.0 sy,  0.0 ni,100.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st
+MiB Mem :  24105.1 total,  20720.3 free,    941.3 used,   2746.5 buff/cache
+MiB Swap:      0.0 total,      0.0 free,      0.0 used.  23163.7 avail Mem
+
+  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND
+20781 root      20   0  400492  98428  15828 R 100.0   0.4   0:03.93 python
+20784 root      20   0  377664  74452  16000 S  26.7   0.3   0:03.57 python
+21246 root      20   0    9088   5284   3224 R   6.7   0.0   0:00.01 top
+    1 root      10 -10   51172  15816   6840 S   0.0   0.1   0:16.52 process_api
+    2 root      20   0       0      0      0 S   0.0   0.0   0:00.00 kthreadd
+    3 root      20   0       0      0      0 S   0.0   0.0   0:00.00 pool_workqueue_release
+    4 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-rcu_gp
+    5 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-sync_wq
+    6 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-kvfree_rcu_reclaim
+    7 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-slub_flushwq
+    8 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-netns
+    9 root      20   0       0      0      0 I   0.0   0.0   0:00.77 kworker/0:0-events
+   10 root       0 -20       0      0      0 I   0.0   0.0   0:00.39 kworker/0:0H-kblockd
+   13 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-mm_percpu_wq
+   14 root      20   0       0      0      0 S   0.0   0.0   0:00.60 ksoftirqd/0
+   15 root      20   0       0      0      0 I   0.0   0.0   0:05.82 rcu_preempt
+   16 root      20   0       0      0      0 S   0.0   0.0   0:00.00 rcu_exp_par_gp_kthread_worker/0
+   17 root      20   0       0      0      0 S   0.0   0.0   0:00.00 rcu_exp_gp_kthread_worker
+   18 root      rt   0       0      0      0 S   0.0   0.0   0:00.23 migration/0
+   19 root      20   0       0      0      0 S   0.0   0.0   0:00.00 cpuhp/0
+   20 root      20   0       0      0      0 S   0.0   0.0   0:00.00 cpuhp/1
+   21 root      rt   0       0      0      0 S   0.0   0.0   0:00.50 migration/1
+   22 root      20   0       0      0      0 S   0.0   0.0   0:01.00 ksoftirqd/1
+   25 root      20   0       0      0      0 S   0.0   0.0   0:00.00 kdevtmpfs
+   26 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-inet_frag_wq
+   27 root      20   0       0      0      0 I   0.0   0.0   0:00.00 rcu_tasks_kthread
+   28 root      20   0       0      0      0 I   0.0   0.0   0:00.00 rcu_tasks_rude_kthread
+   29 root      20   0       0      0      0 I   0.0   0.0   0:00.00 rcu_tasks_trace_kthread
+   30 root      20   0       0      0      0 S   0.0   0.0   0:00.00 kauditd
+   31 root      20   0       0      0      0 S   0.0   0.0   0:00.00 khungtaskd
+   33 root      20   0       0      0      0 S   0.0   0.0   0:00.00 oom_reaper
+   34 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-writeback
+   35 root      20   0       0      0      0 S   0.0   0.0   0:00.11 kcompactd0
+   36 root      25   5       0      0      0 S   0.0   0.0   0:00.00 ksmd
+   37 root      39  19       0      0      0 S   0.0   0.0   0:00.00 khugepaged
+   38 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-kblockd
+   39 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-blkcg_punt_bio
+   42 root     -51   0       0      0      0 S   0.0   0.0   0:00.00 watchdogd
+   43 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-quota_events_unbound
+   45 root      20   0       0      0      0 S   0.0   0.0   0:00.00 kswapd0
+   46 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-xfsalloc
+   47 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-xfs_mru_cache
+   48 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/u9:0
+   49 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-kthrotld
+   50 root     -51   0       0      0      0 S   0.0   0.0   0:00.00 irq/24-ACPI:Ged
+   51 root     -51   0       0      0      0 S   0.0   0.0   0:00.00 irq/25-ACPI:Ged
+   52 root      20   0       0      0      0 S   0.0   0.0   0:00.00 hwrng
+   53 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-mld
+   54 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-ipv6_addrconf
+   55 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-kstrp
+   79 root      20   0       0      0      0 I   0.0   0.0   0:11.64 kdamond.0
+   81 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/R-ext4-rsv-conversion
+ 1109 root      20   0    1396   1036    936 S   0.0   0.0   0:01.54 memfd:sealed-91
+ 1110 root      20   0    5316   4244   2996 S   0.0   0.0   0:00.50 bash
+ 7840 root      20   0    5556   1068    952 S   0.0   0.0   0:00.22 memfd:sealed-91
+ 7841 root      20   0    5296   4256   3032 S   0.0   0.0   0:00.18 bash
+ 8604 root      20   0       0      0      0 I   0.0   0.0   0:01.51 kworker/u8:0-events_unbound
+11426 root       0 -20       0      0      0 I   0.0   0.0   0:00.00 kworker/1:0H
+11616 root      20   0       0      0      0 I   0.0   0.0   0:00.00 kworker/1:2-mm_percpu_wq
+11993 root      20   0    1392   1084    984 S   0.0   0.0   0:00.03 memfd:sealed-91
+11994 root      20   0    5004   4056   3084 S   0.0   0.0   0:00.06 bash
+18057 root      20   0       0      0      0 I   0.0   0.0   0:00.00 kworker/1:0-events
+19197 root       0 -20       0      0      0 I   0.0   0.0   0:07.45 kworker/1:2H-kblockd
+19488 root      20   0       0      0      0 I   0.0   0.0   0:00.00 kworker/0:2
+19527 root      20   0    5860   3864   2932 S   0.0   0.0   0:00.03 tmux: server
+19528 root      20   0    4360   3104   2832 S   0.0   0.0   0:00.00 bash
+19530 root      20   0  425932  50756  12556 S   0.0   0.2   0:01.07 python
+19549 root      20   0    5244   3052   1828 S   0.0   0.0   0:00.00 bash
+19550 root      20   0    4728   2308   1596 S   0.0   0.0   0:00.00 bash
+19553 root      20   0    2928   1792   1684 S   0.0   0.0   0:00.00 timeout
+19554 root      20   0    3900   1984   1820 S   0.0   0.0   0:00.00 grep
+19555 root      20   0  213720  59096  12548 S   0.0   0.2   0:01.05 pytest
+19576 root      20   0  303948  80864  16004 S   0.0   0.3   0:04.80 python
+19581 root      20   0  221532  66780  12660 S   0.0   0.3   0:01.56 python
+19661 root      20   0       0      0      0 Z   0.0   0.0   0:00.07 python
+19705 root      20   0       0      0      0 Z   0.0   0.0   0:00.06 python
+19720 root      20   0       0      0      0 Z   0.0   0.0   0:00.04 python
+19966 root      20   0  271556  47156  12488 S   0.0   0.2   0:00.37 python
+20737 root      20   0    5296   3008   1784 S   0.0   0.0   0:00.00 bash
+20738 root      20   0    4780   2280   1572 S   0.0   0.0   0:00.00 bash
+20740 root      20   0    2928   1840   1732 S   0.0   0.0   0:00.00 timeout
+20741 root      20   0    2952   1708   1592 S   0.0   0.0   0:00.00 tail
+20742 root      20   0  210732  56848  12244 S   0.0   0.2   0:00.83 pytest
+20748 root      20   0    5132   2836   1772 S   0.0   0.0   0:00.00 bash
+20750 root      20   0    4616   2132   1580 S   0.0   0.0   0:00.00 bash
+20753 root      20   0    4360   3112   2828 S   0.0   0.0   0:00.00 bash
+20842 root      20   0       0      0      0 Z   0.0   0.0   0:00.07 python
+20867 root      20   0   17604  13952   6404 S   0.0   0.1   0:00.10 python
+20874 root      20   0    4360   3164   2876 S   0.0   0.0   0:00.08 bash
+21134 root      20   0       0      0      0 Z   0.0   0.0   0:00.00 tmux: server
+21166 root      20   0       0      0      0 Z   0.0   0.0   0:00.05 python
+21197 root      20   0       0      0      0 Z   0.0   0.0   0:00.00 tmux: server
+21199 root      20   0       0      0      0 Z   0.0   0.0   0:00.00 sleep
+21243 root      20   0   18300  15492   6832 S   0.0   0.1   0:00.04 python
+21255 root      20   0    2920   1744   1636 S   0.0   0.0   0:00.00 sleep
+22156 root      20   0       0      0      0 I   0.0   0.0   0:06.54 kworker/u8:6-events_unbound
+23872 root      20   0       0      0      0 I   0.0   0.0   0:05.17 kworker/u8:7-events_unbound
+24710 root      20   0       0      0      0 I   0.0   0.0   0:00.00 kworker/0:1-events
+25261 root      20   0       0      0      0 I   0.0   0.0   0:00.25 kworker/1:1-events_power_efficient
+25761 root      20   0    5560   1108    984 S   0.0   0.0   0:00.71 memfd:sealed-91
+25762 root      20   0    5244   4364   3140 S   0.0   0.0   0:00.31 bash
+25831 root      20   0    1396   1052    952 S   0.0   0.0   0:00.78 memfd:sealed-91
+25842 root      20   0    5228   4328   3136 S   0.0   0.0   0:00.33 bash
+30297 root      20   0    5556   1060    944 S   0.0   0.0   0:00.05 memfd:sealed-91
+30298 root      20   0    5132   4140   3076 S   0.0   0.0   0:00.05 bash
+30353 root      20   0    1392   1048    952 S   0.0   0.0   0:00.04 memfd:sealed-91
+30359 root      20   0    5128   3972   2932 S   0.0   0.0   0:00.09 bash
+30947 root       0 -20       0      0      0 I   0.0   0.0   0:01.41 kworker/0:1H-kblockd
+32694 root      20   0       0      0      0 I   0.0   0.0   0:00.68 kworker/u8:2-events_unbound
+==================== screen
+19554 root      20   0    3900   1984   1820 S   0.0   0.0   0:00.00 grep
+19555 root      20   0  213720  59096  12548 S   0.0   0.2   0:01.05 pytest
+19576 root      20   0  303948  80864  16004 S   0.0   0.3   0:04.80 python
+19581 root      20   0  221532  66780  12660 S   0.0   0.3   0:01.56 python
+19661 root      20   0       0      0      0 Z   0.0   0.0   0:00.07 python
+19705 root      20   0       0      0      0 Z   0.0   0.0   0:00.06 python
+19720 root      20   0       0      0      0 Z   0.0   0.0   0:00.04 python
+19966 root      20   0  271556  47156  12488 S   0.0   0.2   0:00.37 python
+20737 root      20   0    5296   3008   1784 S   0.0   0.0   0:00.00 bash
+20738 root      20   0    4780   2280   1572 S   0.0   0.0   0:00.00 bash
+20740 root      20   0    2928   1840   1732 S   0.0   0.0   0:00.00 timeout
+20741 root      20   0    2952   1708   1592 S   0.0   0.0   0:00.00 tail
+20742 root      20   0  210732  56848  12244 S   0.0   0.2   0:00.83 pytest
+20748 root      20   0    5132   2836   1772 S   0.0   0.0   0:00.00 bash
+20750 root      20   0    4616   2132   1580 S   0.0   0.0   0:00.00 bash
+20753 root      20   0    4360   3112   2828 S   0.0   0.0   0:00.00 bash
+20842 root      20   0       0      0      0 Z   0.0   0.0   0:00.07 python
+20867 root      20   0   17604  13952   6404 S   0.0   0.1   0:00.10 python
+20874 root      20   0    4360   3164   2876 S   0.0   0.0   0:00.08 bash
+21134 root      20   0       0      0      0 Z   0.0   0.0   0:00.00 tmux: server
+21166 root      20   0       0      0      0 Z   0.0   0.0   0:00.05 python
+21197 root      20   0       0      0      0 Z   0.0   0.0   0:00.00 tmux: server
+21199 root      20   0       0      0      0 Z   0.0   0.0   0:00.00 sleep
+21243 root      20   0   18300  15492   6832 S   0.0   0.1   0:00.04 python
+21255 root      20   0    2920   1744   1636 S   0.0   0.0   0:00.00 sleep
+22156 root      20   0       0      0      0 I   0.0   0.0   0:06.54 kworker/u8:6-events_unbound
+23872 root      20   0       0      0      0 I   0.0   0.0   0:05.17 kworker/u8:7-events_unbound
+24710 root      20   0       0      0      0 I   0.0   0.0   0:00.00 kworker/0:1-events
+25261 root      20   0       0      0      0 I   0.0   0.0   0:00.25 kworker/1:1-events_power_efficient
+25761 root      20   0    5560   1108    984 S   0.0   0.0   0:00.71 memfd:sealed-91
+25762 root      20   0    5244   4364   3140 S   0.0   0.0   0:00.31 bash
+25831 root      20   0    1396   1052    952 S   0.0   0.0   0:00.78 memfd:sealed-91
+25842 root      20   0    5228   4328   3136 S   0.0   0.0   0:00.33 bash
+30297 root      20   0    5556   1060    944 S   0.0   0.0   0:00.05 memfd:sealed-91
+30298 root      20   0    5132   4140   3076 S   0.0   0.0   0:00.05 bash
+30353 root      20   0    1392   1048    952 S   0.0   0.0   0:00.04 memfd:sealed-91
+30359 root      20   0    5128   3972   2932 S   0.0   0.0   0:00.09 bash
+30947 root       0 -20       0      0      0 I   0.0   0.0   0:01.41 kworker/0:1H-kblockd
+32694 root      20   0       0      0      0 I   0.0   0.0   0:00.68 kworker/u8:2-events_unbound
