@@ -346,7 +346,7 @@ def test_tmux_status_right_shows_the_chip(
     rt.start("sleep 300")
     monkeypatch.setenv("PATH", _tool_env(home)["PATH"])
     monkeypatch.delenv("TMUX", raising=False)
-    tmux = ["tmux", "-L", f"bgview-status-{os.getpid()}", "-f", str(config)]
+    tmux = ["tmux", "-S", str(tmp_path / "tmux.socket"), "-f", str(config)]  # a server of its own
     term = Term([*tmux, "new-session", "sleep 60"], cwd=project, home=home, cols=100, rows=8)
     try:
         bottom = term.wait_for(lambda screen: "⚙ 1 job |" in screen[-1], timeout=10)[-1]
