@@ -35,6 +35,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from bgview.runtime.model import Job
 from bgview.runtime.present import sort_key
@@ -50,6 +51,8 @@ from bgview.ui.table_layout import (
     widths_of,
 )
 
+SIZE_SECONDS = 0.25
+"""How often the output column catches up with growing logs."""
 RowKey = tuple[tuple[int, float, int], str]
 """A row's place: the job's sort key, then its directory (unique)."""
 
@@ -132,6 +135,9 @@ class JobTable(ScrollView, can_focus=True):
         """The widest cell of each fixed column so far."""
         self._cursor = 0
         self._cursor_key: str | None = None
+        self._sizes: dict[str, int] = {}
+        """Output sizes not drawn yet (see :meth:`set_size`)."""
+        self._sizes_timer: Timer | None = None
 
     # ---- what is where ----------------------------------------------------------------------
 
@@ -202,13 +208,21 @@ class JobTable(ScrollView, can_focus=True):
             self._changed()
 
     def set_size(self, job_dir: Path, size: int) -> None:
-        """The job's output grew: its output cell (called for every batch, so kept small)."""
-        key = str(job_dir)
-        job = self.jobs.get(key)
-        if job is not None and job.output_bytes != size:
-            self.jobs[key] = job = replace(job, output_bytes=size)
-            self._measure(job)
-            self._refresh_row(key)
+        """The job's output grew: its output cell, a few times a second at most (a firehose
+        grows it with every batch; redrawing it as often would keep the screen busy)."""
+        self._sizes[str(job_dir)] = size
+        if self._sizes_timer is None:
+            self._sizes_timer = self.set_timer(SIZE_SECONDS, self._flush_sizes)
+
+    def _flush_sizes(self) -> None:
+        self._sizes_timer = None
+        sizes, self._sizes = self._sizes, {}
+        for key, size in sizes.items():
+            job = self.jobs.get(key)
+            if job is not None and job.output_bytes != size:
+                self.jobs[key] = job = replace(job, output_bytes=size)
+                self._measure(job)
+                self._refresh_row(key)
 
     def tick(self) -> None:
         """The clock moved: running jobs' runtimes (running jobs are the top rows)."""
