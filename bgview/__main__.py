@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from bgview.cli import main
+from bgview.entry import main
 
 sys.exit(main())
