@@ -16,6 +16,7 @@ Bindings (on top of ScrollView's arrows, page keys and home):
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -76,14 +77,13 @@ class LogLines(ScrollView, can_focus=True):
     search: reactive[UserPattern | None] = reactive(None)
     """What is highlighted (and what ``LogView.find`` looks for)."""
 
+    @dataclass
     class Changed(Message):
         """The log's state changed (size, follow, cut, problem, a scan's progress); the panel
         redraws its bar."""
 
-        def __init__(self, view: LogLines, state: LogState) -> None:
-            super().__init__()
-            self.view = view
-            self.state = state
+        view: LogLines
+        state: LogState
 
         @property
         def control(self) -> LogLines:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from textual import on, work
@@ -39,47 +40,43 @@ class LogView(LogLines):
     filter: reactive[UserPattern | None] = reactive(None)
     """Only lines matching this are shown (``None``: every line)."""
 
+    @dataclass
     class Searched(Message):
         """A search (``/``, ``n``, ``N``) ended: on the line it moved to, or ``None``: no match."""
 
-        def __init__(self, view: LogView, line: int | None) -> None:
-            super().__init__()
-            self.view = view
-            self.line = line
+        view: LogView
+        line: int | None
 
         @property
         def control(self) -> LogView:
             return self.view
 
+    @dataclass
     class _Progress(Message, bubble=False):
-        """A scan's worker got this far (0 to 1)."""
+        """A scan's worker got this far (``done``, 0 to 1); newer news replaces older."""
 
-        def __init__(self, scan: Scan, generation: int, done: float) -> None:
-            super().__init__()
-            self.scan = scan
-            self.generation = generation
-            self.done = done
+        scan: Scan
+        generation: int
+        done: float
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, LogView._Progress) and message.scan == self.scan
 
+    @dataclass
     class _Found(Message, bubble=False):
         """A search's worker ended: the line it found, or ``None``."""
 
-        def __init__(self, generation: int, line: int | None) -> None:
-            super().__init__()
-            self.generation = generation
-            self.line = line
+        generation: int
+        line: int | None
 
+    @dataclass
     class _Matched(Message, bubble=False):
         """A filter's worker found these lines (``last``: and it is done)."""
 
-        def __init__(self, generation: int, lines: list[int], keep_place: bool, last: bool) -> None:
-            super().__init__()
-            self.generation = generation
-            self.lines = lines
-            self.keep_place = keep_place
-            self.last = last
+        generation: int
+        lines: list[int]
+        keep_place: bool
+        last: bool
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
