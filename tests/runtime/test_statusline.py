@@ -262,7 +262,7 @@ def test_status_in_a_run_command_is_not_the_status_command(cli: Bgview, rt: Runt
 
 def test_the_status_path_imports_nothing_but_json_and_two_small_modules(home: Path) -> None:
     code = (
-        "import sys, bgview; before = set(sys.modules)\n"
+        "import sys, json, bgview; before = set(sys.modules)\n"
         "from bgview.statusline import main; main(['status'])\n"
         "print(sorted(set(sys.modules) - before), file=sys.stderr)"
     )
