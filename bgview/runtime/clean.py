@@ -31,7 +31,9 @@ ERASE_TO_END = "\x00"
 ERASE_LINE = "\x01"
 ERASE_TO_START = "\x02"
 EL_SENTINELS = {"0": ERASE_TO_END, "": ERASE_TO_END, "1": ERASE_TO_START, "2": ERASE_LINE}
-_EL_RE = re.compile(r"\x1b\[([012]?)K")
+_EL_ESCAPES = tuple((f"\x1b[{n}K", sentinel) for n, sentinel in EL_SENTINELS.items())
+_COLUMN_1_RE = re.compile(r"\x1b\[1?G")
+"""Cursor to column 1 (CHA): on the same row, exactly what ``\r`` does."""
 _ANSI_RE = re.compile(
     r"""
     \x1b\[[0-?]*[ -/]*[@-~]            # CSI: colours, cursor moves, clears
@@ -42,7 +44,7 @@ _ANSI_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_CONTROLS_RE = re.compile(r"[\x00-\x07\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS_RE = re.compile(r"[\x03-\x07\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 """Controls removed before the overlay (keeps ``\\t \\n \\r \\b`` and the sentinels)."""
 _RAW_CONTROLS_RE = re.compile(r"[\x00-\x02]")
 OVERLAY_TOKENS = re.compile(r"([\r\x08\x00-\x02])")
@@ -56,6 +58,7 @@ _MOVES_CURSOR = re.compile(
     \x1b(?!                               # any escape but those that leave the cursor be:
         \[[0-9;:]*m                        #   colours
       | \[[012]?K                          #   erase in line (the overlay does it)
+      | \[1?G                              #   to column 1: a \r (npm's spinner)
       | \[\?(?:25|12|1|2004|1004|100[0-6]|1015|2026)[hl]  # cursor shown, keys, mouse, paste
       | [\]PX^_=>]                         #   strings (OSC, DCS…), keypad modes
       | \(B                                #   the ASCII character set
@@ -67,7 +70,6 @@ _MOVES_CURSOR = re.compile(
     re.VERBOSE,
 )
 """Escapes and controls whose effect only a terminal emulator gives."""
-_MAY_MOVE = re.compile(r"[\x1b\x9b\x0b\x0c]")
 
 
 def needs_cleaning(data: bytes) -> bool:
@@ -110,14 +112,18 @@ def clean_text(text: str, columns: int | None = None) -> str | None:
     """The slow path of :func:`plain_text`, on already-decoded text. With ``columns``,
     ``None`` when a terminal is needed (see :func:`plain_text`); without, escapes that move
     the cursor are dropped like the others and every line is overlaid as it is."""
-    if columns is not None and _MAY_MOVE.search(text) and moves_cursor(text):
-        return None
     text = _RAW_CONTROLS_RE.sub("", text)
     if "\x1b" in text or "\x9b" in text:  # ESC, or the 8-bit CSI (C1 0x9b)
-        text = _EL_RE.sub(lambda m: EL_SENTINELS[m.group(1)], text)
+        for escape, sentinel in _EL_ESCAPES:  # str.replace: a spinner has thousands
+            text = text.replace(escape, sentinel)
+        text = _COLUMN_1_RE.sub("\r", text)
+        if columns is not None and moves_cursor(text):  # what is left of the escapes
+            return None
         text = _ANSI_RE.sub("", text)
         text = text.replace("\x1b", "")
-    text = _CONTROLS_RE.sub(lambda m: m.group() if m.group() in "\x00\x01\x02" else "", text)
+    elif columns is not None and ("\x0b" in text or "\x0c" in text):
+        return None  # line feeds that are not newlines
+    text = _CONTROLS_RE.sub("", text)
     if OVERLAY_TOKENS.search(text):
         lines = text.split("\n")
         if columns is not None and not all(map(partial_fits(columns), lines)):
@@ -137,6 +143,8 @@ def partial_fits(columns: int) -> Callable[[str], bool]:
             return True  # written once, left to right: wrapping shows the same text
         if not line.isascii() and any(_odd_width(ch) for ch in set(line) if ch > "\u02ff"):
             return False  # columns are not characters there
+        if max(map(len, line.split("\r"))) < columns:
+            return True  # no run between returns to column 0 reaches the right margin
         col = 0
         for token in OVERLAY_TOKENS.split(line):
             if not token:
@@ -181,7 +189,10 @@ def overlay(line: str) -> str:
     start (the cursor's column included) or all of it; the cursor stays where it is."""
     if not OVERLAY_TOKENS.search(line):
         return line
-    return overlay_with(line, str, "")
+    # After a return to column 0 and an erase of the line, nothing before shows: a spinner's
+    # thousands of frames are overlaid from its last.
+    reset = max(line.rfind("\r" + ERASE_TO_END), line.rfind("\r" + ERASE_LINE))
+    return overlay_with(line[reset:] if reset > 0 else line, str, "")
 
 
 def overlay_with(line: str, piece: Callable[[str], L], empty: L) -> L:

@@ -80,6 +80,8 @@ class _Cells(dict[str, Char]):
 
 
 _CELLS = _Cells()
+_NARROW: set[str] = set()
+"""Characters beyond ASCII met so far that take one cell (box drawing, braille spinners…)."""
 _BLANK = Char(" ")
 
 
@@ -109,9 +111,13 @@ class _Stream(pyte.Stream):
         handler that does not take its arguments (``CSI ? @`` passes ``private`` to
         ``insert_characters``) is dropped, as a terminal drops what it does not know."""
         try:
-            return super()._send_to_parser(data)
+            return self._parser.send(data)  # type: ignore[union-attr]
         except TypeError:
-            return True  # pyte has started its parser again: plain text comes next
+            self._initialize_parser()
+            return True  # plain text comes next
+        except Exception:
+            self._initialize_parser()  # as pyte does: usable again after any error
+            raise
 
 
 class _Screen(pyte.Screen):
@@ -158,8 +164,10 @@ class _Screen(pyte.Screen):
         character is one cell wide, in the default character set, not in insert mode."""
         if self.charset or self.g0_charset is not cs.LAT1_MAP or mo.IRM in self.mode:
             return self._draw_slowly(data)
-        if not data.isascii() and any(wcwidth(ch) != 1 for ch in set(data)):
-            return self._draw_slowly(data)
+        if not data.isascii() and not _NARROW.issuperset(data):
+            if any(wcwidth(ch) != 1 for ch in set(data)):
+                return self._draw_slowly(data)
+            _NARROW.update(data)
         cursor, columns, buffer = self.cursor, self.columns, self.buffer
         at, size = 0, len(data)
         while at < size:
