@@ -135,6 +135,9 @@ class LogView(LogLines):
         if live.bytes_between(live.index.first, live.index.last) <= INLINE_BYTES:
             self._found(self._find_gen, find(live, pattern, start, forward, keep))
             return
+        # The view holds still while it is searched, as it will on the match: following, a
+        # busy job would move the window (and jump it to its tail) under the search.
+        self.follow = False
         self._busy["search"] = 0.0
         self._changed()
         keep_copy = None if keep is None else keep[:]
