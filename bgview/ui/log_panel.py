@@ -161,7 +161,7 @@ class LogPanel(Vertical):
         if mode == "search":
             self.search = text
             if text:
-                self.view.find(forward=True)  # the same query again: the next match
+                self.view.find(forward=True)  # a query submitted again: its next match
         elif mode == "filter":
             self.filter = text
 
