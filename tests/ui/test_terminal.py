@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,10 +27,11 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux
 
 
 class Tmux:
-    """One tmux server of our own, one window of ``cols``×``rows``."""
+    """One tmux server of our own (its socket in ``where``: nothing left in /tmp), one window
+    of ``cols``×``rows``."""
 
-    def __init__(self, cols: int, rows: int) -> None:
-        self.base = ["tmux", "-L", f"bgview-{uuid.uuid4().hex[:8]}", "-f", "/dev/null"]
+    def __init__(self, where: Path, cols: int, rows: int) -> None:
+        self.base = ["tmux", "-S", str(where / "tmux.sock"), "-f", "/dev/null"]
         self.size = (str(cols), str(rows))
 
     def start(self, command: str, cwd: Path) -> None:
@@ -56,8 +56,8 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    term = Tmux(120, 40)
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    term = Tmux(tmp_path, 120, 40)
     yield term
     term.close()
 
