@@ -9,8 +9,8 @@ events people and agents should hear of to the project's ``notices.log``
 
 When it looks:
 
-- every :data:`REFRESH` second, the job's processes (CPU, memory), its listening ports, and
-  whether it waits for input (:mod:`bgview.runtime.procfacts`);
+- about once a second (:data:`REFRESH`), the job's processes (CPU, memory), its listening
+  ports, and whether it waits for input (:mod:`bgview.runtime.procfacts`);
 - :data:`QUIET` seconds after the job's last output, once: whether it waits for input, so a
   job blocked on a prompt is told within a moment of the quiet period, not a second later;
 - while a job given a port (or ``auto``) condition is not ready yet, its ports every
@@ -54,7 +54,9 @@ from bgview.runtime.outputfacts import BUDGET, OutputScan
 from bgview.runtime.procfacts import Ports, Sample, Sampler, reads_terminal, socket_inodes
 from bgview.runtime.record import JobFiles, Request
 
-REFRESH = 1.0
+REFRESH = 0.95
+"""Seconds between looks at the processes: just under one, so that a change is in the record
+within a second of it, the look and the write included."""
 QUIET = 3.0
 """Seconds without output after which a job blocked reading its terminal waits for input."""
 PROBE_FAST, PROBE_FAST_FOR = 0.05, 5.0
@@ -88,11 +90,14 @@ class FactKeeper:
             self.scan.watch = _compile(request.notify_on)
         self.written: tuple[object, ...] | None = None
         self.last_write = 0.0
-        self.dirty = True
+        self.dirty = False
+        """A fact changed since ``facts.json`` was written (the first look writes it)."""
         self.last_output = now
         self.quiet_checked = False
         """Whether the look due :data:`QUIET` seconds after the last output was made."""
         self.next_refresh = now + 0.2  # the first look soon: a short job still shows its pid
+        self.last_refresh = 0.0
+        self.next_probe = now + PROBE_FAST
         self.sent = 0
         self.pending = 0
         self.cooldown = request.notify_cooldown or COOLDOWN
@@ -131,9 +136,8 @@ class FactKeeper:
             times.append(self.cooldown_until)
         if self.dirty:
             times.append(self.last_write + WRITE_GAP)
-        probe = self._probe_every()
-        if probe is not None:
-            times.append(min(self.next_refresh, time.monotonic() + probe))
+        if self._probe_every() is not None:
+            times.append(self.next_probe)
         return min(times)
 
     def tick(self) -> None:
@@ -142,10 +146,13 @@ class FactKeeper:
         if self.cooldown_until is not None and now >= self.cooldown_until:
             self._cooldown_over(now)
         quiet = not self.quiet_checked and now >= self.last_output + QUIET
+        probe = self._probe_every()
         if now >= self.next_refresh or quiet:
             self.refresh(now)
-        elif self._probe_every() is not None:
+        elif probe is not None and now >= self.next_probe:
             self._look_at_ports(self.sampler.sample(measure=False), now)
+        if probe is not None and now >= self.next_probe:
+            self.next_probe = now + probe
         if self.dirty and now >= self.last_write + WRITE_GAP:
             self.write(now)
 
@@ -158,6 +165,7 @@ class FactKeeper:
     def refresh(self, now: float) -> None:
         """Sample the processes and their ports; see whether the job waits for input."""
         self.next_refresh = now + REFRESH
+        self.last_refresh = now
         samples = self.sampler.sample()
         self._set(
             cpu_percent=round(sum(s.cpu_percent for s in samples), 1),
@@ -235,9 +243,13 @@ class FactKeeper:
         return None
 
     def _ready(self, detail: str, now: float) -> None:
+        """The job met its condition: look at its processes and ports now (a server that
+        printed its URL listens already), record it, tell it."""
         after = round(now - self.started, 3)
         self.scan.ready = None
         self._set(ready=True, ready_after=after, ready_detail=detail)
+        if now - self.last_refresh > 0.05:
+            self.refresh(now)
         self._event(FactEvent(FactKind.READY, detail, seconds=after))  # written at once
 
     # ---- watching ----------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def fact_lines(job: Job) -> list[str]:
         return []
     facts = job.facts
     lines = []
-    if facts.updated_at:
+    if facts.process_count:
         n = facts.process_count
         lines.append(
             f"{n} process{'es' if n != 1 else ''}, {facts.cpu_percent:.1f}% CPU, "
