@@ -6,9 +6,10 @@
 
 A :class:`ToolHandler` is what a harness (or the MCP server) calls with a tool's name and its
 arguments. It gives back text for the model, or a tool error whose text says what to change.
-Every result, errors included, ends with the notices of jobs that ended since the previous
-call; a job whose end the result itself states (``kill_shell``, a foreground ``bash``, a read
-of an ended job) is not told twice.
+Every result, errors included, ends with the notices given since the previous call: jobs that
+ended, and what running jobs did (became ready, began waiting for input, matched a watched
+pattern). A job's end (or readiness, or wait) that the result itself states (``kill_shell``, a
+foreground ``bash``, ``bash`` with ``ready``, a read of an ended job) is not told twice.
 
 Calls may run concurrently (the MCP server runs each in its own thread).
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bgview.agent.arguments import ToolCallError, check_arguments
-from bgview.agent.tools import BY_NAME, DEFAULT_TIMEOUT, TOOLS
+from bgview.agent.tools import BY_NAME, DEFAULT_READY_TIMEOUT, DEFAULT_TIMEOUT, TOOLS
 from bgview.agent.waiting import job_state, wait_for_change
 from bgview.runtime import (
     BgviewError,
@@ -39,6 +40,9 @@ from bgview.runtime import (
     notice_text,
     present,
 )
+from bgview.runtime.control import ready_settled
+from bgview.runtime.facts import FactKind
+from bgview.runtime.notices import readiness_text
 from bgview.runtime.present import format_duration
 from bgview.runtime.text import visible
 
@@ -49,6 +53,8 @@ TIMEOUT_GRACE = 15.0
 we wait for that kill to be recorded before saying it is still running."""
 LIST_LIMIT = 30
 """``list_shells`` shows every running job and the most recent ended ones, this many in all."""
+LAST_LINES = 10
+"""Lines of output shown with a readiness answer (read with a peek: no cursor moves)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class _Reply:
     stated: tuple[str, ...] = ()
     """Jobs whose end this answer states (with their notice line): not told again."""
     is_error: bool = False
+    told: tuple[tuple[str, FactKind], ...] = ()
+    """Events this answer states (a job became ready, waits for input): not told again."""
 
 
 def stated_end(job: Job) -> str:
@@ -96,6 +104,7 @@ class ToolHandler:
         self._closing = threading.Event()
         self._lock = threading.Lock()
         self._stated: set[str] = set()
+        self._told: set[tuple[str, FactKind]] = set()
         self._tools: dict[str, Callable[[dict[str, Any], threading.Event], _Reply]] = {
             "bash": self._bash,
             "bash_output": self._bash_output,
@@ -138,7 +147,8 @@ class ToolHandler:
             reply = _Reply(text, is_error=True)
         except OSError as exc:  # the store itself failed (a full disk, permissions): say so
             reply = _Reply(f"{name}: {visible(str(exc.strerror or exc))}", is_error=True)
-        return ToolResult(self._with_notices(reply.text, reply.stated), reply.is_error)
+        text = self._with_notices(reply.text, reply.stated, reply.told)
+        return ToolResult(text, reply.is_error)
 
     def close(self) -> None:
         """Make calls in flight stop waiting (the host is shutting down)."""
@@ -146,12 +156,20 @@ class ToolHandler:
 
     # ---- notices -----------------------------------------------------------------------------
 
-    def _with_notices(self, text: str, stated: Iterable[str]) -> str:
+    def _with_notices(
+        self, text: str, stated: Iterable[str], told: Iterable[tuple[str, FactKind]] = ()
+    ) -> str:
         with self._lock:
             self._stated.update(stated)
+            self._told.update(told)
             lines = []
             for notice in self.runtime.notices(self.consumer):
-                if notice.job.id in self._stated:
+                if notice.event is not None:
+                    key = (notice.job.id, notice.event.kind)
+                    if key in self._told:
+                        self._told.discard(key)  # told in the answer: spent
+                        continue
+                elif notice.job.id in self._stated:
                     self._stated.discard(notice.job.id)  # its notice is spent: forget it
                     continue
                 lines.append(notice.text)
@@ -165,7 +183,8 @@ class ToolHandler:
     # ---- the tools ---------------------------------------------------------------------------
 
     def _bash(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
-        background = bool(args.get("run_in_background", False))
+        ready: str | None = args.get("ready")
+        background = bool(args.get("run_in_background", False)) or ready is not None
         timeout = float(args.get("timeout", DEFAULT_TIMEOUT))
         disabled = background_disabled()
         note = ""
@@ -175,15 +194,22 @@ class ToolHandler:
                 "[run_in_background was ignored: BGVIEW_DISABLE_BACKGROUND_TASKS=1 runs every "
                 "command in the foreground]\n"
             )
+        port = int(ready.strip()) if ready is not None and ready.strip().isdigit() else None
         job = self.runtime.start(
             args["command"],
             name=args.get("name"),
             keep=bool(args.get("keep", False)),
             # With background jobs disabled nothing may outlive the call: the timeout kills.
             timeout=timeout if disabled else None,
+            ready=ready if port is None and not disabled else None,
+            ready_port=port if not disabled else None,
+            notify_on=args.get("notify_on"),
         )
         if job.status.ended:  # could not start: the reason is in the notice
             return _Reply(note + stated_end(job), (job.id,), is_error=True)
+        if background and job.ready_condition is not None:
+            limit = float(args.get("timeout", DEFAULT_READY_TIMEOUT))
+            return self._answer_ready(job, limit, args.get("description"), cancel)
         if background:
             what = f" ({visible(args['description'])})" if args.get("description") else ""
             kept = "; kept: it outlives this session" if job.keep else ""
@@ -198,8 +224,17 @@ class ToolHandler:
             job = self.runtime.kill(job.id, by="agent")  # the caller gave up on it: stop it
         output = self.runtime.read(job.id, consumer=self.consumer)
         body = note + (output.render() or "(no output)\n")
-        if output.job.status.ended:
-            return _Reply(body + stated_end(output.job) + "\n", (job.id,))
+        job = output.job
+        if job.status.ended:
+            return _Reply(body + stated_end(job) + "\n", (job.id,))
+        if job.facts.waiting_for_input and not disabled:
+            prompt = f': "{visible(job.facts.prompt)}"' if job.facts.prompt else ""
+            return _Reply(
+                body + f"[{job.id} is waiting for input{prompt}. It runs on in the background: "
+                f'answer with write_stdin("{job.id}", ...) (end with \\n for Enter), read on '
+                f'with bash_output("{job.id}"), stop it with kill_shell("{job.id}")]\n',
+                told=((job.id, FactKind.INPUT),),
+            )
         return _Reply(
             body + f"[still running as {job.id} after {format_duration(timeout)}: moved to the "
             f'background, not killed. bash_output("{job.id}") reads on, kill_shell("{job.id}") '
@@ -207,13 +242,56 @@ class ToolHandler:
         )
 
     def _wait_end(self, job_id: str, seconds: float, cancel: threading.Event) -> Job:
-        """Wait for the job's end, up to ``seconds``, giving up early if cancelled."""
+        """Wait for the job's end, up to ``seconds``, giving up early if cancelled or when it
+        waits for input (nobody would answer it while the call waits)."""
         deadline = time.monotonic() + seconds
         while True:
             remaining = deadline - time.monotonic()
             job, ended = self.runtime.wait(job_id, timeout=max(0.0, min(remaining, WAIT_SLICE)))
             if ended or remaining <= WAIT_SLICE or self._stopped(cancel):
                 return job
+            if job.facts.waiting_for_input and not background_disabled():
+                return job
+
+    def _answer_ready(
+        self, job: Job, seconds: float, description: str | None, cancel: threading.Event
+    ) -> _Reply:
+        """``bash`` with ``ready``: wait until the job is ready (or ended, or waits for input,
+        or cannot be ready), up to ``seconds``; say which, with its last lines."""
+        started = time.monotonic()
+        deadline = started + seconds
+        while not ready_settled(job):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stopped(cancel):
+                break
+            job, _ = self.runtime.wait(job.id, timeout=min(remaining, WAIT_SLICE), ready=True)
+        said = readiness_text(job, time.monotonic() - started).replace("[bg:", "[", 1)
+        what = f" ({visible(description)})" if description else ""
+        lines = "".join(f"  {line}\n" for line in self._last_lines(job.id))
+        hint = f'read its output with bash_output("{job.id}"), stop it with kill_shell("{job.id}")'
+        if job.status.ended:
+            return _Reply(f"{said}{what}\n{lines}", (job.id,))
+        told: tuple[tuple[str, FactKind], ...] = ()
+        if job.ready:
+            told = ((job.id, FactKind.READY),)
+        elif job.facts.waiting_for_input:
+            told = ((job.id, FactKind.INPUT),)
+            hint = f'answer it with write_stdin("{job.id}", ...) (end with \\n for Enter); ' + hint
+        kept = "; kept: it outlives this session" if job.keep else ""
+        return _Reply(
+            f"{said}{what}{kept}\n{lines}log: {visible(str(job.log_path))}\n{hint}\n",
+            told=told,
+        )
+
+    def _last_lines(self, job_id: str) -> list[str]:
+        """The job's last few lines of output, cleaned (a peek: nobody's cursor moves)."""
+        from bgview.runtime.clean import clean_bytes
+
+        peek = self.runtime.peek(job_id, tail=16384)
+        lines = clean_bytes(peek.data).splitlines()
+        if peek.truncated and lines:
+            lines = lines[1:]  # the first may be the end of a longer line
+        return [line[:300] for line in lines if line.strip()][-LAST_LINES:]
 
     def _bash_output(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
         job_id: str = args["shell_id"]
@@ -282,6 +360,13 @@ class ToolHandler:
         hidden = len(ended) - len(shown_ended)
         if hidden:
             lines.append(f"({hidden} older ended job{'s' if hidden != 1 else ''} not shown)")
+        facts = [
+            f"{job.id}: {line}"
+            for job in present.order(running)
+            for line in present.fact_lines(job)
+        ]
+        if facts:
+            lines += ["", *facts]
         return _Reply("\n".join(lines) + "\n")
 
     def _write_stdin(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:

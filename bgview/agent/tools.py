@@ -14,6 +14,8 @@ from typing import Any, Literal
 MAX_TIMEOUT = 600.0
 """The longest a foreground ``bash`` waits before moving its command to the background."""
 DEFAULT_TIMEOUT = 120.0
+DEFAULT_READY_TIMEOUT = 60.0
+"""How long ``bash`` with ``ready`` waits for the job to be ready, unless told."""
 MAX_WAIT = 600.0
 """The longest ``bash_output`` may wait for new output."""
 
@@ -62,6 +64,15 @@ BASH = ToolSpec(
         "`bgview`. When a background job ends, a notice such as "
         "`[bg:bash_3 exited 0, 1.4MB out, 12s wall]` is added to the end of your next tool "
         "result.\n"
+        "ready (implies run_in_background): answer once the job is ready instead of at once "
+        "— `bash_1 ready after 2.3s: http://localhost:5173/` with its last lines — or say why "
+        'it is not (it ended, it waits for input, the timeout came). "auto": it listens on a '
+        'TCP port or prints a local URL; a port number ("5173"); or a regex its output must '
+        "match.\n"
+        "notify_on: a regex; each new matching line is told as a notice "
+        "(`[bg:bash_2 matched /ERROR/: ...]`), bursts counted, at most 20.\n"
+        "Notices also say when a job waits for input (`[bg:bash_3 waiting for input: "
+        '"Continue? [y/N]"]`: answer with write_stdin).\n'
         "Jobs end when this session ends unless keep=true."
     ),
     parameters=_object(
@@ -75,9 +86,10 @@ BASH = ToolSpec(
             "timeout": {
                 "type": "number",
                 "description": (
-                    f"Foreground only: seconds (not milliseconds) to wait, default "
+                    f"Foreground: seconds (not milliseconds) to wait, default "
                     f"{DEFAULT_TIMEOUT:g}, at most {MAX_TIMEOUT:g}; then the command is moved "
-                    "to the background."
+                    f"to the background. With ready: seconds to wait for readiness (default "
+                    f"{DEFAULT_READY_TIMEOUT:g}; the job runs on either way)."
                 ),
                 "exclusiveMinimum": 0,
                 "maximum": MAX_TIMEOUT,
@@ -98,6 +110,21 @@ BASH = ToolSpec(
                 "type": "boolean",
                 "description": "Let the job outlive this session (default: it ends with it).",
                 "default": False,
+            },
+            "ready": {
+                "type": "string",
+                "description": (
+                    'When the job is ready: "auto" (it listens on a TCP port or prints a '
+                    'local URL), a port number such as "5173", or a Python regex its output '
+                    "must match. The call answers once it is (or why it is not)."
+                ),
+            },
+            "notify_on": {
+                "type": "string",
+                "description": (
+                    "A Python regex: each new line of output matching it comes as a notice "
+                    "(matches within 2 s of one are counted, at most 20 notices)."
+                ),
             },
         },
         ["command"],
@@ -150,7 +177,10 @@ KILL_SHELL = ToolSpec(
 LIST_SHELLS = ToolSpec(
     name="list_shells",
     description=(
-        "The project's jobs: id, state, wall time, output size and command; running ones first."
+        "The project's jobs: id, state, wall time, output size and command; running ones first. "
+        "Under the table, what each running job is doing: its processes with CPU and memory, "
+        "the ports it listens on and the URLs it printed, whether it is ready, whether it "
+        "waits for input (and its prompt), its watched pattern."
     ),
     parameters=_object({}, []),
 )

@@ -27,9 +27,16 @@ def test_every_schema_is_a_closed_object_whose_required_arguments_exist() -> Non
 
 def test_the_arguments_the_issue_names() -> None:
     props = {t.name: set(t.parameters["properties"]) for t in TOOLS}
-    assert {"command", "run_in_background", "timeout", "description", "name", "keep"} == props[
-        "bash"
-    ]
+    assert {
+        "command",
+        "run_in_background",
+        "timeout",
+        "description",
+        "name",
+        "keep",
+        "ready",
+        "notify_on",
+    } == props["bash"]
     assert {"shell_id", "filter", "exclude", "wait_seconds"} == props["bash_output"]
     assert props["kill_shell"] == {"shell_id"}
     assert props["list_shells"] == set()
