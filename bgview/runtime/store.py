@@ -5,10 +5,12 @@ Layout (all 0700 / 0600)::
     $BGVIEW_HOME/projects/<name-hash>/
         project.json          {"path": "/the/project"}
         counter               last id number handed out (guarded by flock)
-        notices.log           ids of ended jobs, in the order they ended
+        notices.log           ids of ended jobs, in the order they ended, and running jobs'
+                              fact events (``bash_3 {"kind": "ready", ...}``)
         notices/<consumer>    how far in notices.log each consumer has been given notices
         jobs/bash_N/
             meta.json         the job record, replaced atomically
+            facts.json        what it is doing (its supervisor's; see bgview.runtime.facts)
             output.log        every byte the command wrote
             supervisor.lock   flock held by the supervisor for as long as it lives
             control, stdin    FIFOs the supervisor reads: kill requests, and input for the pty
