@@ -31,9 +31,11 @@ from bgview.runtime import Session
 
 INSTRUCTIONS = (
     "bgview runs shell commands as jobs with ids and logs. Use bash with "
-    "run_in_background=true for servers, watchers and long builds; read new output with "
-    "bash_output (filter, wait_seconds), stop jobs with kill_shell, answer prompts with "
-    "write_stdin. Notices of jobs that ended arrive at the end of your next tool result."
+    'run_in_background=true for servers, watchers and long builds (with ready="auto" the '
+    "call answers once a server is up); read new output with bash_output (filter, "
+    "wait_seconds), stop jobs with kill_shell, answer prompts with write_stdin. Notices of "
+    "jobs that ended, became ready or wait for input arrive at the end of your next tool "
+    "result."
 )
 
 AGENT_ENV = {"PAGER": "cat", "GIT_PAGER": "cat"}
