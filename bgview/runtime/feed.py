@@ -48,8 +48,8 @@ class JobFeed:
     """A project's jobs (or every project's, with ``project=None``), live.
 
     :meth:`start` it once; listeners are called from the feed's thread with each batch (the
-    first batch is every job there is, as ``STARTED`` events; :attr:`loaded` is set once the
-    watch is in place, so that nothing that happens after it goes unseen).
+    first batch is every job there is, as ``STARTED`` events — empty for an empty store;
+    :attr:`loaded` is set once the watch is in place, so nothing after it goes unseen).
     A face hands the batch over to its own thread (Textual: ``post_message``; asyncio:
     ``call_soon_threadsafe``). :meth:`jobs` is the latest snapshot, safe from any thread.
     """
@@ -118,8 +118,8 @@ class JobFeed:
 
     # ---- the thread -----------------------------------------------------------------------
 
-    def _publish(self, events: list[JobEvent]) -> None:
-        if not events or self._stop.is_set():
+    def _publish(self, events: list[JobEvent], *, always: bool = False) -> None:
+        if (not events and not always) or self._stop.is_set():
             return
         with self._lock:
             listeners = list(self._listeners)
@@ -128,8 +128,12 @@ class JobFeed:
         self._last = time.monotonic()
 
     def _run(self) -> None:
+        # The first batch always comes, even for an empty store: a face knows it has looked.
         jobs = self.watcher.scan()
-        self._publish([JobEvent(EventKind.STARTED, job.dir, job, job.output_bytes) for job in jobs])
+        events = [JobEvent(EventKind.STARTED, job.dir, job, job.output_bytes) for job in jobs]
+        self._publish(events, always=True)
+        if self._stop.is_set():
+            return
         try:
             self._watch()
         except Unwatchable:

@@ -89,13 +89,15 @@ class JobWatcher:
         Once, just after the watch starts: a job that started between :meth:`scan` and the
         moment the file-system watch was in place would otherwise go unseen until it changes.
         """
-        dirs: list[Path] = []
+        dirs: set[Path] = set()
         for project in self.projects():
             self._projects.setdefault(project.dir, project.path)
-            dirs.extend(project.jobs_dir / job_id for job_id in project.job_ids())
+            dirs.update(project.jobs_dir / job_id for job_id in project.job_ids())
         with self._lock:
-            gone = [d for d in self._jobs if d not in set(dirs)]
-        return self._reload([*dirs, *gone])
+            known = set(self._jobs)
+            running = {job.dir for job in self._jobs.values() if job.running}
+        # An ended job's record never changes: only new, running and vanished jobs are read.
+        return self._reload(sorted((dirs - known) | running | (known - dirs), key=_id_number))
 
     def watched_dirs(self) -> list[Path]:
         """The directories whose entries tell of jobs (and, for every project, of projects)
