@@ -40,10 +40,10 @@ from bgview.runtime import (
     notice_text,
     present,
 )
-from bgview.runtime.control import ready_settled
 from bgview.runtime.facts import FactKind
 from bgview.runtime.notices import readiness_text
 from bgview.runtime.present import format_duration
+from bgview.runtime.readiness import ready_settled
 from bgview.runtime.text import visible
 
 WAIT_SLICE = 0.25

@@ -180,7 +180,9 @@ class Runtime:
         if ready:
             if pattern is not None:
                 raise InvalidRequest("wait for a pattern or for readiness, not both")
-            job = control.wait_ready(self.project, job_id, timeout)
+            from bgview.runtime.readiness import wait_ready
+
+            job = wait_ready(self.project, job_id, timeout)
             return job, job.ready is True
         if pattern is not None:
             from bgview.runtime import output
