@@ -1,15 +1,18 @@
 """What a line typed at the REPL asks for. Pure parsing, no side effects: easy to test.
 
 ``/bashes``, ``/kill ID``, ``/help``, ``:bg-list``, ``:bg-output ID``, ``exit`` are the REPL's
-own; ``cd`` and ``export`` change the REPL's state (a job's shell cannot change its parent's);
-``<command> &`` and ``CMD&: [--keep] <command>`` start a background job; anything else runs in
-the foreground. A line that starts with ``/`` but is not one of ours (``/usr/bin/env``) is a
-command like any other.
+own; ``cd``, ``export``, ``unset``, ``source`` (``.``) and what only a shell keeps (an alias, a
+function, ``set -o``, a variable not exported) are about the REPL's own state, which a job's
+bash cannot change (:mod:`bgview.host.state`); ``<command> &`` and ``CMD&: [--keep] <command>``
+start a background job; anything else runs in the foreground. A line that starts with ``/`` but
+is not one of ours (``/usr/bin/env``) is a command like any other.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,8 +26,7 @@ Kind = Literal[
     "kill",
     "help",
     "exit",
-    "cd",
-    "export",
+    "state",
     "unknown",
 ]
 
@@ -52,6 +54,14 @@ _WORDS: dict[str, Kind] = {
     "quit": "exit",
 }
 _TAKES_ID: set[Kind] = {"output", "kill"}
+STATE_WORDS = frozenset(
+    {"cd", "pushd", "popd", "export", "unset", "source", ".", "alias", "unalias", "declare"}
+)
+"""Commands that change the shell's own state, whatever their arguments."""
+OPTION_WORDS = frozenset({"set", "shopt", "typeset"})
+"""Commands that change it when given arguments (alone, they list)."""
+_FUNCTION = re.compile(r"\s*(function\s+[^\s(){}]+|[^\s(){}=]+\s*\(\s*\))")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 @dataclass(frozen=True)
@@ -85,10 +95,8 @@ def parse(text: str) -> Line:
         if keep:
             command = command[len(KEEP_FLAG) :].strip()
         return Line("background", command, keep) if command else Line("unknown", line)
-    if head == "cd" and not _has_shell_syntax(rest):
-        return Line("cd", rest)
-    if head == "export" and rest and not _has_shell_syntax(rest) and "=" in rest:
-        return Line("export", rest)
+    if _is_state(line, head, rest):
+        return Line("state", line)
     stripped = strip_background_ampersand(line)
     if stripped is not None:
         return Line("background", stripped) if stripped else Line("unknown", line)
@@ -134,6 +142,52 @@ def _open_quote(text: str) -> bool:
     return bool(quote)
 
 
-def _has_shell_syntax(text: str) -> bool:
-    """Anything a plain ``cd DIR``/``export A=B`` would not have: it then runs as a command."""
-    return any(c in text for c in ";&|<>$`()*?[]{}'\"\\") or text.count(" ") > 0
+def _is_state(line: str, head: str, rest: str) -> bool:
+    """Whether ``line`` changes the shell's state, and nothing else: ``cd src``, ``export
+    A="x y"``, ``source .venv/bin/activate``, ``alias ll='ls -l'``, ``set -o vi``, ``A=1``, a
+    function definition. ``cd src && make`` is a command like any other: it runs as a job."""
+    if _FUNCTION.match(line):
+        return True  # its body may hold `;`: the definition is the whole line
+    if not single_command(line):
+        return False
+    if head in STATE_WORDS or (head in OPTION_WORDS and rest):
+        return True
+    return assignments_only(line) is not None
+
+
+def assignments_only(line: str) -> list[str] | None:
+    """The names a line of nothing but assignments sets (``A=1 B=2``), else ``None``."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return None
+    if not words or not all(_ASSIGNMENT.match(word) for word in words):
+        return None
+    return [word.partition("=")[0] for word in words]
+
+
+def single_command(text: str) -> bool:
+    """No unquoted ``;``, ``&``, ``|`` or newline outside ``$(…)`` and backquotes: one simple
+    command."""
+    quote = ""
+    escaped = False
+    depth = 0
+    previous = ""
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == "(" and previous == "$":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth and char in ";&|\n":
+            return False
+        previous = char
+    return True

@@ -8,6 +8,10 @@ takes over where the file system cannot be watched). Keys go to the job's pty th
 makes it SIGINT for the job's foreground group. Two keys stay with the REPL: Ctrl+B (and
 Ctrl+Z, which would otherwise stop the job with nobody left to continue it) send the job to
 the background: streaming stops, the prompt comes back, the job runs on.
+
+Keys the job does not read are the next prompt's (:mod:`bgview.host.typeahead`): once the
+job's leader exits, what it left in its pty's input is taken back, and keys typed from then on
+stay in the user's terminal. End of file on the keys means the terminal went away.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgview.host.terminal import TerminalModes, keys_raw, window_size, write_all
+from bgview.host.typeahead import JobTerminal
 from bgview.runtime import BgviewError, InvalidRequest, Job, Runtime
 from bgview.runtime.journal import ENDED, META
+from bgview.runtime.record import JobFiles
 from bgview.runtime.store import LOG
 from bgview.runtime.watch import DEBOUNCE_MS, STEP_MS
 
@@ -53,6 +59,10 @@ class Outcome:
     """The last byte shown was not a newline: the next line must start on a fresh one."""
     shown: int
     """Logical offset just after the last byte shown: the user has seen the log up to here."""
+    typeahead: bytes = b""
+    """Keys typed that the job did not read, oldest first: the next prompt's input."""
+    hung_up: bool = False
+    """The terminal went away (end of file on the keys)."""
 
 
 class Foreground:
@@ -71,6 +81,15 @@ class Foreground:
         self.pending_input = b""
         self.polling = False
         """The job's directory could not be watched: the log is polled every :data:`POLL`."""
+        self.terminal: JobTerminal | None = None
+        """The job's pty, held to take back what it did not read (once its pid is known)."""
+        self.attached = False
+        """Whether keys may go to the job: its pty is held, or could not be (then they go
+        anyway, as before there was type-ahead)."""
+        self.reading = True
+        """Keys are read from the terminal (not once the job's leader has exited)."""
+        self.typeahead = b""
+        self.hung_up = False
         self._retry: asyncio.TimerHandle | None = None
         self._done: asyncio.Future[bool] | None = None
 
@@ -95,15 +114,27 @@ class Foreground:
             finally:
                 stop.set()  # the watch thread sees it within a step; a cancel would wait
                 ticker.cancel()
-                loop.remove_reader(self.stdin_fd)
+                self._stop_reading()
                 loop.remove_signal_handler(signal.SIGWINCH)
                 if self._retry is not None:
                     self._retry.cancel()
+                if self.terminal is not None:
+                    loop.remove_reader(self.terminal.leader)
+                    self.terminal.close()
                 await asyncio.wait([follower], timeout=WATCH_TIMEOUT_MS / 1000)
                 restore = self.modes.restore()
                 if restore:
                     write_all(self.stdout_fd, restore)
-        return Outcome(self.job, backgrounded, self.last_byte != b"\n", self.offset)
+        if not backgrounded:  # keys not yet handed to the job were typed ahead too
+            self.typeahead += self.pending_input
+        return Outcome(
+            self.job,
+            backgrounded,
+            self.last_byte != b"\n",
+            self.offset,
+            typeahead=self.typeahead,
+            hung_up=self.hung_up,
+        )
 
     # ---- output ---------------------------------------------------------------------------
 
@@ -114,7 +145,7 @@ class Foreground:
             async for names in watch_dir(self.job.dir, stop):
                 if LOG in names:
                     self._guarded(self._pump)
-                if names & {META, ENDED}:
+                if names & {META, JobFiles.STATE, ENDED}:
                     self._guarded(self._check_end)
             return
         except (OSError, RuntimeError):
@@ -170,22 +201,55 @@ class Foreground:
         if job.status.ended:
             self._pump()  # the supervisor logs every byte before it records the end
             self._finish(backgrounded=False)
+        elif job.pid and not self.attached:
+            self._attach(job.pid)
+
+    # ---- the job's terminal (type-ahead) --------------------------------------------------
+
+    def _attach(self, pid: int) -> None:
+        """Hold the job's pty and watch its leader; keys held back so far go to it now."""
+        self.attached = True
+        try:
+            self.terminal = JobTerminal.open(pid, self.job.supervisor_pid)
+        except ProcessLookupError:  # the leader is gone already: the keys are the prompt's
+            self._stop_reading()
+            return
+        if self.terminal is not None:
+            loop = asyncio.get_running_loop()
+            loop.add_reader(self.terminal.leader, self._guarded, self._on_leader_exit)
+        self._send_input()
+
+    def _on_leader_exit(self) -> None:
+        """The job's leader exited: what it left unread in its pty is typed ahead, and keys
+        from now on stay in the user's terminal, for the prompt."""
+        assert self.terminal is not None
+        asyncio.get_running_loop().remove_reader(self.terminal.leader)
+        self._stop_reading()
+        self.typeahead += self.terminal.take_unread()
 
     # ---- input ----------------------------------------------------------------------------
+
+    def _stop_reading(self) -> None:
+        if self.reading:
+            self.reading = False
+            asyncio.get_running_loop().remove_reader(self.stdin_fd)
 
     def _on_keys(self) -> None:
         try:
             data = os.read(self.stdin_fd, 4096)
         except BlockingIOError:
             return
-        except OSError:  # EIO: the terminal was hung up; the job runs on, unwatched
+        except OSError:  # EIO: the terminal was hung up
             data = b""
-        if not data:  # the terminal went away
+        if not data:  # the terminal went away: the shell leaves, and its jobs end with it
+            self.hung_up = True
+            self._stop_reading()
             self._finish(backgrounded=True)
             return
         cut = min((i for i in (data.find(k) for k in BACKGROUND_KEYS) if i >= 0), default=-1)
         if cut >= 0:
             self.pending_input += data[:cut]
+            self.typeahead += data[cut + 1 :]  # typed after Ctrl+B: for the prompt
             self._send_input()
             self._pump()
             self._finish(backgrounded=True)
@@ -195,9 +259,12 @@ class Foreground:
 
     def _send_input(self) -> None:
         """Hand the typed bytes to the job; retry shortly if its supervisor is not listening
-        yet (a job a few milliseconds old), drop them once the job has ended."""
+        yet (a job a few milliseconds old), drop them once the job has ended. Until the
+        job's pty is held they wait: taken back unread, they are the prompt's."""
         self._retry = None
-        if not self.pending_input or self._finished():
+        if not self.pending_input or self._finished() or not self.attached:
+            return
+        if not self.reading:  # the leader has exited: nobody is left to read them
             return
         try:
             self.runtime.write_stdin(self.job.id, self.pending_input)
@@ -205,9 +272,7 @@ class Foreground:
             if self.runtime.job(self.job.id).running:
                 loop = asyncio.get_running_loop()
                 self._retry = loop.call_later(INPUT_RETRY, self._guarded, self._send_input)
-            else:
-                self.pending_input = b""
-            return
+            return  # ended: they stay pending, and are typed ahead
         self.pending_input = b""
 
     def _on_resize(self) -> None:

@@ -1,18 +1,24 @@
 """``bgview shell``: a prompt where every command runs through bgview.
 
 A plain command runs in the foreground (:mod:`bgview.host.foreground`); ``cmd &`` and
-``CMD&: cmd`` start it in the background; Ctrl+B sends a running command there. Completion
-notices print above the prompt without touching what is half typed; the bottom toolbar
-carries the jobs chip (``↓`` on an empty prompt selects it, ``enter`` opens the viewer).
+``CMD&: cmd`` start it in the background; Ctrl+B sends a running command there; keys typed
+ahead are the next prompt's. ``cd``, ``export``, ``unset`` and ``source`` change the shell
+itself (:mod:`bgview.host.state`). Completion notices print above the prompt without touching
+what is half typed (:class:`~bgview.host.notices.PromptNotices`); the bottom toolbar carries the
+jobs chip (:mod:`bgview.host.prompt`), counted from the project's live feed
+(:class:`~bgview.host.watch.StoreWatcher`).
 
-The shell is one asyncio loop: the prompt, the store watcher (chip and notices), the
-foreground streamer and the viewer (a Textual app, run in the same loop when ``/bashes``
-asks for it) take turns on the terminal, and :attr:`Shell.state` says whose turn it is.
+The shell is one asyncio loop: the prompt, the feed's callbacks, the foreground streamer and
+the viewer (a Textual app, run in the same loop when ``/bashes`` asks for it) take turns on the
+terminal. When the terminal goes away (:mod:`bgview.host.hangup`) or SIGTERM comes, the shell
+leaves at once, whatever it was doing; its jobs end with it, through their supervisors' watch
+on this process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import importlib
 import os
@@ -22,54 +28,29 @@ import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import get_app
-from prompt_toolkit.filters import Condition, has_completions
-from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.application import get_app_or_none
+from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.shortcuts import print_formatted_text
-from prompt_toolkit.styles import Style
 
-from bgview.host.api import (
-    RunningJobs,
-    chip_text,
-    default_consumer,
-    drain_notices,
-    open_viewer,
-    print_above_prompt,
-)
+from bgview.host.api import default_consumer, exit_viewers, open_viewer, viewer_is_open
 from bgview.host.commands import Line, parse
-from bgview.host.completion import ShellCompleter
 from bgview.host.foreground import Foreground
+from bgview.host.hangup import EXIT_HANGUP, TerminalGuard
 from bgview.host.listing import help_text, job_table
+from bgview.host.notices import PromptNotices
+from bgview.host.prompt import STYLE, ShellPrompt
+from bgview.host.state import evaluate
 from bgview.host.terminal import window_size
 from bgview.host.watch import StoreWatcher
-from bgview.runtime import BgviewError, Job, JobStatus, Session, notice_text
-from bgview.runtime.fsio import open_private
+from bgview.runtime import BgviewError, Job, JobStatus, Notice, Session, notice_text
 from bgview.runtime.notices import format_seconds, status_words
-from bgview.runtime.paths import store_root
 from bgview.runtime.text import visible
 
-STYLE = Style.from_dict(
-    {
-        "project": "ansicyan bold",
-        "arrow": "ansigreen bold",
-        "notice": "ansiyellow",
-        "started": "ansicyan",
-        "ok": "ansibrightblack",
-        "error": "ansired",
-        "bottom-toolbar": "noreverse bg:default",
-        "chip": "bg:ansiblue ansiwhite",
-        "chip.idle": "ansibrightblack",
-        "chip.focused": "bg:ansiyellow ansiblack bold",
-        "hint": "ansibrightblack",
-    }
-)
-
-State = Literal["busy", "prompt", "viewer"]
+EXIT_TERM = 128 + signal.SIGTERM
+SOURCE_WORDS = ("source", ".")
+"""State commands whose output is shown as it comes (a sourced script may talk)."""
 
 
 class Shell:
@@ -79,23 +60,21 @@ class Shell:
         self.home = home
         self.session = Session(project, home=home)
         self.consumer = default_consumer()
-        self.running = RunningJobs(self.session)
-        self.chip_count = 0
-        self.chip_focused = False
-        self.state: State = "busy"
-        """Whose turn it is on the terminal: notices print only at the prompt."""
         self.seen: set[str] = set()
         """Jobs whose end the user saw already (foreground runs, kills): no notice for them."""
-        self.prompt: PromptSession[str] = PromptSession(
-            message=self._message,
-            bottom_toolbar=self._toolbar,
-            completer=ShellCompleter(self.session.jobs),
-            complete_while_typing=True,
-            history=_history(home),
-            key_bindings=self._key_bindings(),
-            style=STYLE,
+        self.prompt = ShellPrompt(self.session, home)
+        self.watch = StoreWatcher(self.session, self._on_store_change)
+        self.notices = PromptNotices(
+            self.session,
+            self.consumer,
+            prompt=self.prompt.session,
+            style=_notice_style,
+            sheet=STYLE,
+            skip=lambda notice: notice.job.id in self.seen,
         )
-        self.prompt.default_buffer.on_text_changed += self._unfocus_chip
+        self.leaving: int | None = None
+        """Leaving unasked, with this status: the terminal went away (129), SIGTERM (143)."""
+        self._work: asyncio.Future[None] | None = None
 
     # ---- the loop ---------------------------------------------------------------------------
 
@@ -106,41 +85,65 @@ class Shell:
         os.environ["BGVIEW_PROJECT"] = str(self.session.path)
         if self.home is not None:
             os.environ["BGVIEW_HOME"] = str(self.home)
-        drain_notices(self.session, self.consumer)  # start our notices from now
-        watcher = StoreWatcher(self.session, self._on_store_change)
-        watcher.start()
-        self.chip_count = self.running.count()
+        loop = asyncio.get_running_loop()
+
+        def hung_up() -> None:  # from the guard's thread
+            loop.call_soon_threadsafe(self._leave, EXIT_HANGUP)
+
+        guard = TerminalGuard(hung_up)
+        loop.add_signal_handler(signal.SIGTERM, self._leave, EXIT_TERM)
+        self.watch.start()
         _preload_viewer()
         where = visible(str(self.session.path))
         self._say(f"bgview shell · {where} · Ctrl+B backgrounds · /help", "class:ok")
         try:
-            while True:
-                self._print_notices()
-                self.state = "prompt"
-                try:
-                    text = await self.prompt.prompt_async()
-                except KeyboardInterrupt:
-                    continue
-                except EOFError:
-                    text = "exit"
-                finally:
-                    self.state = "busy"
-                    self.chip_focused = False
-                line = parse(text)
-                if line.kind == "exit":
-                    if await self._confirm_exit():
-                        break
-                    continue
-                await self._interruptible(self._dispatch(line))
+            with guard:
+                await self._repl(guard)
         finally:
-            watcher.stop()
+            loop.remove_signal_handler(signal.SIGTERM)
+            self.watch.stop()
+            self.notices.close()
             self._close()
-        return 0
+        return self.leaving or 0
+
+    async def _repl(self, guard: TerminalGuard) -> None:
+        while self.leaving is None:
+            self.notices.flush()
+            try:
+                text = await self.prompt.read()
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                if self.leaving is None and guard.check():
+                    self._leave(EXIT_HANGUP)  # before the guard's own call gets here
+                if self.leaving is not None:
+                    return  # the terminal went away: no question to ask
+                text = "exit"
+            line = parse(text)
+            if line.kind == "exit":
+                if await self._confirm_exit():
+                    return
+                continue
+            with self.notices.busy():
+                await self._interruptible(self._dispatch(line))
+
+    def _leave(self, status: int) -> None:
+        """Leave now, whatever runs (in the loop): the terminal went away, or SIGTERM."""
+        if self.leaving is not None:
+            return
+        self.leaving = status
+        app = get_app_or_none()  # the prompt, or the question before exiting
+        if app is not None and app.is_running and not app.is_done:
+            app.exit(exception=EOFError())
+        if viewer_is_open():
+            exit_viewers(status)  # a Textual app is left, not cancelled: its threads end
+        elif self._work is not None:
+            self._work.cancel()
 
     async def _interruptible(self, work: Awaitable[None]) -> None:
         """Run one command; Ctrl+C (SIGINT: the terminal is cooked here) cancels it, not the
         shell, and a :class:`BgviewError` is one red line."""
-        task = asyncio.ensure_future(work)
+        task = self._work = asyncio.ensure_future(work)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, task.cancel)
         try:
@@ -148,11 +151,13 @@ class Shell:
         except asyncio.CancelledError:
             if not task.cancelled():
                 raise
-            self._say("^C", "class:error")
+            if self.leaving is None:
+                self._say("^C", "class:error")
         except BgviewError as exc:
             message = str(exc).replace("`bgview list`", ":bg-list")  # say it in our words
             self._say(f"bgview: {visible(message)}", "class:error")
         finally:
+            self._work = None
             loop.remove_signal_handler(signal.SIGINT)
 
     async def _dispatch(self, line: Line) -> None:
@@ -164,8 +169,7 @@ class Shell:
             "output": self._output,
             "kill": self._kill,
             "help": self._help,
-            "cd": self._cd,
-            "export": self._export,
+            "state": self._state,
             "unknown": self._unknown,
         }
         handler = handlers.get(line.kind)
@@ -182,9 +186,15 @@ class Shell:
             self._say(notice_text(job), "class:error")
             return
         sys.stdout.flush()
+        self.watch.note(job)
         outcome = await Foreground(
             self.session, job, stdin_fd=sys.stdin.fileno(), stdout_fd=sys.stdout.fileno()
         ).run()
+        if outcome.hung_up:
+            self._leave(EXIT_HANGUP)
+            return
+        if outcome.typeahead:
+            self.prompt.type_ahead(outcome.typeahead)
         if outcome.ended_mid_line:
             self._say("")
         job = outcome.job
@@ -192,7 +202,6 @@ class Shell:
         self.session.skip_to(job.id, outcome.shown, consumer=self.consumer)
         if outcome.backgrounded:
             self._say(f"[bg:{job.id} moved to background]", "class:started")
-            self.chip_count = self.running.count()
             return
         self.seen.add(job.id)
         ok = job.status is JobStatus.EXITED and job.exit_code == 0
@@ -209,18 +218,13 @@ class Shell:
             return
         kept = "  (kept: it outlives this shell)" if line.keep else ""
         self._say(f"[bg:{job.id} started] {visible(line.command)}{kept}", "class:started")
-        self.chip_count = self.running.count()
+        self.watch.note(job)
 
     async def _bashes(self, line: Line) -> None:
-        self._print_notices()
-        self.state = "viewer"
-        try:
-            await open_viewer(self.session.path, home=self.home)
-        finally:
-            self.state = "busy"
-            self.chip_count = self.running.count()
+        self.notices.flush()
+        await open_viewer(self.session.path, home=self.home)
         # Jobs that ended while the viewer was open were toasted there: not told twice.
-        drain_notices(self.session, self.consumer)
+        self.notices.discard()
 
     async def _list(self, line: Line) -> None:
         width = window_size(sys.stdout.fileno())[0]
@@ -249,27 +253,20 @@ class Shell:
         job: Job = await loop.run_in_executor(None, lambda: self.session.kill(job_id))
         self.seen.add(job_id)
         self._say(notice_text(job), "class:notice")
-        self.chip_count = self.running.count()
+        self.watch.note(job)
 
     async def _help(self, line: Line) -> None:
         self._say(help_text())
 
-    async def _cd(self, line: Line) -> None:
-        target = os.path.expanduser(line.command or "~")
-        if line.command == "-":
-            target = os.environ.get("OLDPWD", os.getcwd())
-        try:
-            previous = os.getcwd()
-            os.chdir(target)
-        except OSError as exc:
-            raise BgviewError(f"cd: {target}: {exc.strerror}") from None
-        os.environ["OLDPWD"], os.environ["PWD"] = previous, os.getcwd()
-
-    async def _export(self, line: Line) -> None:
-        name, _, value = line.command.partition("=")
-        if not name.isidentifier():
-            raise BgviewError(f"export: not a variable name: {name!r}")
-        os.environ[name] = value
+    async def _state(self, line: Line) -> None:
+        """``cd``, ``export``, ``source`` and the like: the shell itself changes."""
+        stream = line.command.split(maxsplit=1)[0] in SOURCE_WORDS
+        change = await evaluate(line.command, stream=stream)
+        if change.errors:
+            self._say(change.errors.rstrip("\n"), "class:error")
+        note = change.note()
+        if note is not None:
+            self._say(note, "class:ok")
 
     async def _unknown(self, line: Line) -> None:
         raise BgviewError(f"not understood: {line.command!r} (see /help)")
@@ -304,6 +301,11 @@ class Shell:
 
     def _close(self) -> None:
         """End this shell's jobs, all at once: each may take its grace period to go."""
+        if self.leaving is not None:
+            # Leaving unasked (no terminal left to say anything on): no waiting for the jobs
+            # here, their supervisors end them as this process exits (they watch it).
+            atexit.unregister(self.session.close)
+            return
         owned = self.session.owned()
         if owned:
             self._say(f"[ending {len(owned)} job{'s' if len(owned) > 1 else ''}…]", "class:ok")
@@ -322,85 +324,17 @@ class Shell:
     # ---- notices and the chip -----------------------------------------------------------------
 
     def _on_store_change(self) -> None:
-        count = self.running.count()
-        if count != self.chip_count:
-            self.chip_count = count
-            app = self.prompt.app
-            if app.is_running:
-                app.invalidate()
-        if self.state == "prompt":
-            self._print_notices()
-
-    def _print_notices(self) -> None:
-        """Print the notices not given yet, above the prompt if one is running."""
-        for notice in drain_notices(self.session, self.consumer):
-            if notice.job.id in self.seen:
-                continue
-            job = notice.job
-            ok = job.status is JobStatus.EXITED and job.exit_code == 0
-            style = "class:notice" if ok else "class:error"
-            print_above_prompt(notice.text, style, sheet=STYLE)
-
-    def _toolbar(self) -> StyleAndTextTuples:
-        chip = chip_text(self.chip_count)
-        if self.chip_focused:
-            return [
-                ("class:chip.focused", f" {chip} "),
-                ("class:hint", "  enter: open the jobs viewer · ↑: back"),
-            ]
-        style = "class:chip" if self.chip_count else "class:chip.idle"
-        return [(style, f" {chip} "), ("class:hint", "  ↓ then enter: viewer · /help")]
-
-    def _message(self) -> StyleAndTextTuples:
-        here = Path.cwd()
-        root = self.session.path
-        try:
-            shown = str(Path(root.name) / here.relative_to(root)) if here != root else root.name
-        except ValueError:
-            shown = str(here).replace(str(Path.home()), "~", 1)
-        return [("class:project", visible(shown) or "/"), ("class:arrow", " ❯ ")]
-
-    def _key_bindings(self) -> KeyBindings:
-        bindings = KeyBindings()
-        empty = Condition(lambda: not get_app().current_buffer.text)
-        focused = Condition(lambda: self.chip_focused)
-
-        @bindings.add("down", filter=empty & ~focused & ~has_completions)
-        def _focus_chip(event: KeyPressEvent) -> None:
-            """↓ on an empty prompt: select the jobs chip."""
-            self.chip_focused = True
-
-        @bindings.add("enter", filter=focused)
-        def _open_viewer(event: KeyPressEvent) -> None:
-            """enter on the chip: open the viewer (as if `/bashes` were typed)."""
-            event.current_buffer.text = "/bashes"
-            event.current_buffer.validate_and_handle()
-
-        @bindings.add("up", filter=focused)
-        @bindings.add("escape", filter=focused, eager=True)
-        def _unfocus(event: KeyPressEvent) -> None:
-            """↑ or esc: back to the prompt line."""
-            self.chip_focused = False
-
-        return bindings
-
-    def _unfocus_chip(self, _: object) -> None:
-        self.chip_focused = False
+        self.prompt.set_chip(self.watch.running())
+        self.notices.show()  # printed if the prompt waits, else kept for when it does
 
     def _say(self, text: str, style: str = "") -> None:
         print_formatted_text(FormattedText([(style, text)]), style=STYLE)
 
 
-def _history(home: Path | None) -> History:
-    """The shell's history, kept private (commands can hold secrets) in the store."""
-    root = home or store_root()
-    path = root / "shell_history"
-    try:
-        os.makedirs(root, 0o700, exist_ok=True)
-        os.close(open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND))
-    except OSError:
-        return InMemoryHistory()
-    return FileHistory(str(path))
+def _notice_style(notice: Notice) -> str:
+    job = notice.job
+    ok = job.status is JobStatus.EXITED and job.exit_code == 0
+    return "class:notice" if ok else "class:error"
 
 
 PRELOAD = (

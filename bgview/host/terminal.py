@@ -86,7 +86,9 @@ def keys_raw(fd: int) -> Iterator[None]:
         yield
     finally:
         # TCSANOW, not TCSADRAIN: keys typed after the job ended stay queued for the prompt.
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        # A terminal that went away meanwhile has no modes left to restore (EIO).
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def window_size(fd: int) -> tuple[int, int]:

@@ -1,114 +1,112 @@
-"""Learning that a project's jobs started or ended, inside an asyncio loop, without polling.
+"""Learning that a project's jobs started or ended, in any REPL, without polling.
 
-Built on the runtime's :class:`~bgview.runtime.watch.JobWatcher` (watchfiles), the watcher the
-viewer uses: its batches of typed events arrive in a thread of their own, and those that matter
-to a prompt (a job started, ended or was removed; not its log growing) wake the loop. A slow
-refresh runs as well: a job whose supervisor vanished is only recorded ``lost`` when someone
-looks at it. Where the file system cannot be watched (no inotify, or no watches left), the
-refresh runs more often instead.
+Both helpers here are bound to the one live feed of a project's jobs
+(:class:`~bgview.runtime.feed.JobFeed`): a thread of its own, woken by inotify, that re-reads
+running jobs once a second (a job whose supervisor vanished shows ``lost`` within 2 s) and
+looks at the store every half second where it cannot be watched. An idle prompt costs the
+feed one look a second at the jobs that run.
+
+- :class:`JobsWatch` needs no event loop: ``on_change`` is called from the feed's thread
+  (a synchronous REPL: the plain Python one, IPython, a ``PromptSession.prompt()`` loop).
+- :class:`StoreWatcher` calls ``on_change`` in the asyncio loop it was started in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import threading
+import contextlib
 from collections.abc import Callable
 
-from bgview.runtime import Runtime
-from bgview.runtime.events import EventKind
-from bgview.runtime.watch import JobWatcher
+from bgview.runtime import Job, Runtime
+from bgview.runtime.events import EventKind, JobEvent, running_count
+from bgview.runtime.feed import JobFeed
 
-STEP_MS = 20
-"""How often the watcher looks for changes: a chip or a notice 20–40 ms late is not late to
-anyone, and an idle prompt costs next to nothing (the viewer's 2 ms step costs ~1% of a core)."""
-DEBOUNCE_MS = 200
-"""The longest a burst of changes (a hundred jobs ending) is grouped into one batch."""
-REFRESH = 1.0
-"""Seconds between looks at the store when nothing was heard."""
-FALLBACK_REFRESH = 0.5
-"""Seconds between looks at the store when it cannot be watched."""
-STOP_WAIT = 1.0
-"""Seconds :meth:`StoreWatcher.stop` waits for the watching thread (it ends within a step)."""
 TOLD = frozenset({EventKind.STARTED, EventKind.ENDED, EventKind.REMOVED})
-"""The events that change the chip or bring a notice."""
+"""The events that change the chip or bring a notice (not a log that grew)."""
+STOP_WAIT = 1.0
+"""Seconds :meth:`JobsWatch.stop` waits for the feed's thread."""
 
 
-class StoreWatcher:
-    """Calls ``on_change()`` in the loop soon after a job of the project starts or ends.
-
-    :meth:`start` and :meth:`stop` it from inside the loop.
-    """
+class JobsWatch:
+    """Calls ``on_change()`` from the feed's thread soon after a job of the project starts
+    or ends (and for the jobs there are already, once the feed has read the store).
+    :meth:`start` it once."""
 
     def __init__(self, runtime: Runtime, on_change: Callable[[], None]) -> None:
         self.runtime = runtime
         self.on_change = on_change
-        self.failed = False
-        """The store could not be watched: the refresh runs every :data:`FALLBACK_REFRESH`."""
-        self._jobs = JobWatcher(runtime.project)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._scheduled = False
+        self.feed = JobFeed(runtime.project)
+        self._unsubscribe: Callable[[], None] | None = None
 
-    def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._watch, name="bgview-store-watch", daemon=True)
-        self._thread.start()
-        self._task = asyncio.create_task(self._refresh())
+    def start(self) -> JobsWatch:
+        if self._unsubscribe is None:
+            self._unsubscribe = self.feed.subscribe(self._on_events)
+            self.feed.start()
+        return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(STOP_WAIT)
-            self._thread = None
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        """No call back after this returns (the feed's thread is stopped and waited for)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.feed.stop(STOP_WAIT)
 
-    def _watch(self) -> None:
-        """The watching thread: the store as it is now, then its changes until :meth:`stop`."""
-        try:
-            # Load watchfiles before the scan, so that the scan and the watch are a moment
-            # apart: a job that starts between the two is caught by its next write anyway.
-            importlib.import_module("watchfiles")
-            self._jobs.scan()  # the base later changes are told against
-            self._wake()  # and what it found (jobs started just before us) is told once
-            for events in self._jobs.watch(self._stop, step=STEP_MS, debounce=DEBOUNCE_MS):
-                if any(event.kind in TOLD for event in events):
-                    self._wake()
-        except (OSError, RuntimeError):
-            # No inotify here, or no watches left (watchfiles raises RuntimeError for what
-            # it cannot name): the refresh looks more often instead.
-            self._wake(self._fall_back)
+    @property
+    def polling(self) -> bool:
+        """The store could not be watched: it is looked at every half second instead."""
+        return self.feed.polling
 
-    def _wake(self, callback: Callable[[], None] | None = None) -> None:
-        """From the watching thread: have the loop call back, unless we are stopping (the loop
-        may be closing, and would refuse the call)."""
-        if not self._stop.is_set() and self._loop is not None:
-            self._loop.call_soon_threadsafe(callback or self._soon)
+    def jobs(self) -> list[Job]:
+        """The project's jobs as the feed last read them."""
+        return self.feed.jobs()
 
-    def _fall_back(self) -> None:
-        """The store cannot be watched: look at it every :data:`FALLBACK_REFRESH` from now."""
-        self.failed = True
-        if self._task is not None:
-            self._task.cancel()
-            self._task = asyncio.create_task(self._refresh())
-        self._soon()
+    def running(self) -> int:
+        """How many of them run (the chip's count), without reading the store."""
+        return running_count(self.feed.jobs())
+
+    def note(self, job: Job) -> None:
+        """This job was just started or killed here: have the feed read it now."""
+        self.feed.note([job.dir])
+
+    def _on_events(self, events: list[JobEvent]) -> None:
+        if any(event.kind in TOLD for event in events):
+            self.on_change()
+
+
+class StoreWatcher(JobsWatch):
+    """Calls ``on_change()`` in the asyncio loop soon after a job starts or ends; a burst of
+    them (ten jobs ending at once) is one call. :meth:`start` and :meth:`stop` it from inside
+    the loop."""
+
+    def __init__(self, runtime: Runtime, on_change: Callable[[], None]) -> None:
+        super().__init__(runtime, self._from_feed)
+        self.on_loop_change = on_change
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scheduled = False
+        self._stopped = False
+
+    def start(self) -> StoreWatcher:
+        self._loop = asyncio.get_running_loop()
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped = True  # calls already handed to the loop find it stopped
+        super().stop()
+
+    def _from_feed(self) -> None:
+        """In the feed's thread: have the loop call back (unless it has closed: we are on
+        the way out)."""
+        if self._loop is not None and not self._stopped:
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                self._loop.call_soon_threadsafe(self._soon)
 
     def _soon(self) -> None:
-        """Coalesce a burst of events (ten jobs ending at once) into one call."""
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._fire)
 
     def _fire(self) -> None:
         self._scheduled = False
-        if not self._stop.is_set():
-            self.on_change()
-
-    async def _refresh(self) -> None:
-        while True:
-            await asyncio.sleep(FALLBACK_REFRESH if self.failed else REFRESH)
-            self._soon()
+        if not self._stopped:
+            self.on_loop_change()

@@ -6,6 +6,7 @@ import pytest
 
 from bgview.host.commands import Line, parse, strip_background_ampersand
 from bgview.host.listing import help_text
+from bgview.host.syntax import incomplete
 
 
 @pytest.mark.parametrize(
@@ -54,12 +55,35 @@ from bgview.host.listing import help_text
         ("/kil bash_1", Line("unknown", "/kil bash_1")),
         # … while a real top-level path still runs.
         ("/bin --help", Line("foreground", "/bin --help")),
-        # cd and export change the shell itself, when they are plain.
-        ("cd", Line("cd")),
-        ("cd ~/src", Line("cd", "~/src")),
+        # cd, export, unset and source change the shell itself, quoted and expanded as bash
+        # would (bash evaluates them) …
+        ("cd", Line("state", "cd")),
+        ("cd ~/src", Line("state", "cd ~/src")),
+        ('cd "my dir"', Line("state", 'cd "my dir"')),
+        ("export FOO=bar", Line("state", "export FOO=bar")),
+        ('export PATH="$PATH:$(pwd)/bin"', Line("state", 'export PATH="$PATH:$(pwd)/bin"')),
+        ("export FOO", Line("state", "export FOO")),
+        ("unset FOO BAR", Line("state", "unset FOO BAR")),
+        ("source .venv/bin/activate", Line("state", "source .venv/bin/activate")),
+        (". ./env.sh", Line("state", ". ./env.sh")),
+        # … as do what a bash keeps for itself, to be told it does not persist …
+        ("alias ll='ls -l'", Line("state", "alias ll='ls -l'")),
+        ("greet() { echo hi; }", Line("state", "greet() { echo hi; }")),
+        ("function greet { echo hi; }", Line("state", "function greet { echo hi; }")),
+        ("set -o vi", Line("state", "set -o vi")),
+        ("shopt -s globstar", Line("state", "shopt -s globstar")),
+        ("FOO=1 BAR=2", Line("state", "FOO=1 BAR=2")),
+        # … but not when they only list, or are one part of a longer command.
+        ("set", Line("foreground", "set")),
+        ("shopt", Line("foreground", "shopt")),
+        ("FOO=1 make", Line("foreground", "FOO=1 make")),
         ("cd a && make", Line("foreground", "cd a && make")),
-        ("export FOO=bar", Line("export", "FOO=bar")),
-        ("export FOO", Line("foreground", "export FOO")),
+        ("cd a; make", Line("foreground", "cd a; make")),
+        ("source env.sh | tee log", Line("foreground", "source env.sh | tee log")),
+        ("cd /tmp &", Line("background", "cd /tmp")),
+        # A `;` inside quotes or $( ) does not end the command.
+        ('export A="x;y"', Line("state", 'export A="x;y"')),
+        ("export A=$(date; true)", Line("state", "export A=$(date; true)")),
     ],
 )
 def test_parse(text: str, expected: Line) -> None:
@@ -85,3 +109,32 @@ def test_help_names_every_command() -> None:
     text = help_text()
     for word in ("/bashes", ":bg-list", ":bg-output ID", "/kill ID", "/help", "exit", "CMD&:"):
         assert word in text
+
+
+@pytest.mark.parametrize(
+    ("text", "more"),
+    [
+        # An open quote, single or double: the paste goes on on the next line.
+        ("echo 'a", True),
+        ('echo "a', True),
+        ("echo 'a\nb'", False),
+        # Blocks bash has not seen the end of.
+        ("if true; then", True),
+        ("for i in 1 2; do", True),
+        ("if true; then echo x; fi", False),
+        # A trailing pipe or &&, a backslash at the end, a here-document.
+        ("echo a |", True),
+        ("make &&", True),
+        ("echo a \\", True),
+        ("echo a \\\\", False),  # an escaped backslash: the line is done
+        ("cat <<EOF", True),
+        # Quotes inside $( ) are bash's business, not a naive count's.
+        ('echo "$(echo ")")"', False),
+        # The shell's own commands are complete as they are.
+        ("/bashes", False),
+        (":bg-output bash_1", False),
+        ("", False),
+    ],
+)
+def test_incomplete(text: str, more: bool) -> None:
+    assert incomplete(text) is more
