@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bgview.runtime.errors import BgviewError, InvalidRequest, NoSuchJob
     from bgview.runtime.model import Job, JobStatus
     from bgview.runtime.notices import Notice, notice_text
-    from bgview.runtime.output import Output, Peek
+    from bgview.runtime.readresult import Output, Peek
 
 _HOMES = {
     "BgviewError": "errors",
@@ -24,8 +24,8 @@ _HOMES = {
     "JobStatus": "model",
     "NoSuchJob": "errors",
     "Notice": "notices",
-    "Output": "output",
-    "Peek": "output",
+    "Output": "readresult",
+    "Peek": "readresult",
     "Runtime": "api",
     "Session": "api",
     "notice_text": "notices",

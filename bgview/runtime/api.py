@@ -27,7 +27,7 @@ from bgview.runtime.store import Project, all_projects, iter_jobs
 
 if TYPE_CHECKING:
     from bgview.runtime.notices import Notice
-    from bgview.runtime.output import Output, Peek
+    from bgview.runtime.readresult import Output, Peek
 
 
 def default_max_log() -> int:

@@ -15,24 +15,23 @@ oldest ones (:mod:`bgview.runtime.logstate`).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import AnyStr
 
-from bgview.runtime.clean import clean_bytes, plain_text
+from bgview.runtime.cursor import CursorLock
 from bgview.runtime.emulation import Emulation, Saved, job_size, load_saved, store_saved
 from bgview.runtime.errors import InvalidRequest
-from bgview.runtime.fsio import open_private
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS, MAX_TAIL
+from bgview.runtime.linefilter import count_lines, filter_block, filter_line, select_lines
 from bgview.runtime.logstate import consistent_read
 from bgview.runtime.model import Job
 from bgview.runtime.patterns import UserPattern, compile_pattern
 from bgview.runtime.ptyexec import PTY_COLS, PTY_ROWS
-from bgview.runtime.store import CURSORS, Project, validate_consumer
+from bgview.runtime.readresult import Output, Peek
+from bgview.runtime.store import Project
 
 NOTE_ROOM = 200
 """Characters of a read's budget kept for :meth:`Output.render`'s notes, so the rendered text
@@ -42,180 +41,6 @@ READ_CHUNK = 1 << 20
 MAX_LINE_BYTES = 1 << 20
 """A partial line longer than this is delivered without waiting for its newline: a program
 that never ends its line must not hide its output forever."""
-
-
-@dataclass(frozen=True)
-class Output:
-    """The result of one cursor read."""
-
-    job: Job
-    """The job as it was when the read began."""
-    text: str
-    """Cleaned complete lines (each ending in ``\\n``, but a last line cut by the job's end)."""
-    lines: int
-    start: int
-    """The logical offset this read started from."""
-    next_offset: int
-    """Where the consumer's next read starts."""
-    skipped: int = 0
-    """Bytes this consumer will never see: the log cap dropped them before they were read."""
-    more: bool = False
-    """The character cap was reached: call again to read on."""
-    unread: int = 0
-    """Bytes of output after ``next_offset`` right now."""
-
-    def render(self) -> str:
-        """The text with the notes a reader needs (dropped bytes, how to read on)."""
-        notes = []
-        if self.skipped:
-            notes.append(f"[{self.skipped:,} bytes dropped by the log size cap before this read]\n")
-        body = self.text
-        if body and not body.endswith("\n"):
-            body += "\n"
-        if self.more:
-            body += (
-                f"[output cut at the per-read character limit; {self.unread:,} more bytes"
-                f" unread: read {self.job.id} again to continue]\n"
-            )
-        return "".join(notes) + body
-
-
-@dataclass(frozen=True)
-class Peek:
-    """Raw bytes of a job's log by logical offset; reading them moved no cursor."""
-
-    job: Job
-    data: bytes
-    start: int
-    """Logical offset of ``data[0]``."""
-    end: int
-    """Logical offset just after the data: pass it as ``offset`` to continue."""
-    dropped: int
-    """Bytes the log cap dropped from the front of the log (the first offset still on disk)."""
-
-    @property
-    def truncated(self) -> bool:
-        """Whether output before ``start`` exists (or existed) and is not included."""
-        return self.start > 0
-
-
-def select_lines(text: str, keep: UserPattern | None, drop: UserPattern | None) -> tuple[str, int]:
-    """Keep the lines of ``text`` that match ``keep`` and do not match ``drop``; the kept text
-    and its number of lines."""
-    data = text.encode("utf-8", "surrogatepass")
-    return _select(data, len(data), data.isascii(), keep, drop)
-
-
-def _filter_block(
-    block: bytes,
-    end: int,
-    keep: UserPattern | None,
-    drop: UserPattern | None,
-    cleaned: bool | str,
-) -> tuple[str, int]:
-    """The cleaned lines of ``block[:end]`` that ``keep`` and ``drop`` let through;
-    ``cleaned`` is the block's text cleaned without a terminal, or ``False`` if it needed no
-    cleaning (:meth:`Emulation.classify`).
-
-    Matching is on the cleaned text, so a colour code inside a word does not hide it. Most
-    logs are plain ASCII, which cleaning leaves as it is: there RE2 searches the raw bytes
-    where they lie, and only the lines kept are decoded. (Text beyond ASCII always takes the
-    cleaning path: its UTF-8 continuation bytes are among those cleaning looks at.)
-    """
-    if keep is None and drop is None:
-        if isinstance(cleaned, str):
-            return cleaned, _count_lines(cleaned)
-        text = (block if end == len(block) else block[:end]).decode("utf-8", "replace")
-        return text, _count_lines(text)
-    if cleaned is False and block.isascii():
-        return _select(block, end, True, keep, drop)
-    text = cleaned if isinstance(cleaned, str) else block[:end].decode("utf-8", "replace")
-    data = text.encode("utf-8", "surrogatepass")
-    return _select(data, len(data), data.isascii(), keep, drop)
-
-
-def _filter_line(
-    raw: bytes, keep: UserPattern | None, drop: UserPattern | None, columns: int
-) -> tuple[str, int]:
-    """:func:`_filter_block` for one line of a block read without a terminal."""
-    text = plain_text(raw, columns)
-    return _filter_block(raw, len(raw), keep, drop, clean_bytes(raw) if text is None else text)
-
-
-def _select(
-    data: bytes, end: int, ascii: bool, keep: UserPattern | None, drop: UserPattern | None
-) -> tuple[str, int]:
-    """The lines of the UTF-8 text ``data[:end]`` that match ``keep`` and not ``drop``.
-
-    Each pattern searches the whole block, jumping from match to match, never line by line in
-    Python: a rare pattern over 100 MB runs at the engine's speed. RE2 searches bytes; the
-    fallback engine (:mod:`bgview.runtime.patterns`) searches the decoded text.
-    """
-    text: bytes | str = data
-    for pattern, keeping in ((keep, True), (drop, False)):
-        if pattern is None:
-            continue
-        search = pattern.byte_search(ascii)
-        if search is not None:
-            if isinstance(text, str):
-                text = text.encode("utf-8", "surrogatepass")
-                end = len(text)
-            text = _pick(text, b"\n", search, keeping, end)
-        else:
-            if isinstance(text, bytes):
-                text = text[:end].decode("utf-8", "surrogatepass")
-            text = _pick(text, "\n", pattern.text_search, keeping, len(text))
-        end = len(text)
-    if isinstance(text, bytes):
-        text = text[:end].decode("utf-8", "surrogatepass")
-    return text, _count_lines(text)
-
-
-def _count_lines(text: str) -> int:
-    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
-
-
-def _pick(
-    text: AnyStr,
-    newline: AnyStr,
-    search: Callable[[AnyStr, int, int], tuple[int, int] | None],
-    keeping: bool,
-    end: int,
-) -> AnyStr:
-    """The lines of ``text[:end]`` holding a match (``keeping``), or all the others."""
-    pieces: list[AnyStr] = []
-    pos = 0
-    for start, stop in _line_spans(text, newline, search, end):
-        if keeping:
-            pieces.append(text[start:stop])
-        else:
-            pieces.append(text[pos:start])
-            pos = stop
-    if not keeping:
-        pieces.append(text[pos:end])
-    return newline[:0].join(pieces)
-
-
-def _line_spans(
-    text: AnyStr,
-    newline: AnyStr,
-    search: Callable[[AnyStr, int, int], tuple[int, int] | None],
-    end: int,
-) -> Iterator[tuple[int, int]]:
-    """``(start, stop)`` of each line of ``text[:end]`` (with its newline) holding a match, in
-    order, once each; a match across newlines takes every line it touches."""
-    pos = 0
-    while pos <= end:
-        found = search(text, pos, end)
-        if found is None:
-            return
-        first, last = found
-        start = max(text.rfind(newline, 0, first) + 1, pos)
-        newline_at = text.find(newline, max(last, first + 1) - 1, end)
-        stop = end if newline_at < 0 else newline_at + 1
-        if start < stop:
-            yield start, stop
-        pos = stop if stop > pos else pos + 1
 
 
 def _blocks(fd: int, pos: int, size: int, final: bool) -> Iterator[tuple[int, bytes, int]]:
@@ -297,7 +122,7 @@ class _Parts:
 
     def _select(self, text: str) -> tuple[str, int]:
         if self.keep is None and self.drop is None:
-            return text, _count_lines(text)
+            return text, count_lines(text)
         return select_lines(text, self.keep, self.drop)
 
     def offer(self, lines: list[str]) -> int:
@@ -374,7 +199,7 @@ def scan(
             if not emulation.drain(parts):  # a settled terminal's last lines first
                 more = True
                 break
-            text, count = _filter_block(block, end, keep, drop, cleaned)
+            text, count = filter_block(block, end, keep, drop, cleaned)
             if len(text) <= parts.budget:
                 parts.add(text, count)
                 pos = start + end
@@ -384,7 +209,7 @@ def scan(
             # first that does not, so the next read resumes exactly there.
             more = True
             for raw in _split_lines(block[:end]):
-                text, count = _filter_line(raw, keep, drop, emulation.size[0])
+                text, count = filter_line(raw, keep, drop, emulation.size[0])
                 if len(text) > parts.budget:
                     if not parts.lines:  # one line larger than a whole read: give its start
                         parts.add(_cut_line(text, parts.budget), 1)
@@ -404,58 +229,6 @@ def scan(
         max(0, size - pos),
         emulation.save(pos + dropped),
     )
-
-
-class _CursorLock:
-    """Holds a consumer's cursor file locked for a read-modify-write.
-
-    The offset is rewritten in place at a fixed width, never truncated first, so moving a
-    cursor needs no free disk (:func:`~bgview.runtime.journal.write_number`). A cursor the
-    disk has no room for at all (a consumer's first read on a full disk) does not fail the
-    read: its output is returned, and the next read starts from the last offset recorded,
-    so it may repeat lines but never skips one.
-    """
-
-    def __init__(self, project: Project, job_id: str, consumer: str) -> None:
-        self.path = project.job_dir(job_id) / CURSORS / validate_consumer(consumer)
-        self.fd = -1
-
-    def __enter__(self) -> _CursorLock:
-        from bgview.runtime.fsio import FULL_DISK
-
-        try:
-            try:
-                self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
-            except FileNotFoundError:  # a job from before cursors had their own directory
-                os.makedirs(self.path.parent, 0o700, exist_ok=True)
-                self.fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
-        except OSError as exc:
-            if exc.errno not in FULL_DISK:
-                raise
-            return self  # no cursor file: read from the start, record nothing
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def get(self) -> int:
-        from bgview.runtime.journal import read_number
-
-        return (read_number(self.fd) or 0) if self.fd >= 0 else 0
-
-    def set(self, offset: int) -> None:
-        from bgview.runtime.fsio import FULL_DISK
-        from bgview.runtime.journal import write_number
-
-        if self.fd < 0:
-            return
-        try:
-            write_number(self.fd, offset)
-        except OSError as exc:
-            if exc.errno not in FULL_DISK:
-                raise
-
-    def __exit__(self, *_: object) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
 
 
 def read(
@@ -479,7 +252,7 @@ def read(
     deadline = time.monotonic() + (wait or 0.0)
     log_path = project.job_dir(job_id) / "output.log"
     while True:
-        with _CursorLock(project, job_id, consumer) as cursor:
+        with CursorLock(project, job_id, consumer) as cursor:
             offset = cursor.get()
             job = project.load(job_id)  # the status first: if ended, every byte is on disk
             final = job.status.ended
@@ -531,7 +304,7 @@ def skip_to(project: Project, job_id: str, offset: int, *, consumer: str = "agen
     def end(fd: int, dropped: int) -> int:
         return dropped + (os.fstat(fd).st_size if fd >= 0 else 0)
 
-    with _CursorLock(project, job_id, consumer) as cursor:
+    with CursorLock(project, job_id, consumer) as cursor:
         offset = min(offset, consistent_read(job.dir, end))
         cursor.set(offset)
     return offset
@@ -612,3 +385,17 @@ def wait_for_pattern(
         if remaining is not None and remaining <= 0:
             return job, False
         _wait_for_change(job_dir / "output.log", job, time.monotonic() + min(remaining or 0.5, 0.5))
+
+
+__all__ = [
+    "MAX_CHARS",
+    "READ_CHUNK",
+    "Output",
+    "Peek",
+    "peek",
+    "read",
+    "scan",
+    "select_lines",
+    "skip_to",
+    "wait_for_pattern",
+]
