@@ -375,8 +375,10 @@ class LogLines(ScrollView, can_focus=True):
         super().watch_scroll_y(old, new)
         if self._quiet:
             return
-        if new < old:
+        if new < old <= self.max_scroll_y:
             self.follow = False
+        elif new < old:
+            pass  # fewer rows than before (a filter, a jump to the tail): clamped, not scrolled
         elif new >= self.max_scroll_y and self.model.row_count:
             self.follow = True
         if new <= 0 < old:

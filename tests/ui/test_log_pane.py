@@ -290,3 +290,35 @@ async def test_a_filter_over_a_big_log_grows_with_the_log_and_with_earlier_outpu
             assert view.model.row_of(view.current_match) is not None  # one of the filter's
     finally:
         store.close()
+
+
+async def test_following_survives_the_rows_getting_fewer(home: Path, tmp_path: Path) -> None:
+    """Fewer rows than before pull the view up without a person scrolling: a filter set while
+    following, a backlog so big the view jumps to the log's tail, another job's shorter log.
+    None of these stops following (the bar never says paused)."""
+    store = StoreBuilder(home, tmp_path / "proj")
+    store.add("./short", b"one line\n", status="exited", exit_code=0, started=-100.0)
+    lines = b"".join(b"line %06d %s\n" % (i, b"x" * 60) for i in range(5000))
+    job_dir = store.add("./busy", lines, status="running", started=-50.0)
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = log_view(app)
+            bar = app.screen.query_one("#log-bar")
+            await until(pilot, lambda: view.row_count == 5000 and view.scroll_y > 4000)
+            await pilot.press("f", *"line 0049", "enter")
+            await until(pilot, lambda: view.row_count == 100, what="the filter")
+            assert view.follow and "● following" in widget_text(bar)
+            await pilot.press("escape")
+            await until(pilot, lambda: view.row_count == 5000, what="every line again")
+            with open(job_dir / "output.log", "ab") as log:
+                log.write((b"y" * 60 + b"\n") * 50_000 + b"the newest line\n")  # 3 MB: a jump
+            view.update_log()
+            await until(pilot, lambda: visible_lines(view)[-1:] == ["the newest line"])
+            assert view.row_count < 5000  # it jumped to the tail…
+            assert view.follow and "● following" in widget_text(bar)  # …still following
+            await pilot.press("down")  # the short log of the job below
+            await until(pilot, lambda: visible_lines(view) == ["one line"], what="bash_1")
+            assert view.follow
+    finally:
+        store.close()
