@@ -82,16 +82,16 @@ class FactKeeper:
         self.started = now - max(0.0, time.time() - request.started_at)
         self.condition = request.ready
         self.facts = Facts(ready=False if self.condition is not None else None)
+        self.written: tuple[object, ...] | None = None
+        self.last_write = 0.0
+        self.dirty = False
+        """A fact changed since ``facts.json`` was written (the first look writes it)."""
         if self.condition is not None and self.condition.kind is ReadyKind.PATTERN:
             self.scan.ready = _compile(self.condition.pattern or "")
             if self.scan.ready is None:
                 self._set(ready_detail="cannot become ready: its pattern is not a regex")
         if request.notify_on:
             self.scan.watch = _compile(request.notify_on)
-        self.written: tuple[object, ...] | None = None
-        self.last_write = 0.0
-        self.dirty = False
-        """A fact changed since ``facts.json`` was written (the first look writes it)."""
         self.last_output = now
         self.quiet_checked = False
         """Whether the look due :data:`QUIET` seconds after the last output was made."""
@@ -102,6 +102,8 @@ class FactKeeper:
         self.pending = 0
         self.cooldown = request.notify_cooldown or COOLDOWN
         self.cooldown_until: float | None = None
+        self.due_at = 0.0
+        self._plan()
 
     # ---- what the supervisor calls -----------------------------------------------------------
 
@@ -126,9 +128,17 @@ class FactKeeper:
             self._given_up(scan.failed)
         if scan.matched:
             self._matches(now)
+        if self.dirty or self.cooldown_until is not None:
+            self._plan()  # a write, or a cooldown's end, may be due sooner
 
     def due(self) -> float:
-        """When :meth:`tick` next has something to do (monotonic seconds)."""
+        """When :meth:`tick` next has something to do (monotonic seconds). Worked out after
+        each tick and each change, not on each call: the supervisor asks on every turn of its
+        loop, thousands of times a second under a firehose. It may come early (output moved
+        the quiet period on): the tick then finds nothing to do."""
+        return self.due_at
+
+    def _plan(self) -> None:
         times = [self.next_refresh]
         if not self.quiet_checked and self.master >= 0:
             times.append(self.last_output + QUIET)
@@ -138,7 +148,7 @@ class FactKeeper:
             times.append(self.last_write + WRITE_GAP)
         if self._probe_every() is not None:
             times.append(self.next_probe)
-        return min(times)
+        self.due_at = min(times)
 
     def tick(self) -> None:
         """Do what is due: look at the processes, end a cooldown, write what changed."""
@@ -155,6 +165,7 @@ class FactKeeper:
             self.next_probe = now + probe
         if self.dirty and now >= self.last_write + WRITE_GAP:
             self.write(now)
+        self._plan()
 
     def final(self) -> Facts:
         """The last facts, for the final record."""

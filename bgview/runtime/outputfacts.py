@@ -7,9 +7,10 @@ Python. It keeps:
 
 - the URLs the job printed that name this machine or a private network — where it serves —
   newest first, deduplicated, colour codes stripped. A block is looked at only if it holds
-  ``://`` or ``listening`` (``Listening on port 3000`` and ``listening on 0.0.0.0:8000``
-  count as ``http://localhost:3000`` and ``http://0.0.0.0:8000``). A link to a web site
-  (``https://github.com/...`` in an npm notice) is not one of the job's URLs;
+  ``://`` or ``istening`` (``Listening on port 3000`` and ``listening on 0.0.0.0:8000`` count
+  as ``http://localhost:3000`` and ``http://0.0.0.0:8000``). A link to a web site
+  (``https://github.com/...`` in an npm notice) is not one of the job's URLs. Past
+  :data:`URL_RATE` bytes a second (a firehose) only the end of each block is looked at;
 - the last partial line, and the last line, for the prompt of a job that waits for input;
 - matches of the readiness pattern and of the watched pattern (``notify_on``).
 
@@ -33,6 +34,7 @@ import ipaddress
 import os
 import re
 import signal
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import TypeVar
@@ -46,6 +48,9 @@ TAIL = 512
 """Bytes kept of the last partial line and of the last line, for the prompt."""
 BUDGET = 0.1
 """CPU seconds the searches of one block may take before the pattern is given up."""
+URL_RATE = 4 << 20
+"""Bytes of output a second looked through in full for URLs (see ``OutputScan._url_start``)."""
+URL_TAIL = 2048
 
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
@@ -146,6 +151,9 @@ class OutputScan:
         self.urls: list[str] = []
         """Newest first, at most :data:`~bgview.runtime.facts.MAX_URLS`."""
         self.urls_changed = False
+        self.window = 0.0
+        self.looked = 0
+        """Bytes looked through for URLs in the second that began at :attr:`window`."""
         self.ready: re.Pattern[str] | None = None
         """The readiness pattern, while the job is not ready yet."""
         self.ready_line: str | None = None
@@ -164,30 +172,34 @@ class OutputScan:
     # ---- feeding -----------------------------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
-        """Read one batch of the job's output (as written to its log)."""
+        """Read one batch of the job's output (as written to its log). Copies only what it
+        keeps (the last line's tail) and, when there is something to search, the block."""
         nl = data.rfind(b"\n")
         if nl < 0:
-            self.partial = (self.partial + data)[-TAIL:]
+            self.partial = (self.partial + data[-TAIL:])[-TAIL:]
             if self.skipping:
                 return
             self.carry += data
             if len(self.carry) > MAX_LINE:
                 self._overlong()
             return
-        head = data[:nl]
-        before = head.rfind(b"\n")
-        line = head[before + 1 :] if before >= 0 else self.partial + head
+        before = data.rfind(b"\n", max(0, nl - TAIL), nl)
+        if before >= 0 or nl >= TAIL:
+            line = data[max(before + 1, nl - TAIL) : nl]
+        else:
+            line = (self.partial + data[:nl])[-TAIL:]
         if line.strip():
-            self.last_line = line[-TAIL:]
-        self.partial = data[nl + 1 :][-TAIL:]
-        block = data[: nl + 1]
-        if self.skipping:
-            block = block[block.find(b"\n") + 1 :]
+            self.last_line = line
+        self.partial = data[max(nl + 1, len(data) - TAIL) :]
+        start = 0
+        if self.skipping or self.carry:
+            start = data.find(b"\n") + 1
+            if not self.skipping:
+                self._scan(self.carry + data[:start])  # the line carried over, now whole
             self.skipping = False
-        elif self.carry:
-            block = self.carry + block
+        if start <= nl:
+            self._scan(data, start, nl + 1)
         self.carry = data[nl + 1 :]
-        self._scan(block)
         if len(self.carry) > MAX_LINE:
             self._overlong()
 
@@ -197,11 +209,14 @@ class OutputScan:
         block, self.carry, self.skipping = self.carry[:MAX_LINE] + b"\n", b"", True
         self._scan(block)
 
-    def _scan(self, block: bytes) -> None:
-        urls = b"://" in block or b"istening" in block or b"ISTENING" in block
+    def _scan(self, data: bytes, start: int = 0, end: int | None = None) -> None:
+        """Search ``data[start:end]``, whole lines; decoded only if there is a reason to."""
+        end = len(data) if end is None else end
+        look = self._url_start(data, start, end)
+        urls = data.find(b"://", look, end) >= 0 or data.find(b"istening", look, end) >= 0
         if not (urls or self.ready is not None or self.watch is not None):
             return
-        text = strip_ansi(block.decode("utf-8", "replace"))
+        text = strip_ansi(data[start:end].decode("utf-8", "replace"))
         if urls:
             self._find_urls(text)
         if self.ready is not None:
@@ -211,9 +226,25 @@ class OutputScan:
 
     # ---- URLs --------------------------------------------------------------------------------
 
+    def _url_start(self, data: bytes, start: int, end: int) -> int:
+        """Where to begin looking for a URL in ``data[start:end]``: at its start, while less
+        than :data:`URL_RATE` bytes have been looked at this second; past that (a firehose),
+        only in its last :data:`URL_TAIL` bytes. Looking for ``://`` costs about a
+        millisecond a megabyte, which would slow a fast job's capture by a fifth; a server
+        prints its URL when it is up, at the end of a burst, not in the middle of one."""
+        now = time.monotonic()
+        if now - self.window >= 1.0:
+            self.window, self.looked = now, 0
+        size = end - start
+        if self.looked + size <= URL_RATE:
+            self.looked += size
+            return start
+        tail = max(start, end - URL_TAIL)
+        return max(start, data.rfind(b"\n", start, tail) + 1)
+
     def _find_urls(self, text: str) -> None:
         found = [(m.start(), _tidy(m.group())) for m in _URL.finditer(text)]
-        if "istening" in text or "ISTENING" in text:
+        if "istening" in text:
             for match in _LISTENING.finditer(text):
                 start = text.rfind("\n", 0, match.start()) + 1
                 end = text.find("\n", match.end())
