@@ -163,13 +163,15 @@ class PromptNotices:
         """Notices may be waiting: look again soon, until the prompt is idle."""
         with self._lock:
             self.kept = True
-            if self._closed or (self._retry is not None and self._retry.is_alive()):
+            if self._closed or self._retry is not None:
                 return
             self._retry = threading.Timer(RETRY, self._look_again)
             self._retry.daemon = True
             self._retry.start()
 
     def _look_again(self) -> None:
+        with self._lock:
+            self._retry = None  # this timer has fired: show() may arm the next one
         if self.kept:
             self.show()
 
