@@ -178,7 +178,7 @@ async def test_the_viewer_shows_job_strings_with_controls_visible(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         jobs = table(app)
         await until(pilot, lambda: jobs.row_count == 5, what="every job's row")
-        cells = [str(cell) for i in range(jobs.row_count) for cell in jobs.get_row_at(i)]
+        cells = [cell for i in range(jobs.row_count) for cell in jobs.row_cells(i)]
         for cell in cells:
             assert_clean(cell, "a table cell")
         assert any(f"(web{SHOWN})" in cell for cell in cells)
@@ -186,7 +186,7 @@ async def test_the_viewer_shows_job_strings_with_controls_visible(
 
         details = {}
         for row in range(jobs.row_count):  # each job's details, full screen
-            jobs.move_cursor(row=row, animate=False)
+            jobs.move_cursor(row)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job")
             detail = app.screen
@@ -216,7 +216,7 @@ async def test_every_projects_viewer_shows_project_paths_visibly(nasty: Nasty, h
     async with app.run_test(size=SIZE) as pilot:
         jobs = table(app)
         await until(pilot, lambda: jobs.row_count == 6, what="both projects' jobs")
-        cells = [str(cell) for i in range(jobs.row_count) for cell in jobs.get_row_at(i)]
+        cells = [cell for i in range(jobs.row_count) for cell in jobs.row_cells(i)]
         for cell in cells:
             assert_clean(cell, "a table cell under --all")
         assert any(f"[other{SHOWN}]" in cell for cell in cells)
