@@ -305,8 +305,13 @@ class ToolHandler:
         job = output.job
         if job.status.ended:
             return _Reply(body + stated_end(job) + "\n", (job.id,))
+        waiting = ""
+        if job.facts.waiting_for_input:
+            prompt = f': "{visible(job.facts.prompt)}"' if job.facts.prompt else ""
+            waiting = f"; waiting for input{prompt}: answer with write_stdin"
         return _Reply(
-            body + f"[{job.id} still running after {format_duration(job.wall_seconds())}]\n"
+            body
+            + f"[{job.id} still running after {format_duration(job.wall_seconds())}{waiting}]\n"
         )
 
     def _read(

@@ -118,6 +118,8 @@ def test_a_foreground_command_waiting_for_input_comes_back(handler: ToolHandler)
     assert time.monotonic() - started < 15  # not the 60 s timeout
     assert '[bash_1 is waiting for input: "Name?". It runs on in the background' in text
     assert "[bg:bash_1 waiting" not in ok(handler.call("list_shells"))
+    read = ok(handler.call("bash_output", {"shell_id": "bash_1"}))
+    assert '; waiting for input: "Name?": answer with write_stdin]' in read
     ok(handler.call("write_stdin", {"shell_id": "bash_1", "text": "ada\n"}))
     out = ok(handler.call("bash_output", {"shell_id": "bash_1", "wait_seconds": 10}))
     until(lambda: handler.runtime.job("bash_1").status.ended, what="the job to end")

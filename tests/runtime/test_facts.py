@@ -21,7 +21,7 @@ from bgview.runtime.facts import NO_FACTS, FactEvent, FactKind, Facts, PortFact,
 from bgview.runtime.fsio import DirFd
 from bgview.runtime.journal import NOTICES_LOG, append_event, promise_notice_room
 from bgview.runtime.journal import read_number as journal_number
-from bgview.runtime.outputfacts import MAX_LINE, OutputScan, is_local
+from bgview.runtime.outputfacts import MAX_LINE, URL_RATE, OutputScan, is_local
 from bgview.runtime.present import rows, status_cell
 from bgview.runtime.procfacts import _address
 from tests.conftest import RunCli
@@ -339,6 +339,15 @@ def test_urls_found_in_output(chunks: list[bytes], urls: list[str]) -> None:
     for chunk in chunks:
         scan.feed(chunk)
     assert scan.urls == urls
+
+
+def test_a_firehose_is_looked_at_for_urls_only_at_the_end_of_its_blocks() -> None:
+    scan = OutputScan()
+    block = b"x" * 99 + b"\n"
+    scan.feed(block * (URL_RATE // len(block)))  # this second's full look, spent
+    scan.feed(b"http://localhost:1/\n" + block * 100)  # mid-block: not looked at
+    scan.feed(block * 100 + b"ready: http://localhost:2/\n")  # at its end: found
+    assert scan.urls == ["http://localhost:2/"]
 
 
 @pytest.mark.parametrize(
