@@ -241,10 +241,14 @@ def load_job(job_dir: Path, project: Path) -> Job | None:
     where = os.fspath(job_dir)  # strings, not Paths: a list of 10,000 jobs reads 10,000 of these
     try:
         final = read_json(f"{where}/{JobFiles.RESULT}")
+        if final is None and os.path.lexists(f"{where}/{JobFiles.RESULT}"):
+            # Renamed into place between the read and this look (a kill polling the record
+            # met it), or there but unreadable: a symlink, garbage, not a file.
+            final = read_json(f"{where}/{JobFiles.RESULT}")
+            if final is None:
+                return None
         if final is not None:
             return job_from_final(FinalRecord.from_dict(final), job_dir, project)
-        if os.path.lexists(f"{where}/{JobFiles.RESULT}"):
-            return None  # there but unreadable: a symlink, garbage, not a file
         meta = read_json(f"{where}/{META}")
         if meta is None:
             return None
