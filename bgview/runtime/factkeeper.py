@@ -168,8 +168,11 @@ class FactKeeper:
         self._plan()
 
     def final(self) -> Facts:
-        """The last facts, for the final record."""
-        return self.facts.ended()
+        """The last facts, for the final record; a job that never became ready says so."""
+        facts = self.facts.ended()
+        if facts.ready is False and facts.ready_detail is None:
+            facts = dataclasses.replace(facts, ready_detail="it ended before it was ready")
+        return facts
 
     # ---- looking -----------------------------------------------------------------------------
 

@@ -111,7 +111,8 @@ def test_a_job_that_ends_before_it_is_ready(cli: RunCli, rt: Runtime) -> None:
     assert done.returncode == 1
     assert done.stdout == "bash_1\n"
     assert done.stderr.startswith("bash_1 ended before it was ready: [bg:bash_1 exited 3, ")
-    assert listed(cli)["bash_1"]["ready"] is False
+    record = listed(cli)["bash_1"]
+    assert (record["ready"], record["ready_detail"]) == (False, "it ended before it was ready")
     # Not ready by the timeout: exit 1, the id printed, the job runs on, `wait --ready` too.
     done = cli("run", "--ready", "never", "--ready-timeout", "0.5", "sleep 30")
     assert (done.returncode, done.stdout) == (1, "bash_2\n")
