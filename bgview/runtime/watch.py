@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -30,6 +31,10 @@ DEBOUNCE_MS = 20
 """The longest it groups changes under a firehose: at most ~50 batches a second."""
 RELOAD_NAMES = JobFiles.RECORD
 """Files whose change means the job's record must be read again."""
+FACTS_EVERY = 1.0
+"""The least time between two reads of a job for a change of its ``facts.json`` alone: a busy
+job's supervisor rewrites it every second, and a change that comes sooner is read by the next
+look at running jobs (:meth:`JobWatcher.recheck_running`, once a second) instead."""
 _RECORD_TEMPS = tuple(f".{name}" for name in (META, JobFiles.STATE, JobFiles.RESULT))
 
 
@@ -50,6 +55,9 @@ class JobWatcher:
         self._jobs: dict[Path, Job] = {}
         self._projects: dict[Path, Path] = {}
         """Store directory of a project -> the project's own path (from project.json)."""
+        self._read_at: dict[Path, float] = {}
+        """When each job was last read (``time.monotonic()``): its facts are not read again
+        sooner than :data:`FACTS_EVERY`."""
         self._lock = threading.Lock()
 
     # ---- what is there now -------------------------------------------------------------------
@@ -164,6 +172,7 @@ class JobWatcher:
         """Turn changed paths into events (public so it can be tested without a watcher)."""
         reload: set[Path] = set()
         grown: set[Path] = set()
+        facts: set[Path] = set()
         for raw in paths:
             job_dir, name = _job_dir_of(Path(raw))
             if job_dir is None:
@@ -172,6 +181,13 @@ class JobWatcher:
                 reload.add(job_dir)
             elif name == LOG or name.startswith(".output.log"):
                 grown.add(job_dir)
+            elif name == JobFiles.FACTS:  # renamed into place whole: its temp is not looked at
+                facts.add(job_dir)
+        if facts - reload:
+            now = time.monotonic()
+            with self._lock:
+                due = {d for d in facts if now - self._read_at.get(d, 0.0) >= FACTS_EVERY}
+            reload |= due
         events = self._reload(sorted(reload, key=_id_number))
         for job_dir in sorted(grown - reload, key=_id_number):
             event = self._output_event(job_dir)
@@ -189,8 +205,10 @@ class JobWatcher:
                     continue  # a record caught mid-replace; the next change brings it
                 if new is None:
                     self._jobs.pop(job_dir, None)
+                    self._read_at.pop(job_dir, None)
                 else:
                     self._jobs[job_dir] = new
+                    self._read_at[job_dir] = time.monotonic()
             events.extend(diff(old, new, job_dir))
             if old is not None and new is not None and new.output_bytes != old.output_bytes:
                 events.append(JobEvent(EventKind.OUTPUT, job_dir, new, new.output_bytes))

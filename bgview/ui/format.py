@@ -48,6 +48,30 @@ SUPERVISOR_STOPPED = ("running (supervisor stopped)", "running (sup. stopped)", 
 shortest: a narrow status column takes the first that fits."""
 
 
+Phase = Literal["input", "starting", "ready", ""]
+"""What a running job is doing, as its status says it (``""``: nothing to add)."""
+
+PHASE_TEXT: dict[str, tuple[str, str]] = {
+    "input": ("⌨ input", "bold black on yellow"),
+    "starting": ("◌ starting", "yellow"),
+    "ready": ("● ready", "bold green"),
+}
+"""How the status reads and looks for each :data:`Phase`: waiting for input stands out most,
+as the one that needs a person."""
+
+
+def phase(job: Job) -> Phase:
+    """``input`` while the job waits for input (whatever its readiness), else ``starting`` or
+    ``ready`` for a job given a readiness condition; ``""`` otherwise or once it has ended."""
+    if not job.running or job.supervisor_stopped:
+        return ""
+    if job.facts.waiting_for_input:
+        return "input"
+    if job.ready is None:
+        return ""
+    return "ready" if job.ready else "starting"
+
+
 def status_forms(job: Job) -> list[Text]:
     """The status cell, longest first (only a stopped supervisor has shorter forms)."""
     symbol, style = STATUS_STYLE[job.status]
@@ -55,7 +79,56 @@ def status_forms(job: Job) -> list[Text]:
         symbol, style = "✗", "bold red"
     if job.running and job.supervisor_stopped:
         return [Text(f"{symbol} {words}", style="bold yellow") for words in SUPERVISOR_STOPPED]
+    now = phase(job)
+    if now:
+        words, style = PHASE_TEXT[now]
+        return [Text(words, style=style)]
     return [Text(f"{symbol} {job.status.value}", style=style)]
+
+
+def serves_forms(job: Job) -> list[str]:
+    """Where a running job serves, longest first: the newest URL it printed as printed, then
+    without its scheme and trailing ``/``, then ``:PORT``; or ``:PORT`` of the first port it
+    listens on. Nothing for a job that serves nowhere (or has ended)."""
+    if not job.running:
+        return []
+    facts = job.facts
+    if facts.urls:
+        url = visible(facts.urls[0])
+        forms = [url]
+        bare = url.split("://", 1)[-1].rstrip("/")
+        if bare != url:
+            forms.append(bare)
+        port = _port_of(bare)
+        if port is None and facts.ports:
+            port = facts.ports[0].port
+        if port is not None and f":{port}" != forms[-1]:
+            forms.append(f":{port}")
+        return forms
+    if facts.ports:
+        return [f":{facts.ports[0].port}"]
+    return []
+
+
+def _port_of(address: str) -> int | None:
+    """The port in ``host:port/path`` (``None`` if it names none)."""
+    host = address.split("/", 1)[0]
+    _, colon, port = host.rpartition(":")
+    return int(port) if colon and port.isdigit() and 0 < int(port) < 65536 else None
+
+
+def cpu_text(job: Job) -> str:
+    """``12%`` of one core, all its processes together; nothing for a job with no facts."""
+    if not job.running or not job.facts.process_count:
+        return ""
+    return f"{job.facts.cpu_percent:.0f}%"
+
+
+def memory_text(job: Job) -> str:
+    """``14MB`` resident, all its processes together; nothing for a job with no facts."""
+    if not job.running or not job.facts.process_count:
+        return ""
+    return format_size(job.facts.rss_bytes)
 
 
 def exit_text(job: Job) -> Text:

@@ -8,6 +8,12 @@ sorting the table. Rows are keyed by the job's directory (ids repeat across proj
 ``--all``); the cursor stays on its job as rows move, and :class:`JobTable.Highlighted` says
 so whenever the job under it changes. Columns fit their content (:mod:`table_layout`).
 
+A job waiting for input keeps its place in the order (the one of ``bgview list``) but its row
+stands out in the warning colour, with ``⌨ input`` as its status, and :attr:`JobTable.waiting`
+counts such jobs for the footer's chip. Its facts (CPU, memory, where it serves) change every
+second for a busy job: a row whose facts alone changed is redrawn at most once every
+:data:`FACTS_SECONDS`.
+
 Bindings:
 
 | key | action |
@@ -33,6 +39,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
@@ -47,12 +54,15 @@ from bgview.ui.table_layout import (
     cells,
     fit,
     header_widths,
+    serves_cell,
     status_cell,
     widths_of,
 )
 
 SIZE_SECONDS = 0.25
 """How often the output column catches up with growing logs."""
+FACTS_SECONDS = 1.0
+"""The least time between two redraws of a row for its facts alone (CPU, memory...)."""
 RowKey = tuple[tuple[int, float, int], str]
 """A row's place: the job's sort key, then its directory (unique)."""
 
@@ -84,6 +94,7 @@ class JobTable(ScrollView, can_focus=True):
         overflow-x: hidden;
         scrollbar-gutter: stable;
         & > .job-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .job-table--waiting { background: $warning-muted; }
         & > .job-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -96,7 +107,14 @@ class JobTable(ScrollView, can_focus=True):
         }
     }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"job-table--header", "job-table--cursor"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "job-table--header",
+        "job-table--cursor",
+        "job-table--waiting",
+    }
+
+    waiting: reactive[int] = reactive(0)
+    """How many jobs wait for input (the footer's chip says so)."""
 
     @dataclass
     class Highlighted(Message):
@@ -138,6 +156,10 @@ class JobTable(ScrollView, can_focus=True):
         self._sizes: dict[str, int] = {}
         """Output sizes not drawn yet (see :meth:`set_size`)."""
         self._sizes_timer: Timer | None = None
+        self._facts: dict[str, Job] = {}
+        """Snapshots whose facts alone changed, not drawn yet (see :meth:`upsert`)."""
+        self._facts_timer: Timer | None = None
+        self._waiting: set[str] = set()
 
     # ---- what is where ----------------------------------------------------------------------
 
@@ -181,6 +203,8 @@ class JobTable(ScrollView, can_focus=True):
         self._natural = header_widths()
         for job in self.jobs.values():
             self._measure(job)
+        self._waiting = {key for key, job in self.jobs.items() if _waits(job)}
+        self.waiting = len(self._waiting)
         self._cursor = 0
         self._changed(keep_cursor=False)
 
@@ -188,6 +212,15 @@ class JobTable(ScrollView, can_focus=True):
         """Add or update the job's row (moving it if its place in the order changed)."""
         key = str(job.dir)
         old = self.jobs.get(key)
+        self._count_waiting(key, job)
+        if old is not None and _facts_only(old, job) and _waits(old) == _waits(job):
+            # CPU and memory tick with every sample: such a row is drawn a second at a time.
+            self._facts[key] = job
+            if self._facts_timer is None:
+                self._flush_facts()
+                self._facts_timer = self.set_timer(FACTS_SECONDS, self._facts_due)
+            return
+        self._facts.pop(key, None)
         self.jobs[key] = job
         self._measure(job)
         if old is None:
@@ -200,8 +233,31 @@ class JobTable(ScrollView, can_focus=True):
             return
         self._changed()
 
+    def _flush_facts(self) -> None:
+        pending, self._facts = self._facts, {}
+        for key, job in pending.items():
+            if key in self.jobs:
+                self.jobs[key] = job
+                self._measure(job)
+                self._refresh_row(key)
+
+    def _facts_due(self) -> None:
+        self._facts_timer = None
+        if self._facts:  # more came within the second: draw them, and wait another
+            self._flush_facts()
+            self._facts_timer = self.set_timer(FACTS_SECONDS, self._facts_due)
+
+    def _count_waiting(self, key: str, job: Job | None) -> None:
+        if job is not None and _waits(job):
+            self._waiting.add(key)
+        else:
+            self._waiting.discard(key)
+        self.waiting = len(self._waiting)
+
     def discard(self, job_dir: Path) -> None:
         key = str(job_dir)
+        self._facts.pop(key, None)
+        self._count_waiting(key, None)
         job = self.jobs.pop(key, None)
         if job is not None:
             del self._order[bisect_left(self._order, (sort_key(job), key))]
@@ -355,6 +411,9 @@ class JobTable(ScrollView, can_focus=True):
         if row == self._cursor:
             cursor = self.get_component_rich_style("job-table--cursor")
             return self._line(texts, width, base + cursor, base + cursor, job)
+        if _waits(job):
+            waiting = base + self.get_component_rich_style("job-table--waiting")
+            return self._line(texts, width, waiting, None, job)
         return self._line(texts, width, base, None, job)
 
     def _line(
@@ -372,9 +431,13 @@ class JobTable(ScrollView, can_focus=True):
         pad = " " * PAD
         for column in COLUMNS:
             cell_width = widths[column.key]
+            if not cell_width:
+                continue  # a column of facts no job has
             text = texts[column.key]
             if column.key == "status" and job is not None:
                 text = status_cell(job, cell_width)
+            elif column.key == "serves" and job is not None:
+                text = serves_cell(job, cell_width)
             text = text.copy()
             text.truncate(cell_width, overflow="ellipsis")
             if column.justify == "right":
@@ -387,6 +450,15 @@ class JobTable(ScrollView, can_focus=True):
         segments = Segment.apply_style(line.render(self.app.console), style, over)
         strip = Strip(segments)
         return strip.crop_extend(0, width, style)
+
+
+def _waits(job: Job) -> bool:
+    return job.running and job.facts.waiting_for_input
+
+
+def _facts_only(old: Job, new: Job) -> bool:
+    """Whether ``new`` differs from ``old`` in its facts alone."""
+    return old.facts != new.facts and replace(new, facts=old.facts) == old
 
 
 __all__ = ["FIXED", "JobTable"]
