@@ -72,6 +72,9 @@ TICK_SECONDS = 1.0
 """How often running jobs' runtimes move on screen."""
 
 
+_STRUCTURAL = frozenset({EventKind.STARTED, EventKind.ENDED, EventKind.REMOVED})
+
+
 class EmptyState(Static):
     """What an empty store shows: how to start a job."""
 
@@ -242,9 +245,12 @@ class JobsScreen(LogScreen, JobActions):
                 if event.kind is not EventKind.OUTPUT:  # its bar: ended, output lost
                     panel.show(job.dir, job.id, job.output_lost, ended=job.status.ended)
                 panel.update_log()
-        if any(event.kind is not EventKind.OUTPUT for event in events):
+        if any(event.kind in _STRUCTURAL for event in events):
+            # A job started, ended or went: what k, r and d offer may change. Not for a running
+            # job's record changing (its facts, each second): rebuilding the footer then cost
+            # more than the rest of an idle viewer together.
             self._refresh_empty()
-            self.refresh_bindings()  # a job started or ended: what k, r and d offer may change
+            self.refresh_bindings()
 
     def _toast_ended(self) -> None:
         wait = self._ended.due(time.monotonic())
