@@ -120,6 +120,7 @@ class Foreground:
                     self._retry.cancel()
                 if self.terminal is not None:
                     loop.remove_reader(self.terminal.leader)
+                    loop.remove_reader(self.terminal.fd)
                     self.terminal.close()
                 await asyncio.wait([follower], timeout=WATCH_TIMEOUT_MS / 1000)
                 restore = self.modes.restore()
@@ -222,10 +223,22 @@ class Foreground:
     def _on_leader_exit(self) -> None:
         """The job's leader exited: what it left unread in its pty is typed ahead, and keys
         from now on stay in the user's terminal, for the prompt."""
-        assert self.terminal is not None
-        asyncio.get_running_loop().remove_reader(self.terminal.leader)
+        terminal = self.terminal
+        assert terminal is not None
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(terminal.leader)
         self._stop_reading()
-        self.typeahead += self.terminal.take_unread()
+        self.typeahead += terminal.take_unread()
+        loop.add_reader(terminal.fd, self._guarded, self._on_late_keys)
+
+    def _on_late_keys(self) -> None:
+        """Keys that reached the job's pty after its leader exited: typed ahead as well."""
+        assert self.terminal is not None
+        late = self.terminal.read_late()
+        if late is None:  # the pty is gone
+            asyncio.get_running_loop().remove_reader(self.terminal.fd)
+        else:
+            self.typeahead += late
 
     # ---- input ----------------------------------------------------------------------------
 
@@ -250,6 +263,7 @@ class Foreground:
         if cut >= 0:
             self.pending_input += data[:cut]
             self.typeahead += data[cut + 1 :]  # typed after Ctrl+B: for the prompt
+            self.attached = True  # what came before is the job's: it runs on
             self._send_input()
             self._pump()
             self._finish(backgrounded=True)
@@ -259,8 +273,8 @@ class Foreground:
 
     def _send_input(self) -> None:
         """Hand the typed bytes to the job; retry shortly if its supervisor is not listening
-        yet (a job a few milliseconds old), drop them once the job has ended. Until the
-        job's pty is held they wait: taken back unread, they are the prompt's."""
+        yet (a job a few milliseconds old). Until the job's pty is held they wait; once its
+        leader has exited, or the job has ended, they stay: typed ahead, for the prompt."""
         self._retry = None
         if not self.pending_input or self._finished() or not self.attached:
             return

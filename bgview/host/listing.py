@@ -28,10 +28,12 @@ Commands run in the foreground, through bgview: each gets an id and a log.
   <command>               run it here; Ctrl+C interrupts it, Ctrl+B sends it to the background
   <command> &             start it in the background
   CMD&: <command>         the same; CMD&: --keep <command> outlives this shell
-  cd DIR, export A=B      change this shell's directory / environment
+  cd DIR, export A=B, unset A, source FILE
+                          change this shell's directory and environment
 The shell's own:
 {commands}
-Keys: ↓ on an empty prompt selects the jobs chip, enter opens the viewer; Ctrl+D leaves."""
+Keys: ↓ on an empty prompt selects the jobs chip, enter opens the viewer; Ctrl+D leaves.
+Keys typed while a command runs, and not read by it, are the next prompt's (as in bash)."""
 
 
 def help_text() -> str:

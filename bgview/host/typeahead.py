@@ -6,24 +6,22 @@ own pty (the job may want them: ``read``, a password prompt, ``less``), where wh
 leaves unread would vanish with it. So the shell holds the job's pty open from its side
 (:class:`JobTerminal`) and watches the job's leader through a pidfd: when the leader exits,
 what is still queued in the pty's input is taken back — then, nobody is left to read it — and
-the shell stops reading keys, which stay in the user's terminal for the prompt.
-
-:func:`split_typeahead` turns those bytes into the lines to run and the half-typed rest.
+the shell stops reading keys, which stay in the user's terminal for the prompt. Keys that
+were on their way to the job through its supervisor as the leader exited are picked up too,
+until the pty closes. The prompt then reads all of them first, as if typed at it
+(:meth:`bgview.host.prompt.ShellPrompt.type_ahead`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 import termios
 from pathlib import Path
 
 PTS_MAJORS = range(136, 144)
 """Linux's Unix98 pty slaves (``/dev/pts/N``): majors 136 to 143, 256 minors each."""
-_CONTROLS = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|O.|.)?|[\x00-\x08\x0b-\x1f\x7f]")
-"""Escape sequences (arrow keys and the like) and control characters: no prompt text."""
 
 
 class JobTerminal:
@@ -62,27 +60,32 @@ class JobTerminal:
         return cls(fd, leader)
 
     def take_unread(self) -> bytes:
-        """Everything queued in the pty's input that nobody read, half-typed lines included
-        (the pty is put in non-canonical mode to get at those, then set back)."""
+        """Everything queued in the pty's input that nobody read, half-typed lines included.
+
+        The pty is left in non-canonical mode (its leader is gone, nobody else reads it):
+        keys still on their way through the supervisor land there readable at once, for
+        :meth:`read_late`, until the supervisor closes the pty.
+        """
         try:
-            saved = termios.tcgetattr(self.fd)
+            attrs = termios.tcgetattr(self.fd)
+            attrs[3] &= ~termios.ICANON
+            attrs[6][termios.VMIN] = 0
+            attrs[6][termios.VTIME] = 0
+            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
         except termios.error:  # hung up: the supervisor closed the pty, the queue is gone
             return b""
-        attrs = termios.tcgetattr(self.fd)
-        attrs[3] &= ~termios.ICANON
-        attrs[6][termios.VMIN] = 0
-        attrs[6][termios.VTIME] = 0
         data = b""
-        try:
-            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
-            while chunk := _read(self.fd):
-                data += chunk
-        except termios.error:
-            return data
-        finally:
-            with contextlib.suppress(termios.error):
-                termios.tcsetattr(self.fd, termios.TCSANOW, saved)
+        while chunk := _read(self.fd):
+            data += chunk
         return data
+
+    def read_late(self) -> bytes | None:
+        """What arrived in the pty's input since :meth:`take_unread`; ``None`` once the pty
+        is gone (it only wakes a reader then: no data and no end of file otherwise)."""
+        data = b""
+        while chunk := _read(self.fd):
+            data += chunk
+        return data or None
 
     def close(self) -> None:
         for fd in (self.fd, self.leader):
@@ -109,12 +112,3 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 4096)
     except OSError:  # nothing more (EAGAIN), or hung up meanwhile (EIO)
         return b""
-
-
-def split_typeahead(data: bytes) -> tuple[list[str], str]:
-    """The complete lines typed ahead (each ended by Enter: ``\\r`` or ``\\n``), and what
-    follows the last of them. Escape sequences and other control keys are dropped: they were
-    meant for the job."""
-    text = data.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    *lines, rest = text.split("\n")
-    return [_CONTROLS.sub("", line) for line in lines], _CONTROLS.sub("", rest)
