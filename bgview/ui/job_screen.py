@@ -1,4 +1,6 @@
-"""One job full-screen: what it is (command, cwd, pid, status, times) above its log.
+"""One job full-screen: what it is (command, cwd, pid, status, times) and, while it runs, what
+it is doing (its processes with their CPU, memory and ports, where it serves, its readiness,
+the prompt it waits at) above its log.
 
 Bindings:
 
@@ -28,6 +30,7 @@ from textual.widgets import Static
 from bgview.runtime.events import EventKind
 from bgview.runtime.feed import JobFeed
 from bgview.runtime.model import Job
+from bgview.runtime.present import format_duration, format_size
 from bgview.runtime.text import visible
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock, clock_time, exit_text, runtime_text, status_text
@@ -40,6 +43,8 @@ from bgview.ui.messages import JobsChanged
 
 TICK_SECONDS = 1.0
 """How often a running job's runtime moves in the header."""
+MAX_SHOWN_PROCESSES = 8
+"""Processes listed in the header; the rest are counted."""
 
 JOB_BINDINGS: list[BindingType] = [
     Binding(
@@ -113,7 +118,65 @@ class JobHeader(Static):
             grid.add_row("reason", Text(visible(job.reason), style="red"))
         if job.output_lost:
             grid.add_row("output", Text(visible(job.output_lost), style="bold red"))
+        if job.running:
+            _add_facts(grid, job)
         self.update(grid)
+
+
+def _add_facts(grid: Table, job: Job) -> None:
+    """What a running job is doing: readiness, the prompt it waits at, where it serves, its
+    processes (parents before children, as the supervisor lists them)."""
+    facts = job.facts
+    if facts.waiting_for_input:
+        prompt = f"  {visible(facts.prompt)}" if facts.prompt else ""
+        grid.add_row("input", Text.assemble(("⌨ waiting for input", "bold yellow"), prompt))
+    if job.ready_condition is not None:
+        if job.ready:
+            after = format_duration(facts.ready_after or 0.0)
+            detail = visible(facts.ready_detail or "")
+            grid.add_row(
+                "ready", Text.assemble(("● ready", "bold green"), f" after {after}  {detail}")
+            )
+        else:
+            wants = visible(job.ready_condition.describe())
+            grid.add_row("ready", Text.assemble(("◌ starting", "yellow"), f"  waits for {wants}"))
+    if facts.urls:
+        grid.add_row("urls", Text(" ".join(visible(u) for u in facts.urls[:3]), style="cyan"))
+    if facts.processes:
+        grid.add_row("processes", processes_table(job))
+
+
+def processes_table(job: Job) -> Table:
+    """The job's processes: pid, CPU, memory, the ports each listens on, command; the total."""
+    facts = job.facts
+    ports: dict[int | None, list[str]] = {}
+    for port in facts.ports:
+        ports.setdefault(port.pid, []).append(f":{port.port}")
+    table = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
+    table.add_column("pid", justify="right", style="dim")
+    table.add_column("cpu", justify="right")
+    table.add_column("mem", justify="right")
+    table.add_column("ports", style="cyan")
+    table.add_column("command", overflow="ellipsis", no_wrap=True)
+    for process in facts.processes[:MAX_SHOWN_PROCESSES]:
+        depth = "" if process.pid == job.pid else "└ "
+        table.add_row(
+            str(process.pid),
+            f"{process.cpu_percent:.0f}%",
+            format_size(process.rss_bytes),
+            " ".join(ports.get(process.pid, [])),
+            Text(depth + visible(process.command)),
+        )
+    more = facts.process_count - min(len(facts.processes), MAX_SHOWN_PROCESSES)
+    total = f"{facts.process_count} process{'es' if facts.process_count != 1 else ''}"
+    table.add_row(
+        "",
+        Text(f"{facts.cpu_percent:.0f}%", style="bold"),
+        Text(format_size(facts.rss_bytes), style="bold"),
+        "",
+        Text(f"{total}" + (f" ({more} more not shown)" if more > 0 else ""), style="dim"),
+    )
+    return table
 
 
 def _named(job: Job) -> str:

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from bgview.runtime.events import EventKind, JobEvent
+from bgview.runtime.facts import Facts, PortFact, ProcessFact, ReadyCondition, ReadyKind
 from bgview.runtime.store import load_job
 from bgview.ui import BgviewApp, JobsScreen, make_app
 from bgview.ui.job_table import JobTable
@@ -92,6 +93,90 @@ def mixed(store: StoreBuilder) -> None:
     store.add("npm run dev", server_output(), status="running", name="dev", started=-185.5)
     store.add(
         "tail -f logs/app.log", b"booting\r\nready on :3000\r\n", status="running", started=-12.3
+    )
+
+
+MB = 1024 * 1024
+
+
+def dev_server_facts() -> Facts:
+    """A dev server that is ready: npm, its node child listening on 5173, the URL it printed."""
+    return Facts(
+        updated_at=T0,
+        cpu_percent=3.2,
+        rss_bytes=182 * MB,
+        process_count=2,
+        processes=(
+            ProcessFact(5101, "npm run dev", 0.4, 58 * MB),
+            ProcessFact(5114, "node node_modules/.bin/vite", 2.8, 124 * MB),
+        ),
+        ports=(PortFact(5173, "127.0.0.1", 5114),),
+        urls=("http://localhost:5173/",),
+        ready=True,
+        ready_after=1.8,
+        ready_detail="http://localhost:5173/",
+    )
+
+
+def with_facts(store: StoreBuilder) -> None:
+    """What jobs are doing: a finished build, an API on a port still starting, a busy test
+    run, a ready dev server with its URL, and a migration waiting for an answer."""
+    store.add("npm run build", colour_progress(), exit_code=0, started=-600, wall=4.4)
+    store.add(
+        "uvicorn api:app --port 8000",
+        b"INFO: Waiting for application startup.\r\n",
+        status="running",
+        started=-30,
+        pid=5001,
+        ready=ReadyCondition(ReadyKind.PORT, port=8000),
+        facts=Facts(
+            updated_at=T0,
+            cpu_percent=97.0,
+            rss_bytes=71 * MB,
+            process_count=1,
+            processes=(ProcessFact(5001, "uvicorn api:app --port 8000", 97.0, 71 * MB),),
+            ready=False,
+        ),
+    )
+    store.add(
+        "pytest -n 4 tests/",
+        b"collected 812 items\r\n" + b"." * 90 + b"\r\n",
+        status="running",
+        started=-95,
+        pid=5201,
+        facts=Facts(
+            updated_at=T0,
+            cpu_percent=388.0,
+            rss_bytes=1300 * MB,
+            process_count=5,
+            processes=(ProcessFact(5201, "pytest -n 4 tests/", 1.0, 96 * MB),),
+        ),
+    )
+    store.add(
+        "npm run dev",
+        server_output(12),
+        status="running",
+        name="dev",
+        started=-185.5,
+        pid=5101,
+        ready=ReadyCondition(ReadyKind.AUTO),
+        facts=dev_server_facts(),
+    )
+    store.add(
+        "./manage.py migrate",
+        b"Apply 3 migrations to the production database? [y/N] ",
+        status="running",
+        started=-20,
+        pid=5301,
+        facts=Facts(
+            updated_at=T0,
+            cpu_percent=0.0,
+            rss_bytes=42 * MB,
+            process_count=1,
+            processes=(ProcessFact(5301, "python ./manage.py migrate", 0.0, 42 * MB),),
+            waiting_for_input=True,
+            prompt="Apply 3 migrations to the production database? [y/N]",
+        ),
     )
 
 
@@ -203,6 +288,13 @@ SCENARIOS = [
     Scenario("narrow", mixed, (60, 20), nothing, "a narrow terminal (60×20)"),
     Scenario("ended", matrix, (120, 32), matrix_ends, "twenty jobs ending at once: one toast"),
     Scenario("delete", mixed, (120, 32), ask_delete, "d asks before it deletes"),
+    Scenario(
+        "facts",
+        with_facts,
+        (120, 32),
+        nothing,
+        "what jobs are doing: a ready dev server, a job waiting for input, CPU and memory",
+    ),
 ]
 
 

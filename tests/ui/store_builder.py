@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bgview.runtime.facts import Facts, ReadyCondition
 from bgview.runtime.record import FinalRecord, JobFiles, JobStatus, Request, Result, RunState
 from bgview.runtime.store import Project
 
@@ -52,9 +53,13 @@ class StoreBuilder:
         pid: int = 4242,
         output_lost: str | None = None,
         supervisor: tuple[int, int | None] | None = None,
+        facts: Facts | None = None,
+        ready: ReadyCondition | None = None,
     ) -> Path:
         """Write one job; ``started`` is seconds relative to :data:`T0`; ``supervisor`` is the
-        ``(pid, start time)`` of a process standing in for its supervisor."""
+        ``(pid, start time)`` of a process standing in for its supervisor; ``facts`` are what
+        its supervisor saw (``facts.json`` while it runs, in the final record once ended) and
+        ``ready`` its readiness condition."""
         project = self.project
         job_id = f"bash_{self.next_id}"
         self.next_id += 1
@@ -76,6 +81,7 @@ class StoreBuilder:
             started_at=T0 + started,
             mark=f"{project.dir.name}/{job_id}",
             name=name,
+            ready=ready,
         )
         state = RunState(
             pid=pid,
@@ -87,6 +93,8 @@ class StoreBuilder:
         # The log first, and an ended job's result before its request: a feed reading the
         # job while it is being written sees it whole or not at all.
         (job_dir / JobFiles.LOG).write_bytes(output)
+        if facts is not None:
+            self.write_facts(job_dir, facts)
         if dropped:
             (job_dir / JobFiles.LOG_STATE).write_text(json.dumps({"gen": 2, "dropped": dropped}))
         if status != "running":
@@ -97,6 +105,12 @@ class StoreBuilder:
         (job_dir / JobFiles.STATE).write_text(json.dumps(state.to_dict()))
         (job_dir / JobFiles.META).write_text(json.dumps(request.to_dict()))
         return job_dir
+
+    def write_facts(self, job_dir: Path, facts: Facts) -> None:
+        """``facts.json``, renamed into place whole as the supervisor writes it."""
+        temp = job_dir / f".{JobFiles.FACTS}.tmp"
+        temp.write_text(json.dumps(facts.to_dict()))
+        os.replace(temp, job_dir / JobFiles.FACTS)
 
     def _end(
         self,

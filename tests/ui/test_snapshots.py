@@ -76,6 +76,14 @@ def test_d_asks_before_deleting(snap_compare: SnapCompare, home: Path) -> None:
     _check(snap_compare, home, "delete")
 
 
+def test_facts_in_the_table(snap_compare: SnapCompare, home: Path) -> None:
+    """What jobs are doing: the migration waiting for input on top in the warning colour with
+    "⌨ input"; the dev server "● ready" serving http://localhost:5173/ (3% CPU, 182MB); the
+    busy test run at 388% CPU and 1.3GB; the API "◌ starting"; the build ended, with no
+    facts. The chip says ⚙ 4 Background Jobs · 1 waiting."""
+    _check(snap_compare, home, "facts")
+
+
 def test_pushed_in_another_app(snap_compare: SnapCompare, home: Path) -> None:
     """bgview's jobs screen pushed by a plain Textual app with no CSS of bgview's: the same
     picture as test_table_with_mixed_statuses (the layout is the screen's own)."""
