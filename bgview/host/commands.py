@@ -55,10 +55,10 @@ _WORDS: dict[str, Kind] = {
 }
 _TAKES_ID: set[Kind] = {"output", "kill"}
 STATE_WORDS = frozenset(
-    {"cd", "pushd", "popd", "export", "unset", "source", ".", "alias", "unalias", "declare"}
+    {"cd", "pushd", "popd", "export", "unset", "source", ".", "alias", "unalias"}
 )
 """Commands that change the shell's own state, whatever their arguments."""
-OPTION_WORDS = frozenset({"set", "shopt", "typeset"})
+OPTION_WORDS = frozenset({"set", "shopt", "declare", "typeset"})
 """Commands that change it when given arguments (alone, they list)."""
 _FUNCTION = re.compile(r"\s*(function\s+[^\s(){}]+|[^\s(){}=]+\s*\(\s*\))")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")

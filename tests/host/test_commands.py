@@ -76,6 +76,8 @@ from bgview.host.syntax import incomplete
         # … but not when they only list, or are one part of a longer command.
         ("set", Line("foreground", "set")),
         ("shopt", Line("foreground", "shopt")),
+        ("declare", Line("foreground", "declare")),
+        ("declare -x A=1", Line("state", "declare -x A=1")),
         ("FOO=1 make", Line("foreground", "FOO=1 make")),
         ("cd a && make", Line("foreground", "cd a && make")),
         ("cd a; make", Line("foreground", "cd a; make")),
