@@ -307,9 +307,7 @@ def demo_jobs(demo_tmp: Path) -> list[Job]:
 def start_demo(argv: list[str], project: Path, home: Path) -> Term:
     """The demo in a terminal, its viewer drawn (its TMPDIR set by the test)."""
     term = Term(argv, cwd=project, home=home)
-    term.wait_for(
-        lambda lines: term.screen.alternate and any("dev-server" in ln for ln in lines), 20
-    )
+    term.wait_for(lambda lines: term.screen.alternate and any("bash_4" in ln for ln in lines), 20)
     return term
 
 
