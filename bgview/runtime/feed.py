@@ -172,6 +172,7 @@ class JobFeed:
                     paths, lost = watches.paths(notify.read())
                     if lost:  # events were dropped, or a project appeared: look at it all
                         watches.sync()
+                        watches.adopt_unknown()  # jobs of a new project still being created
                         events += self.watcher.rescan()
                     else:
                         events += self.watcher.classify(paths)
