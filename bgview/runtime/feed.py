@@ -270,8 +270,12 @@ class _Watches:
                 continue
             elif base.name == "projects":  # the store's list of projects (``--all``)
                 whole = True
+                if change.name and change.mask & (IN_CREATE | IN_MOVED_TO):
+                    # A new project: watched at once, so that its project.json and jobs/,
+                    # written a moment later, are seen (it is not a project until then).
+                    self._add(base / change.name)
             elif base.parent.name == "projects":  # a project's own directory
-                whole = whole or change.name == "jobs"
+                whole = whole or change.name in ("jobs", "project.json")
             else:  # a jobs directory, or a running job's directory
                 path = base / change.name if change.name else base
                 if base.name == "jobs" and change.mask & (IN_CREATE | IN_MOVED_TO):

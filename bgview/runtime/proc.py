@@ -12,8 +12,10 @@ import os
 import signal
 
 
-def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot (Linux), or ``None`` if unknown."""
+def _stat(pid: int, recorded_start: int | None = None) -> list[bytes] | None:
+    """The fields of ``/proc/PID/stat`` after the command name (field 3 on: ``[0]`` is the
+    state, ``[19]`` the start time); ``None`` if the process is gone, or is not the one that
+    started at ``recorded_start`` (when given)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             raw = handle.read()
@@ -21,27 +23,24 @@ def start_time(pid: int) -> int | None:
         return None
     # The command name (field 2) may contain spaces and parentheses: split after its last ')'.
     fields = raw[raw.rfind(b")") + 2 :].split()
-    try:
-        return int(fields[19])
-    except (IndexError, ValueError):
+    if len(fields) < 20 or not fields[19].isdigit():
         return None
+    if recorded_start is not None and int(fields[19]) != recorded_start:
+        return None
+    return fields
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (Linux), or ``None`` if unknown."""
+    fields = _stat(pid)
+    return int(fields[19]) if fields is not None else None
 
 
 def process_state(pid: int, recorded_start: int | None) -> str | None:
     """The one-letter state (``R``, ``S``, ``T`` for stopped, ``Z``…) of ``pid`` if it is still
     the process that started at ``recorded_start``; ``None`` if it is gone or another one."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            raw = handle.read()
-    except OSError:
-        return None
-    fields = raw[raw.rfind(b")") + 2 :].split()
-    try:
-        if recorded_start is not None and int(fields[19]) != recorded_start:
-            return None
-        return fields[0].decode()
-    except (IndexError, ValueError):
-        return None
+    fields = _stat(pid, recorded_start)
+    return fields[0].decode() if fields is not None else None
 
 
 PF_EXITING = 0x4
@@ -56,15 +55,10 @@ def is_exiting(pid: int, recorded_start: int | None) -> bool:
     (SIGCHLD, a pidfd), after it closed its files; this tells it sooner. ``False`` when it
     cannot be told (no ``/proc``, another process with the PID).
     """
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            raw = handle.read()
-    except OSError:
+    fields = _stat(pid, recorded_start)
+    if fields is None:
         return False
-    fields = raw[raw.rfind(b")") + 2 :].split()
     try:
-        if recorded_start is not None and int(fields[19]) != recorded_start:
-            return False
         return fields[0] in (b"Z", b"X") or bool(int(fields[6]) & PF_EXITING)
     except (IndexError, ValueError):
         return False

@@ -114,10 +114,18 @@ class JobWatcher:
             self.project.ensure()
             return [self.project.jobs_dir]
         assert self.root is not None
-        dirs = [private_dir(self.root / "projects")]
+        projects = private_dir(self.root / "projects")
+        dirs = [projects]
         for project in self.projects():
             self._projects.setdefault(project.dir, project.path)
-            dirs += [project.dir, project.jobs_dir]
+            dirs.append(project.jobs_dir)
+        # Every project's own directory, also one still being made (no project.json yet):
+        # its project.json and jobs/ appearing are what says there is a new project to watch.
+        try:
+            names = os.listdir(projects)
+        except OSError:
+            names = []
+        dirs += [projects / name for name in names if (projects / name).is_dir()]
         return dirs
 
     def reload(self, job_dirs: Sequence[Path]) -> list[JobEvent]:
