@@ -96,7 +96,12 @@ class Stream(pyte.Stream):
     def _send_to_parser(self, data: str) -> bool | None:
         """One character of an escape to pyte's parser. A sequence pyte dispatches to a
         handler that does not take its arguments (``CSI ? @`` passes ``private`` to
-        ``insert_characters``) is dropped, as a terminal drops what it does not know."""
+        ``insert_characters``) is dropped, as a terminal drops what it does not know; a non-ASCII
+        digit inside a sequence is passed over, as tmux does."""
+        if not data.isascii() and data.isdigit():
+            # pyte takes any Unicode digit ("₂", "٣") as a parameter digit and then fails on
+            # int(); tmux passes over it and the sequence goes on.
+            return False
         try:
             return self._parser.send(data)  # type: ignore[union-attr]
         except TypeError:

@@ -79,6 +79,9 @@ SEP = "=" * 20 + " screen\n"
         ),
         # ...and once the program leaves it, the main screen is back as it was
         (b"before\n\x1b[?1049hfull screen\x1b[?1049lafter\n", "before\nafter\n"),
+        # a non-ASCII digit ("₂") inside an escape is passed over, as tmux does (pyte took
+        # it for a digit and failed on random bytes); as text it stays
+        ("a\x1b[1₂Ab\x1b[Ac\nd ₂\n".encode(), "abc\nd ₂\n"),
     ],
 )
 def test_terminal_cases(raw: bytes, shown: str) -> None:
