@@ -159,8 +159,12 @@ def held() -> Iterator[list[int]]:
 
 
 def _fresh_log(log: Path) -> bool:
-    """``output.log`` is a regular file again, with lines written after the flag in it."""
-    return stat.S_ISREG(os.lstat(log).st_mode) and b"line " in log.read_bytes()
+    """``output.log`` is a regular file again, with lines written after the flag in it (not
+    yet, in the moment between the supervisor moving the intruder aside and making it)."""
+    try:
+        return stat.S_ISREG(os.lstat(log).st_mode) and b"line " in log.read_bytes()
+    except FileNotFoundError:
+        return False
 
 
 def _numbers(text: str) -> list[int]:
