@@ -91,18 +91,13 @@ def _dumps(data: dict[str, Any]) -> bytes:
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON so that a reader sees the old file or the new one, never a half-written one."""
-    # Unique per writer: two threads of one process may write the same record at once.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    """Write JSON so that a reader sees the old file or the new one, never a half-written one
+    (:meth:`DirFd.write_json_atomic`, in ``path``'s private directory)."""
+    directory = DirFd.open(path.parent)
     try:
-        _write_all(fd, _dumps(data))
-    except OSError:
-        os.close(fd)
-        os.unlink(tmp)
-        raise
-    os.close(fd)
-    os.replace(tmp, path)
+        directory.write_json_atomic(path.name, data)
+    finally:
+        directory.close()
 
 
 def _loads(raw: bytes) -> dict[str, Any] | None:
