@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bgview.runtime import control
 from bgview.runtime.errors import InvalidRequest
+from bgview.runtime.jobpty import TtyMode, tty_mode
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, parse_size
 from bgview.runtime.model import Job
@@ -87,7 +88,8 @@ class Runtime:
 
         A string runs through the shell; a sequence is executed as is. A job that cannot
         start comes back ``failed`` with the reason (it is not an exception). ``size`` is the
-        pty's ``(columns, rows)`` (default 120×40).
+        pty's ``(columns, rows)`` (default: the size of the terminal this process was started
+        from, else 120×40).
 
         ``ready`` (a regex its output must match, or ``"auto"``: it listens on a port or
         prints a URL of this machine) or ``ready_port`` gives the job a readiness condition:
@@ -195,6 +197,15 @@ class Runtime:
         """Type into the job's terminal (``"\\x03"`` is Ctrl+C)."""
         raw = data.encode() if isinstance(data, str) else data
         control.write_stdin(self.project, job_id, raw)
+
+    def send(self, job_id: str, text: str | bytes, *, enter: bool = True) -> None:
+        """Type ``text`` into the job's terminal, then Enter unless ``enter=False`` (what
+        ``bgview send`` does)."""
+        control.send(self.project, job_id, text, enter=enter)
+
+    def tty_mode(self, job_id: str) -> TtyMode | None:
+        """How the job's terminal is set now (echo, canonical, size); ``None`` once ended."""
+        return tty_mode(self.project.load(job_id))
 
     def resize(self, job_id: str, columns: int, rows: int) -> None:
         """Set the job's terminal size, as a terminal window being resized would."""

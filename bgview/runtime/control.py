@@ -1,4 +1,5 @@
-"""Killing, waiting for and typing into running jobs (and, re-exported, starting them).
+"""Killing, waiting for, resizing and typing into running jobs (and, re-exported, starting
+them).
 
 Killing asks the supervisor (through the job's ``control`` FIFO) so that the one process that
 knows the job records its end; a supervisor that was stopped is woken, and one that does not
@@ -150,23 +151,77 @@ def _open_fifo(project: Project, job_id: str, name: str) -> tuple[Job, int | Non
         time.sleep(0.005)
 
 
-def write_stdin(project: Project, job_id: str, data: bytes) -> None:
-    """Send bytes to the job's terminal, as if typed (``\\x03`` is Ctrl+C)."""
-    job, fd = _open_fifo(project, job_id, JobFiles.STDIN)
-    if fd is None:
-        raise InvalidRequest(f"{job_id} has ended ({job.status.value}); it takes no input")
-    try:
+ENTER = b"\r"
+"""What the Enter key sends to a terminal (the job's line discipline makes it ``\n`` for a
+program reading lines; a full-screen program or a raw REPL reads it as Enter)."""
+WRITE_PATIENCE = 5.0
+"""Seconds a write waits for a job that does not read its input before giving up."""
+
+
+class JobInput:
+    """A running job's terminal input, held open: every byte typed into a job — ``bgview
+    send``, the agents' ``write_stdin``, the viewer's input box, an attached terminal — goes
+    through :meth:`write`, to the supervisor (the job's ``stdin`` FIFO), which copies it into
+    the job's pty as if typed there. An attached terminal holds one open for its keystrokes;
+    a single write opens and closes one (:func:`write_stdin`)."""
+
+    def __init__(self, job_id: str, fd: int) -> None:
+        self.job_id = job_id
+        self.fd = fd
+
+    @classmethod
+    def open(cls, project: Project, job_id: str) -> JobInput:
+        """The input of ``job_id``; :class:`InvalidRequest` if it has ended."""
+        job, fd = _open_fifo(project, job_id, JobFiles.STDIN)
+        if fd is None:
+            raise InvalidRequest(f"{job_id} has ended ({job.status.value}); it takes no input")
+        return cls(job_id, fd)
+
+    def write(self, data: bytes, *, patience: float = WRITE_PATIENCE) -> None:
+        """Every byte of ``data``, in order; :class:`BgviewError` if the job has not taken
+        them within ``patience`` seconds, :class:`InvalidRequest` if its supervisor is gone
+        (the job ended)."""
         view = memoryview(data)
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + patience
         while view:
             try:
-                view = view[os.write(fd, view) :]
+                view = view[os.write(self.fd, view) :]
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise BgviewError(f"{job_id} is not reading its input") from None
+                    raise BgviewError(f"{self.job_id} is not reading its input") from None
                 time.sleep(0.005)
-    finally:
-        os.close(fd)
+            except BrokenPipeError:  # EPIPE: nobody reads the FIFO, the supervisor is gone
+                raise InvalidRequest(f"{self.job_id} has ended; it takes no input") from None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+    def __enter__(self) -> JobInput:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def write_stdin(project: Project, job_id: str, data: bytes) -> None:
+    """Send bytes to the job's terminal, as if typed (``\x03`` is Ctrl+C)."""
+    with JobInput.open(project, job_id) as job_input:
+        job_input.write(data)
+
+
+def send(project: Project, job_id: str, text: str | bytes, *, enter: bool = True) -> None:
+    """Type ``text`` into the job's terminal, then Enter (unless ``enter=False``).
+
+    What is typed goes nowhere but the job's pty: at a prompt that does not echo (a
+    password), it is in no log and no read.
+    """
+    data = text.encode() if isinstance(text, str) else text
+    if enter:
+        data += ENTER
+    if not data:
+        raise InvalidRequest("nothing to send: give some text, or leave Enter on")
+    write_stdin(project, job_id, data)
 
 
 def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
@@ -193,11 +248,14 @@ def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
 
 
 __all__ = [
+    "ENTER",
+    "JobInput",
     "StartRequest",
     "check_size",
     "kill",
     "kill_all",
     "resize",
+    "send",
     "shell_argv",
     "start",
     "wait_meta",

@@ -31,6 +31,7 @@ from bgview.runtime.fsio import (
     open_private,
     write_json_atomic,
 )
+from bgview.runtime.jobpty import caller_size
 from bgview.runtime.journal import finalize_path, promise_notice_room, release_notice_room
 from bgview.runtime.logstate import MIN_MAX_LOG
 from bgview.runtime.model import Job, JobStatus
@@ -69,8 +70,10 @@ class StartRequest:
     owner_pid: int | None = None
     max_log: int | None = None
     size: tuple[int, int] | None = None
-    """The pty's ``(columns, rows)``; default 120×40. A host running a job in the foreground
-    gives its own terminal's size, so the job's output fits the screen it is shown on."""
+    """The pty's ``(columns, rows)``; by default the size of the terminal this process was
+    started from, else 120×40 (:func:`~bgview.runtime.jobpty.caller_size`), so the job's
+    output is laid out for the width it will be read at. A host running a job in the
+    foreground gives its own terminal's size."""
     ready: str | None = None
     """A regex its output must match for the job to be ready, or ``"auto"``: it listens on
     a TCP port or prints a URL of this machine."""
@@ -254,7 +257,7 @@ def _create(
             owner_pid=request.owner_pid,
             owner_start=proc.start_time(request.owner_pid) if request.owner_pid else None,
             max_log=request.max_log,
-            winsize=request.size,
+            winsize=request.size or caller_size(),
             ready=condition,
             notify_on=request.notify_on,
             notify_cooldown=request.notify_cooldown,
