@@ -132,6 +132,9 @@ class Screen(pyte.Screen):
         """The main screen's rows, cursor and margins while the alternate screen is shown."""
         self.last_char = " "
         self._drawing = False
+        self.cells: dict[str, Char] = CELLS
+        """The cell drawn for each character: unstyled here; a styled screen (the viewer's)
+        swaps in the cells of the current pen."""
         super().__init__(columns, lines)
         self.buffer: defaultdict[int, Row] = defaultdict(self._new_row)  # type: ignore[assignment]
         self.mode.add(mo.LNM)
@@ -143,6 +146,10 @@ class Screen(pyte.Screen):
 
     def _new_row(self) -> Row:
         return Row(_BLANK)
+
+    def row_text(self, row: Row | None) -> str:
+        """What a row gives a reader: its characters (a styled screen adds its colours)."""
+        return row_text(row, self.columns)
 
     @property
     def full_screen(self) -> bool:
@@ -165,14 +172,14 @@ class Screen(pyte.Screen):
         while at < size:
             if cursor.x >= columns:
                 if mo.DECAWM not in self.mode:
-                    buffer[cursor.y][columns - 1] = CELLS[data[-1]]
+                    buffer[cursor.y][columns - 1] = self.cells[data[-1]]
                     break
                 buffer[cursor.y].wrapped = True
                 cursor.x = 0
                 self.index()
             take = min(size - at, columns - cursor.x)
             x = cursor.x
-            cells = map(CELLS.__getitem__, data[at : at + take])
+            cells = map(self.cells.__getitem__, data[at : at + take])
             buffer[cursor.y].update(zip(range(x, x + take), cells, strict=False))
             cursor.x = x + take
             at += take
@@ -199,7 +206,7 @@ class Screen(pyte.Screen):
         """``row`` leaves the top of the screen for the history: it is final."""
         if self.alternate or (row is not None and row.emitted):
             return
-        text = row_text(row, self.columns)
+        text = self.row_text(row)
         if row is not None and row.wrapped:
             self.carry += text
             return
@@ -366,7 +373,7 @@ class Screen(pyte.Screen):
     def emit(self, limit: int, final: bool) -> None:
         """Give the rows above ``limit`` not given yet as final lines (:attr:`out`); a line
         wrapped past ``limit`` waits, unless ``final``."""
-        screen, buffer, columns = self, self.buffer, self.columns
+        screen, buffer = self, self.buffer
         y = 0
         while y < limit:
             row = buffer[y]
@@ -378,7 +385,7 @@ class Screen(pyte.Screen):
                 end += 1
             if end >= limit and not final:
                 break  # a wrapped line that goes on past the limit is not complete
-            parts = [row_text(buffer[r], columns) for r in range(y, end + 1)]
+            parts = [self.row_text(buffer[r]) for r in range(y, end + 1)]
             for r in range(y, end + 1):
                 buffer[r].emitted = True
             text = screen.carry + "".join(parts)
