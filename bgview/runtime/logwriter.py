@@ -6,6 +6,7 @@ swapped under a running job cannot redirect its output.
 
 - Past the cap (``max_log``) the newest half is kept and the front dropped; ``log.state`` says
   how much (:mod:`logstate`), in a way that survives a SIGKILL at any step of the trim.
+- When output arrived is noted in ``output.times`` (:mod:`timeindex`), by logical offset.
 - A full disk loses output, never the job: the writer counts what it could not write and says
   from which byte output was lost.
 - ``output.log`` deleted, replaced by hand, or replaced by a FIFO, a directory or a device:
@@ -24,6 +25,7 @@ import time
 from bgview.runtime.fsio import FILE_MODE, FULL_DISK, DirFd
 from bgview.runtime.logstate import LogState, write_state
 from bgview.runtime.record import JobFiles
+from bgview.runtime.timeindex import TimeIndexWriter
 
 CHUNK = 65536
 TRIM_TMP = ".output.log.trim"
@@ -48,6 +50,8 @@ class LogWriter:
         """The logical offset from which output could not be written (a full disk)."""
         self.lost_reason: str | None = None
         self.next_check = 0.0
+        self.times = TimeIndexWriter(job)
+        """When output arrived (``output.times``), by logical offset: trims never touch it."""
 
     @property
     def dropped(self) -> int:
@@ -92,6 +96,7 @@ class LogWriter:
         self.written += len(data)
         if self.lost_at is not None:
             return  # the disk was full: the job runs on, its output is dropped
+        self.times.note(self.state.dropped + self.size)
         view = memoryview(data)
         while view:
             try:

@@ -25,6 +25,7 @@ from enum import Enum, StrEnum
 from typing import Any, Final
 
 from bgview.runtime.facts import MAX_PATTERN, Facts, ReadyCondition
+from bgview.runtime.restarts import RestartPolicy, Run, runs_from
 
 
 class JobFiles:
@@ -41,6 +42,8 @@ class JobFiles:
     renamed to ``result.json``), so a job ends on a full disk as it would on an empty one."""
     LOG: Final = "output.log"
     LOG_STATE: Final = "log.state"
+    TIMES: Final = "output.times"
+    """When output arrived (:mod:`~bgview.runtime.timeindex`): offsets and times."""
     LOCK: Final = "supervisor.lock"
     CONTROL: Final = "control"
     STDIN: Final = "stdin"
@@ -100,6 +103,9 @@ class Phase(Enum):
     """The leader ended by itself; the rest of the job gets a short grace to go."""
     ENDING = "ending"
     """SIGKILL went to whatever was left; waiting until no process of the job remains."""
+    WAITING = "waiting"
+    """A run ended and the job's restart policy starts the command again after its backoff
+    (:mod:`~bgview.runtime.restarts`); nothing of the job runs meanwhile."""
     DONE = "done"
 
 
@@ -171,12 +177,17 @@ class Request:
     notify_cooldown: float | None = None
     """Seconds after a told match during which further matches are only counted (default
     2)."""
+    restart: RestartPolicy | None = None
+    """When its command runs again after it ends (``--restart``); ``None``: never."""
+    restart_of: str | None = None
+    """The id of the job this one restarts (``bgview restart``, the viewer's ``r``)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["argv"] = list(self.argv)
         data["winsize"] = list(self.winsize) if self.winsize else None
         data["ready"] = self.ready.to_dict() if self.ready is not None else None
+        data["restart"] = self.restart.to_dict() if self.restart is not None else None
         return data
 
     @classmethod
@@ -196,7 +207,7 @@ class Request:
             data,
             ("owner_pid", "owner_start", "max_log"),
             ("started_at", "timeout", "notify_cooldown"),
-            ("cwd", "name", "project", "mark", "notify_on"),
+            ("cwd", "name", "project", "mark", "notify_on", "restart_of"),
         )
         get = data.get
         notify_on = get("notify_on")
@@ -220,6 +231,8 @@ class Request:
             ready=ReadyCondition.from_dict(get("ready")),
             notify_on=notify_on,
             notify_cooldown=_float(get("notify_cooldown")),
+            restart=RestartPolicy.from_dict(get("restart")),
+            restart_of=get("restart_of"),
         )
 
 
@@ -231,6 +244,7 @@ _STATE_INTS = (
     "dropped_bytes",
     "left_behind_count",
     "output_bytes",
+    "restarts",
 )
 
 
@@ -253,10 +267,18 @@ class RunState:
     """How many processes had to be ended (``left_behind`` lists at most 100 of them)."""
     output_bytes: int | None = None
     """Every byte the command wrote, counted by the supervisor (set when it ends)."""
+    restarts: int = 0
+    """How many times its restart policy started the command again."""
+    runs: tuple[Run, ...] = ()
+    """A job with a restart policy: each run so far (the newest 50), with where its output
+    begins in ``output.log``; empty for a job without one."""
+    restart_at: float | None = None
+    """While the policy waits to start the command again: when (``time.time()``)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["left_behind"] = [asdict(p) for p in self.left_behind]
+        data["runs"] = [run.to_dict() for run in self.runs]
         return data
 
     @classmethod
@@ -267,7 +289,7 @@ class RunState:
         procs = tuple(
             LeftBehind(int(p["pid"]), str(p.get("command") or "")) for p in left[:MAX_LEFT_BEHIND]
         )
-        _require(data, _STATE_INTS, strings=("output_lost",))
+        _require(data, _STATE_INTS, ("restart_at",), ("output_lost",))
         get = data.get
         return cls(
             pid=get("pid"),
@@ -279,6 +301,9 @@ class RunState:
             left_behind=procs,
             left_behind_count=max(get("left_behind_count") or 0, len(procs)),
             output_bytes=get("output_bytes"),
+            restarts=get("restarts") or 0,
+            runs=runs_from(get("runs")),
+            restart_at=_float(get("restart_at")),
         )
 
 
