@@ -33,8 +33,9 @@ __all__ = [
 ]
 
 
-def serve_mcp(project: str | None = None) -> int:
-    """Serve the agent tools over MCP stdio until the client disconnects (``bgview mcp``)."""
+def serve_mcp(project: str | None = None, consumer: str | None = None) -> int:
+    """Serve the agent tools over MCP stdio until the client disconnects (``bgview mcp``);
+    ``consumer`` names its read cursors (``--consumer``), else they are its own."""
     from bgview.agent.mcp_server import serve
 
-    return serve(project)
+    return serve(project, consumer)

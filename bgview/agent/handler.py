@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bgview.agent.arguments import ToolCallError, check_arguments
+from bgview.agent.listing import listing
+from bgview.agent.results import Data, job_data, notice_data, read_data
 from bgview.agent.tools import BY_NAME, DEFAULT_READY_TIMEOUT, DEFAULT_TIMEOUT, TOOLS
 from bgview.agent.waiting import job_state, wait_for_change
 from bgview.runtime import (
@@ -38,10 +40,9 @@ from bgview.runtime import (
     Output,
     Runtime,
     notice_text,
-    present,
 )
 from bgview.runtime.facts import FactKind
-from bgview.runtime.notices import readiness_text
+from bgview.runtime.notices import Notice, readiness_text
 from bgview.runtime.present import format_duration
 from bgview.runtime.readiness import ready_settled
 from bgview.runtime.text import visible
@@ -51,8 +52,6 @@ WAIT_SLICE = 0.25
 TIMEOUT_GRACE = 15.0
 """With background jobs disabled the runtime kills a command at its timeout; how much longer
 we wait for that kill to be recorded before saying it is still running."""
-LIST_LIMIT = 30
-"""``list_shells`` shows every running job and the most recent ended ones, this many in all."""
 LAST_LINES = 10
 """Lines of output shown with a readiness answer (read with a peek: no cursor moves)."""
 
@@ -63,6 +62,10 @@ class ToolResult:
 
     text: str
     is_error: bool = False
+    data: Data | None = None
+    """The same answer as JSON data (MCP ``structuredContent``), in the shape of the tool's
+    :data:`~bgview.agent.outputs.BY_TOOL` schema; ``None`` for an error about the call itself
+    (a bad argument, an unknown job), which has nothing but its text."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class _Reply:
     """A tool's own answer, before the notices are added."""
 
     text: str
+    data: Data | None = None
     stated: tuple[str, ...] = ()
     """Jobs whose end this answer states (with their notice line): not told again."""
     is_error: bool = False
@@ -84,6 +88,13 @@ def stated_end(job: Job) -> str:
     but this command was not in the background as far as the agent is concerned.
     """
     return notice_text(job).replace("[bg:", "[", 1)
+
+
+def bash_data(job: Job, output: Output | None = None) -> Data:
+    """``bash``'s data: the job, whether it runs on after the answer, what a foreground
+    command's read gave."""
+    read = read_data(output) if output is not None else {"lines": []}
+    return {**job_data(job), "background": job.running, **read}
 
 
 def background_disabled() -> bool:
@@ -147,8 +158,14 @@ class ToolHandler:
             reply = _Reply(text, is_error=True)
         except OSError as exc:  # the store itself failed (a full disk, permissions): say so
             reply = _Reply(f"{name}: {visible(str(exc.strerror or exc))}", is_error=True)
-        text = self._with_notices(reply.text, reply.stated, reply.told)
-        return ToolResult(text, reply.is_error)
+        notices = self._notices(reply.stated, reply.told)
+        text = reply.text
+        if notices:
+            text = text.rstrip("\n") + "\n\n" + "\n".join(n.text for n in notices) + "\n"
+        data = None
+        if reply.data is not None:
+            data = {**reply.data, "notices": [notice_data(n) for n in notices]}
+        return ToolResult(text, reply.is_error, data)
 
     def close(self) -> None:
         """Make calls in flight stop waiting (the host is shutting down)."""
@@ -156,13 +173,14 @@ class ToolHandler:
 
     # ---- notices -----------------------------------------------------------------------------
 
-    def _with_notices(
-        self, text: str, stated: Iterable[str], told: Iterable[tuple[str, FactKind]] = ()
-    ) -> str:
+    def _notices(
+        self, stated: Iterable[str], told: Iterable[tuple[str, FactKind]] = ()
+    ) -> list[Notice]:
+        """The notices to end this result with: those not stated by the answer itself."""
         with self._lock:
             self._stated.update(stated)
             self._told.update(told)
-            lines = []
+            shown = []
             for notice in self.runtime.notices(self.consumer):
                 if notice.event is not None:
                     key = (notice.job.id, notice.event.kind)
@@ -172,10 +190,8 @@ class ToolHandler:
                 elif notice.job.id in self._stated:
                     self._stated.discard(notice.job.id)  # its notice is spent: forget it
                     continue
-                lines.append(notice.text)
-        if not lines:
-            return text
-        return text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+                shown.append(notice)
+        return shown
 
     def _stopped(self, cancel: threading.Event) -> bool:
         return cancel.is_set() or self._closing.is_set()
@@ -206,7 +222,7 @@ class ToolHandler:
             notify_on=args.get("notify_on"),
         )
         if job.status.ended:  # could not start: the reason is in the notice
-            return _Reply(note + stated_end(job), (job.id,), is_error=True)
+            return _Reply(note + stated_end(job), bash_data(job), (job.id,), is_error=True)
         if background and job.ready_condition is not None:
             limit = float(args.get("timeout", DEFAULT_READY_TIMEOUT))
             return self._answer_ready(job, limit, args.get("description"), cancel)
@@ -216,7 +232,8 @@ class ToolHandler:
             return _Reply(
                 f"started {job.id}{what}{kept}\nlog: {visible(str(job.log_path))}\n"
                 f'read its output with bash_output("{job.id}"), stop it with '
-                f'kill_shell("{job.id}")\n'
+                f'kill_shell("{job.id}")\n',
+                bash_data(job),
             )
         limit = timeout + TIMEOUT_GRACE if disabled else timeout
         job = self._wait_end(job.id, limit, cancel)
@@ -225,20 +242,23 @@ class ToolHandler:
         output = self.runtime.read(job.id, consumer=self.consumer)
         body = note + (output.render() or "(no output)\n")
         job = output.job
+        data = bash_data(job, output)
         if job.status.ended:
-            return _Reply(body + stated_end(job) + "\n", (job.id,))
+            return _Reply(body + stated_end(job) + "\n", data, (job.id,))
         if job.facts.waiting_for_input and not disabled:
             prompt = f': "{visible(job.facts.prompt)}"' if job.facts.prompt else ""
             return _Reply(
                 body + f"[{job.id} is waiting for input{prompt}. It runs on in the background: "
                 f'answer with write_stdin("{job.id}", ...) (end with \\n for Enter), read on '
                 f'with bash_output("{job.id}"), stop it with kill_shell("{job.id}")]\n',
+                data,
                 told=((job.id, FactKind.INPUT),),
             )
         return _Reply(
             body + f"[still running as {job.id} after {format_duration(timeout)}: moved to the "
             f'background, not killed. bash_output("{job.id}") reads on, kill_shell("{job.id}") '
-            f"stops it. log: {visible(str(job.log_path))}]\n"
+            f"stops it. log: {visible(str(job.log_path))}]\n",
+            data,
         )
 
     def _wait_end(self, job_id: str, seconds: float, cancel: threading.Event) -> Job:
@@ -270,7 +290,7 @@ class ToolHandler:
         lines = "".join(f"  {line}\n" for line in self._last_lines(job.id))
         hint = f'read its output with bash_output("{job.id}"), stop it with kill_shell("{job.id}")'
         if job.status.ended:
-            return _Reply(f"{said}{what}\n{lines}", (job.id,))
+            return _Reply(f"{said}{what}\n{lines}", bash_data(job), (job.id,))
         told: tuple[tuple[str, FactKind], ...] = ()
         if job.ready:
             told = ((job.id, FactKind.READY),)
@@ -280,6 +300,7 @@ class ToolHandler:
         kept = "; kept: it outlives this session" if job.keep else ""
         return _Reply(
             f"{said}{what}{kept}\n{lines}log: {visible(str(job.log_path))}\n{hint}\n",
+            bash_data(job),
             told=told,
         )
 
@@ -303,15 +324,17 @@ class ToolHandler:
         if not body:
             body = "(no new output matching the filter)\n" if filtered else "(no new output)\n"
         job = output.job
+        data = {**job_data(job), **read_data(output)}
         if job.status.ended:
-            return _Reply(body + stated_end(job) + "\n", (job.id,))
+            return _Reply(body + stated_end(job) + "\n", data, (job.id,))
         waiting = ""
         if job.facts.waiting_for_input:
             prompt = f': "{visible(job.facts.prompt)}"' if job.facts.prompt else ""
             waiting = f"; waiting for input{prompt}: answer with write_stdin"
         return _Reply(
             body
-            + f"[{job.id} still running after {format_duration(job.wall_seconds())}{waiting}]\n"
+            + f"[{job.id} still running after {format_duration(job.wall_seconds())}{waiting}]\n",
+            data,
         )
 
     def _read(
@@ -341,38 +364,17 @@ class ToolHandler:
         job_id: str = args["shell_id"]
         before = self.runtime.job(job_id)
         if before.status.ended:
-            return _Reply(f"{job_id} had already ended: {notice_text(before)}\n", (job_id,))
-        return _Reply(notice_text(self.runtime.kill(job_id, by="agent")) + "\n", (job_id,))
+            return _Reply(
+                f"{job_id} had already ended: {notice_text(before)}\n",
+                {**job_data(before), "already_ended": True},
+                (job_id,),
+            )
+        job = self.runtime.kill(job_id, by="agent")
+        return _Reply(notice_text(job) + "\n", {**job_data(job), "already_ended": False}, (job_id,))
 
     def _list_shells(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
-        jobs = self.runtime.jobs()
-        if not jobs:
-            return _Reply("no jobs in this project yet\n")
-        running = [j for j in jobs if j.running]
-        ended = [j for j in jobs if not j.running]
-        shown_ended = (
-            ended[-max(0, LIST_LIMIT - len(running)) :] if len(running) < LIST_LIMIT else []
-        )
-        cells = [
-            (*row[:-1], row[-1] + ("  [kept]" if job.keep and job.running else ""))
-            for job, row in zip(
-                present.order(running + shown_ended),
-                present.rows(running + shown_ended),
-                strict=True,
-            )
-        ]
-        lines = present.table(cells)
-        hidden = len(ended) - len(shown_ended)
-        if hidden:
-            lines.append(f"({hidden} older ended job{'s' if hidden != 1 else ''} not shown)")
-        facts = [
-            f"{job.id}: {line}"
-            for job in present.order(running)
-            for line in present.fact_lines(job)
-        ]
-        if facts:
-            lines += ["", *facts]
-        return _Reply("\n".join(lines) + "\n")
+        text, data = listing(self.runtime.jobs())
+        return _Reply(text, data)
 
     def _write_stdin(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
         job_id: str = args["shell_id"]
@@ -380,7 +382,9 @@ class ToolHandler:
         if not text:
             raise ToolCallError("write_stdin: text is empty: give what to type (\\n is Enter)")
         self.runtime.write_stdin(job_id, text)
+        status = self.runtime.job(job_id).status.value
         return _Reply(
             f"sent {len(text)} character{'s' if len(text) != 1 else ''} to {job_id}; "
-            f'read its response with bash_output("{job_id}", wait_seconds=...)\n'
+            f'read its response with bash_output("{job_id}", wait_seconds=...)\n',
+            {"id": job_id, "status": status, "sent": len(text)},
         )

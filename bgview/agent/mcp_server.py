@@ -4,6 +4,11 @@ The server is a thin shell around :class:`~bgview.agent.handler.ToolHandler`: ``
 gives :data:`~bgview.agent.tools.TOOLS`, ``tools/call`` runs the handler in a worker thread
 (the runtime blocks; the event loop must keep answering other calls) and returns its text.
 
+Each tool declares an ``outputSchema`` and each result carries ``structuredContent`` beside the
+text, as MCP 2025-06-18 defines them, to a client that negotiated 2025-06-18 or later. A client
+that asked for an older revision (the SDK answers with the revision it asked for) is given what
+that revision has: the tools and their text, nothing it would not know.
+
 Its jobs belong to a :class:`~bgview.runtime.Session` of this process: they end when the
 client disconnects (stdin closes) or when the server dies, even by SIGKILL, unless started
 with ``keep``. Stdout carries nothing but protocol: the SDK points fd 1 at stderr while it
@@ -23,11 +28,12 @@ import anyio.to_thread
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.server.stdio import stdio_server
+from mcp_types.version import is_version_at_least
 
 from bgview import __version__
 from bgview.agent.handler import ToolHandler
 from bgview.agent.tools import TOOLS
-from bgview.runtime import Session
+from bgview.runtime import Session, notices
 
 INSTRUCTIONS = (
     "bgview runs shell commands as jobs with ids and logs. Use bash with "
@@ -43,10 +49,26 @@ AGENT_ENV = {"PAGER": "cat", "GIT_PAGER": "cat"}
 otherwise open a pager and wait for a key no agent will press."""
 
 
-def tool_list() -> list[types.Tool]:
-    """The tools as MCP describes them: the same names, texts and schemas as everywhere."""
+STRUCTURED_SINCE = "2025-06-18"
+"""The protocol revision that brought ``outputSchema`` and ``structuredContent``."""
+
+
+def structured(protocol_version: str) -> bool:
+    """Whether a client on ``protocol_version`` knows results as data."""
+    return is_version_at_least(protocol_version, STRUCTURED_SINCE)
+
+
+def tool_list(protocol_version: str = STRUCTURED_SINCE) -> list[types.Tool]:
+    """The tools as MCP describes them: the same names, texts and schemas as everywhere, with
+    the schema of their data for a client that knows it."""
+    with_output = structured(protocol_version)
     return [
-        types.Tool(name=spec.name, description=spec.description, input_schema=spec.schema())
+        types.Tool(
+            name=spec.name,
+            description=spec.description,
+            input_schema=spec.schema(),
+            output_schema=spec.output_schema() if with_output else None,
+        )
         for spec in TOOLS
     ]
 
@@ -57,7 +79,7 @@ def build_server(handler: ToolHandler) -> Server[Any]:
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=tool_list())
+        return types.ListToolsResult(tools=tool_list(ctx.protocol_version))
 
     async def call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
@@ -71,8 +93,11 @@ def build_server(handler: ToolHandler) -> Server[Any]:
         except anyio.get_cancelled_exc_class():
             cancel.set()
             raise
+        data = result.data if structured(ctx.protocol_version) else None
         return types.CallToolResult(
-            content=[types.TextContent(text=result.text)], is_error=result.is_error
+            content=[types.TextContent(text=result.text)],
+            structured_content=data,
+            is_error=result.is_error,
         )
 
     return Server(
@@ -98,15 +123,22 @@ def consumer_name() -> str:
     return f"mcp-{os.getpid()}-{time.time_ns() // 1_000_000:x}"
 
 
-def serve(project: str | None = None) -> int:
-    """Serve until the client disconnects; then end this session's jobs. Returns 0."""
+def serve(project: str | None = None, consumer: str | None = None) -> int:
+    """Serve until the client disconnects; then end this session's jobs. Returns 0.
+
+    ``consumer`` (``--consumer NAME``) names the read cursors and the place in the notices
+    instead of this process's own name, so a client that connects once per call (the MCP
+    Inspector's CLI does) reads on where its previous connection left off.
+    """
     for key, value in AGENT_ENV.items():
         os.environ.setdefault(key, value)
     session = Session(project)
     # `bgview run` typed inside an agent's command belongs to this session too.
     os.environ["BGVIEW_OWNER_PID"] = str(os.getpid())
-    consumer = consumer_name()
-    session.notices(consumer, from_now=True)  # a new agent starts with no backlog of notices
+    if consumer is None:
+        consumer = consumer_name()
+    # A new agent starts with no backlog of notices; a named one seen before keeps its place.
+    notices.begin(session.project, consumer)
     handler = ToolHandler(session, consumer=consumer)
     try:
         anyio.run(_serve, build_server(handler))

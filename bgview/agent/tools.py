@@ -3,6 +3,8 @@
 Every way in reads from :data:`TOOLS`: the Anthropic and OpenAI tool lists for harness authors
 (:func:`anthropic_tools`, :func:`openai_tools`), the MCP server's ``tools/list``, and the
 argument checks of :mod:`bgview.agent.arguments`. Changing a tool here changes it everywhere.
+What each tool returns as data is described in :mod:`bgview.agent.outputs` (MCP's
+``outputSchema``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from bgview.agent.outputs import BY_TOOL as OUTPUTS
 
 MAX_TIMEOUT = 600.0
 """The longest a foreground ``bash`` waits before moving its command to the background."""
@@ -34,6 +38,10 @@ class ToolSpec:
     def schema(self) -> JsonSchema:
         """A fresh copy of the argument schema (callers may mutate what they are given)."""
         return copy.deepcopy(self.parameters)
+
+    def output_schema(self) -> JsonSchema:
+        """A fresh copy of the schema of the tool's result data (MCP ``outputSchema``)."""
+        return copy.deepcopy(OUTPUTS[self.name])
 
 
 def _object(properties: dict[str, JsonSchema], required: list[str]) -> JsonSchema:
@@ -215,7 +223,12 @@ def anthropic_tools() -> list[JsonSchema]:
 
 
 def openai_tools(api: Literal["chat", "responses"] = "chat") -> list[JsonSchema]:
-    """The tools in the OpenAI format: Chat Completions (default) or the Responses API."""
+    """The tools in the OpenAI format: Chat Completions (default) or the Responses API.
+
+    For the Responses API each function says ``"strict": false``: that API takes a missing
+    ``strict`` for strict mode, which requires every property to be listed as required and
+    makes the model fill every optional argument (a ``timeout``, a ``filter``) on every call.
+    """
     if api == "responses":
         return [
             {
@@ -223,6 +236,7 @@ def openai_tools(api: Literal["chat", "responses"] = "chat") -> list[JsonSchema]
                 "name": t.name,
                 "description": t.description,
                 "parameters": t.schema(),
+                "strict": False,
             }
             for t in TOOLS
         ]

@@ -35,6 +35,7 @@ __all__ = [
     "FactEvent",
     "FactKind",
     "Notice",
+    "begin",
     "drain",
     "event_text",
     "format_duration",
@@ -198,6 +199,37 @@ def drain(project: Project, consumer: str = "agent", *, from_now: bool = False) 
         if taken and not _record(fd, offset + taken):
             return []  # not recorded as given: given next time instead, once
         return notices
+    finally:
+        os.close(fd)
+
+
+def begin(project: Project, consumer: str) -> None:
+    """Start a consumer not seen before at the present end of the notices; one seen before
+    keeps its place, and nothing is given or taken.
+
+    What ``drain(from_now=True)`` does for a consumer's first drain, for a consumer that may
+    be coming back (``bgview mcp --consumer NAME``): notices of jobs that ended while it was
+    away still wait for it.
+    """
+    validate_consumer(consumer)
+    if not project.dir.is_dir():
+        return
+    try:
+        private_dir(project.dir / "notices")
+        fd = open_private(project.dir / "notices" / consumer, os.O_RDWR | os.O_CREAT)
+    except (OSError, BgviewError) as exc:
+        if _no_room(exc):
+            return  # its first drain will start it, as drain(from_now=True) would
+        raise
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if read_number(fd) is not None:
+            return
+        try:
+            size = os.stat(notices_log(project)).st_size
+        except FileNotFoundError:
+            size = 0
+        _record(fd, size)
     finally:
         os.close(fd)
 
