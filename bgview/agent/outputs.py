@@ -25,8 +25,13 @@ ENDED = "ended"
 NOTICE_KINDS = [ENDED, *(kind.value for kind in FactKind)]
 
 
-def _nullable(kind: str, description: str) -> JsonSchema:
-    return {"type": [kind, "null"], "description": description}
+def _nullable(kind: str, description: str = "") -> JsonSchema:
+    # anyOf rather than "type": [kind, "null"]: clients that map schemas onto a one-type
+    # dialect (the OpenAPI subset of Gemini's function declarations) keep both branches.
+    schema: JsonSchema = {"anyOf": [{"type": kind}, {"type": "null"}]}
+    if description:
+        schema["description"] = description
+    return schema
 
 
 def _object(properties: dict[str, JsonSchema], required: list[str]) -> JsonSchema:
@@ -143,16 +148,16 @@ LISTED_JOB: JsonSchema = _object(
         "argv": {"type": "array", "items": {"type": "string"}},
         "cwd": {"type": "string"},
         "project": {"type": "string"},
-        "pid": {"type": ["integer", "null"]},
-        "owner_pid": {"type": ["integer", "null"]},
-        "timeout": {"type": ["number", "null"]},
+        "pid": _nullable("integer"),
+        "owner_pid": _nullable("integer"),
+        "timeout": _nullable("number"),
         "started_at": {"type": "number", "description": "Unix time."},
-        "ended_at": {"type": ["number", "null"], "description": "Unix time."},
+        "ended_at": _nullable("number", "Unix time."),
         "dropped_bytes": {"type": "integer"},
         "ports": {"type": "array", "items": {"type": "object"}},
         "processes": {"type": "array", "items": {"type": "object"}},
-        "cpu_percent": {"type": ["number", "null"]},
-        "rss_bytes": {"type": ["integer", "null"]},
+        "cpu_percent": _nullable("number"),
+        "rss_bytes": _nullable("integer"),
     },
     ["id", "status", "command", "cwd", "started_at", "log_path"],
 )
