@@ -18,7 +18,7 @@ from bgview.ui.log_index import LineIndex
 from bgview.ui.log_model import LogModel
 from bgview.ui.log_scan import Window, compile_query, find, matching_lines, matching_rows
 
-PLAIN = ("log_model", "log_scan", "log_index", "log_file", "ansi")
+PLAIN = ("log_model", "log_scan", "log_index", "log_file", "ansi", "log_rows", "styled_term")
 """The model's modules: plain Python (Rich for styling lines), never Textual."""
 
 
