@@ -24,6 +24,7 @@ from bgview.runtime.jobpty import TtyMode, tty_mode
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, parse_size
 from bgview.runtime.model import Job
+from bgview.runtime.restarts import RestartPolicy, policy
 from bgview.runtime.store import Project, all_projects, iter_jobs
 
 if TYPE_CHECKING:
@@ -56,6 +57,21 @@ def default_max_log() -> int:
     return value
 
 
+def restart_policy(
+    mode: str | None, max_restarts: int | None = None, backoff: float | None = None
+) -> RestartPolicy | None:
+    """The policy of ``restart=``/``--restart``, or ``None`` without one; a bad value, or
+    ``max_restarts`` or ``backoff`` without ``restart``, is :class:`InvalidRequest`."""
+    if mode is None:
+        if max_restarts is not None or backoff is not None:
+            raise InvalidRequest("max restarts and backoff go with a restart policy (--restart)")
+        return None
+    try:
+        return policy(mode, max_restarts, backoff)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
 class Runtime:
     """One project's jobs. Cheap to create; holds no state but where the project lives."""
 
@@ -83,6 +99,9 @@ class Runtime:
         ready_port: int | None = None,
         notify_on: str | None = None,
         notify_cooldown: float | None = None,
+        restart: str | None = None,
+        max_restarts: int | None = None,
+        backoff: float | None = None,
     ) -> Job:
         """Start ``command`` in the background and return at once.
 
@@ -96,6 +115,11 @@ class Runtime:
         ``job.ready`` is ``False`` until it is met (:meth:`wait` with ``ready=True`` waits for
         it). Each line matching ``notify_on`` is a notice; matches within ``notify_cooldown``
         seconds (default 2) of one are counted and told as one; at most 20 are told.
+
+        ``restart`` (``"on-failure"`` or ``"always"``) runs the command again when it ends —
+        after a failure, or after any end of its own — up to ``max_restarts`` times (default
+        5), waiting ``backoff`` seconds (default 1) doubled at each restart, at most 60; a
+        kill ends the job and its policy (see :mod:`bgview.runtime.restarts`).
         """
         request = control.StartRequest(
             command,
@@ -110,8 +134,14 @@ class Runtime:
             ready_port=ready_port,
             notify_on=notify_on,
             notify_cooldown=notify_cooldown,
+            restart=restart_policy(restart, max_restarts, backoff),
         )
         return control.start(self.project, request)
+
+    def restart(self, job_id: str, *, grace: float = 3.0) -> Job:
+        """Start the job again as a new job (a new id; a running one is killed first), with
+        its command, cwd, name, size, options and owner (:func:`control.restart`)."""
+        return control.restart(self.project, job_id, grace=grace)
 
     def jobs(self, *, all_projects_: bool = False) -> list[Job]:
         """Every job of the project (or of every project), oldest first."""

@@ -224,6 +224,60 @@ def send(project: Project, job_id: str, text: str | bytes, *, enter: bool = True
     write_stdin(project, job_id, data)
 
 
+def restart(project: Project, job_id: str, *, grace: float = 3.0, by: str = "user") -> Job:
+    """Start ``job_id`` again as a new job (a new id), with what it was started with: its
+    command, cwd, name, terminal size, timeout, log cap, readiness condition, watch, restart
+    policy, ``keep``, and its owner while that still lives; the new job's record says which
+    job it restarts (``restart_of``). A running job is killed first (its whole group, SIGKILL
+    after ``grace``), and the new one starts once it is gone. The viewer's ``r`` and
+    ``bgview restart`` both come here."""
+    job = project.load(job_id)
+    if job.running:
+        job = kill(project, job_id, grace=grace, by=by)
+    return start(project, restart_request(job))
+
+
+def restart_request(job: Job) -> StartRequest:
+    """How to start ``job`` again (see :func:`restart`).
+
+    A shell string ran as ``bash -c <command>``: the string is started again; an argv as is.
+    The new job gets the old one's owner (a shell, the demo) while that owner still lives, so
+    it ends with it as the first did.
+    """
+    meta = read_json(job.dir / JobFiles.META)
+    if meta is None:
+        raise BgviewError(f"{job.id} has no readable request to start again")
+    try:
+        asked = Request.from_dict(meta)
+    except (KeyError, TypeError, ValueError):
+        raise BgviewError(f"{job.id} has no readable request to start again") from None
+    argv = asked.argv
+    shell = len(argv) == 3 and argv[1] == "-c" and argv[2] == asked.command
+    owner = asked.owner_pid
+    if owner is not None and (asked.keep or not proc.is_same_process(owner, asked.owner_start)):
+        owner = None
+    ready, ready_port = None, None
+    if asked.ready is not None:
+        ready_port = asked.ready.port
+        ready = None if ready_port is not None else (asked.ready.pattern or asked.ready.kind.value)
+    return StartRequest(
+        asked.command if shell else list(argv),
+        name=asked.name,
+        timeout=asked.timeout,
+        cwd=asked.cwd,
+        keep=asked.keep,
+        owner_pid=owner,
+        max_log=asked.max_log,
+        size=asked.winsize,
+        ready=ready,
+        ready_port=ready_port,
+        notify_on=asked.notify_on,
+        notify_cooldown=asked.notify_cooldown,
+        restart=asked.restart,
+        restart_of=job.id,
+    )
+
+
 def wait_meta(project: Project, job_id: str, timeout: float | None) -> Job:
     """Poll the job's record until it ends or ``timeout`` passes; returns the last snapshot."""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -255,6 +309,8 @@ __all__ = [
     "kill",
     "kill_all",
     "resize",
+    "restart",
+    "restart_request",
     "send",
     "shell_argv",
     "start",

@@ -298,6 +298,8 @@ class FactKind(StrEnum):
     """More matches came during the cooldown after one was told: their count."""
     WATCH_STOPPED = "watch-stopped"
     """The watch ended: its cap was reached, or its pattern took too long."""
+    RESTARTED = "restarted"
+    """Its restart policy ran the command again (:mod:`~bgview.runtime.restarts`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +316,9 @@ class FactEvent:
     """How many matches (``MATCHES``, ``WATCH_STOPPED``)."""
     seconds: float = 0.0
     """Readiness: seconds since the start; ``MATCHES``: the cooldown they came in."""
+    limit: int = 0
+    """``RESTARTED``: how many restarts the policy allows (``count`` is this one's number,
+    ``text`` how the run before ended: ``exit 1``, ``SIGSEGV``)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind.value, "text": self.text}
@@ -323,6 +328,8 @@ class FactEvent:
             data["count"] = self.count
         if self.seconds:
             data["seconds"] = round(self.seconds, 3)
+        if self.limit:
+            data["limit"] = self.limit
         return data
 
     @classmethod
@@ -335,4 +342,5 @@ class FactEvent:
             cut(str(get("pattern") or ""), MAX_PATTERN),
             _int(get("count") or 0),
             _number(get("seconds") or 0.0),
+            _int(get("limit") or 0),
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from bgview.runtime.facts import NO_FACTS, Facts, ReadyCondition
 from bgview.runtime.record import JobStatus, LeftBehind
+from bgview.runtime.restarts import RestartPolicy, Run
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,16 @@ class Job:
     """When it counts as ready, if it was given a condition (``--ready``)."""
     notify_on: str | None = None
     """The pattern whose matching lines are told as notices (``--notify-on``)."""
+    restart_policy: RestartPolicy | None = None
+    """When its command runs again after it ends (``--restart``), if ever."""
+    restarts: int = 0
+    """How many times its policy started the command again."""
+    runs: tuple[Run, ...] = ()
+    """A job with a restart policy: its runs so far (see :mod:`~bgview.runtime.restarts`)."""
+    restart_at: float | None = None
+    """While its policy waits to start the command again: when (``time.time()``)."""
+    restart_of: str | None = None
+    """The id of the job this one restarts (``bgview restart``, the viewer's ``r``)."""
     dir: Path = field(default_factory=Path)
 
     @property
@@ -87,6 +98,24 @@ class Job:
         if self.ready_condition is None:
             return None
         return self.facts.ready is True
+
+    @property
+    def waiting_to_restart(self) -> bool:
+        """Running, with its last run ended and its policy waiting to start it again."""
+        return self.running and self.restart_at is not None
+
+    @property
+    def gave_up(self) -> bool:
+        """Ended by itself after its policy's last restart, with an end the policy would
+        have restarted: the policy gave up."""
+        from bgview.runtime.restarts import wants_restart
+
+        rule = self.restart_policy
+        if rule is None or not self.runs or self.running or self.restarts < rule.max_restarts:
+            return False
+        if self.status not in (JobStatus.EXITED, JobStatus.KILLED) or self.killed_by:
+            return False
+        return wants_restart(rule, self.runs[-1], asked=False)
 
     @property
     def starting(self) -> bool:
@@ -126,6 +155,14 @@ class Job:
             "left_behind_count": self.left_behind_count,
             "supervisor_stopped": self.supervisor_stopped,
             "log_path": str(self.log_path),
+            "restart_of": self.restart_of,
+            "restart_policy": (
+                self.restart_policy.to_dict() if self.restart_policy is not None else None
+            ),
+            "restarts": self.restarts,
+            "restart_at": self.restart_at,
+            "gave_up": self.gave_up,
+            "runs": [run.to_dict() for run in self.runs],
             **self._facts_json(),
         }
 

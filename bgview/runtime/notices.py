@@ -78,6 +78,8 @@ def event_text(job_id: str, event: FactEvent) -> str:
         )
     if kind is FactKind.MATCH:
         return f"[bg:{job_id} matched {pattern}: {text}]"
+    if kind is FactKind.RESTARTED:
+        return f"[bg:{job_id} restarted ({event.count} of {event.limit}) after {text}]"
     if kind is FactKind.MATCHES:
         times = "time" if event.count == 1 else "times"
         return f"[bg:{job_id} matched {pattern} {event.count} more {times} in {event.seconds:g}s]"
@@ -93,6 +95,20 @@ def notice_text(job: Job) -> str:
     if job.left_behind_count:
         n = job.left_behind_count
         tail += f", {n} process{'es' if n != 1 else ''} ended with it"
+    if job.gave_up:
+        n = job.restarts
+        how = "exited" if job.status is JobStatus.EXITED else "killed by"
+        code = job.exit_code if job.status is JobStatus.EXITED else visible(job.signal or "")
+        what = f"{how} {code}"
+        return f"[bg:{job.id} gave up after {n} restart{'s' if n != 1 else ''}: {what}, {tail}]"
+    if job.restarts:
+        n = job.restarts
+        tail += f", restarted {n} time{'s' if n != 1 else ''}"
+    if job.status is JobStatus.KILLED and job.signal is None and job.reason:
+        return f"[bg:{job.id} killed {visible(job.reason)}, {tail}]"
+    if job.status is JobStatus.TIMEOUT and job.reason:
+        limit = format_duration(job.timeout or job.wall_seconds())
+        return f"[bg:{job.id} timed out after {limit} {visible(job.reason)}, {tail}]"
     if job.status is JobStatus.EXITED:
         return f"[bg:{job.id} exited {job.exit_code}, {tail}]"
     if job.status is JobStatus.TIMEOUT:

@@ -45,6 +45,7 @@ from bgview.runtime.record import (
     RunState,
     check_winsize,
 )
+from bgview.runtime.restarts import RestartPolicy
 from bgview.runtime.store import Project
 
 _spawned: list[int] = []
@@ -83,6 +84,10 @@ class StartRequest:
     """A regex whose matching lines are told as notices (with a cooldown and a cap)."""
     notify_cooldown: float | None = None
     """Seconds after a told match in which more are only counted (default 2, at least 0.1)."""
+    restart: RestartPolicy | None = None
+    """When its command runs again after it ends (:mod:`~bgview.runtime.restarts`)."""
+    restart_of: str | None = None
+    """The id of the job this one restarts (:func:`~bgview.runtime.control.restart`)."""
 
 
 def shell_argv(command: str) -> list[str]:
@@ -261,6 +266,8 @@ def _create(
             ready=condition,
             notify_on=request.notify_on,
             notify_cooldown=request.notify_cooldown,
+            restart=request.restart,
+            restart_of=request.restart_of,
         )
         meta = record.to_dict()
         # The job's own room for its final record (the request is embedded in it).

@@ -349,6 +349,11 @@ def job_from_parts(
         facts=facts,
         ready_condition=request.ready,
         notify_on=request.notify_on,
+        restart_policy=request.restart,
+        restarts=state.restarts,
+        runs=state.runs,
+        restart_at=state.restart_at if result is None else None,
+        restart_of=request.restart_of,
         dir=job_dir,
     )
 

@@ -8,19 +8,25 @@ supervisor from a vanished one, and it works relative to its job's directory, he
 
 A job is every process the command started, whatever group or session it moved to: the
 supervisor is a child subreaper, so orphans re-parent to it and the job's processes are its
-descendants. The pty is the supervisor's controlling terminal and the command leads a process
-group in its foreground (:mod:`ptyexec`): the command's exit hangs nothing up, so what it left
-running keeps writing to the log until the drain is over. Its life is a state machine
-(:class:`~bgview.runtime.record.Phase`)::
+descendants (:mod:`jobprocs` finds and ends them). The pty is the supervisor's controlling
+terminal and the command leads a process group in its foreground (:mod:`ptyexec`): the
+command's exit hangs nothing up, so what it left running keeps writing to the log until the
+drain is over. Its life is a state machine (:class:`~bgview.runtime.record.Phase`)::
 
     RUNNING --kill/timeout/owner--> STOPPING --grace--> ENDING --none left--> DONE
        \\--leader exits--> DRAINING --short grace--> ENDING
+    ENDING --none left, and the restart policy wants another run--> WAITING
+    WAITING --backoff over--> RUNNING (a new run)     WAITING --kill/timeout/owner--> DONE
 
-Every wait is a ``poll`` on descriptors (the pty, the control and stdin FIFOs, a signal
-wake-up pipe, pidfds) with the next deadline as its timeout: nothing is polled on a timer,
-except a look for new forks every :data:`ENDING_LOOK` while the job is being ended, and the
-job's facts (its processes, ports, readiness, whether it waits for input) while it runs,
-which :class:`~bgview.runtime.factkeeper.FactKeeper` gathers and records.
+A job given a restart policy is run again in a fresh pty within the same job — the same id
+and directory, ``output.log`` appended — and its one result is written when the policy is
+over (:mod:`restarts` says why the supervisor is the one to run it, and what it records).
+
+Every wait is a ``poll`` on descriptors (:mod:`superloop`) with the next deadline as its
+timeout: nothing is polled on a timer, except a look for new forks every :data:`ENDING_LOOK`
+while the job is being ended, and the job's facts (its processes, ports, readiness, whether
+it waits for input) while it runs, which :class:`~bgview.runtime.factkeeper.FactKeeper`
+gathers and records.
 
 Started as ``python -S -c ... JOB_DIR LOCK_FD``; stdlib only, so it starts fast and stays small.
 """
@@ -30,15 +36,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import select
 import signal
 import sys
 import time
-from pathlib import Path
 
-from bgview.runtime import proc, tree
+from bgview.runtime import proc, rerun, restarts
 from bgview.runtime.factkeeper import FactKeeper
 from bgview.runtime.fsio import FULL_DISK, DirFd
+from bgview.runtime.jobprocs import JobProcesses, run_result
 from bgview.runtime.journal import finalize
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, MIN_MAX_LOG
 from bgview.runtime.logwriter import CHUNK, LogWriter
@@ -50,7 +55,6 @@ from bgview.runtime.record import (
     JobStatus,
     KillReason,
     KillRequest,
-    LeftBehind,
     Phase,
     Request,
     ResizeRequest,
@@ -58,29 +62,19 @@ from bgview.runtime.record import (
     RunState,
     parse_control,
 )
+from bgview.runtime.superloop import log, main
+
+__all__ = ["CHUNK", "EXIT_DRAIN", "Supervisor", "main"]
 
 EXIT_DRAIN = 0.5
 """Seconds what the leader left running may go on (its output captured) after the leader
 exited by itself; whatever is left then is ended."""
 ENDING_LOOK = 0.25
 """While ending, how often to look for processes no pidfd told us about (new forks)."""
-PR_SET_CHILD_SUBREAPER = 36
-
-
-def _become_subreaper() -> None:
-    """Adopt orphaned descendants: they stay findable as ours, and their zombies are reaped
-    here, not left to a PID 1 that may never reap them (common in containers)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 class Supervisor:
-    """One job's event loop: pty output, signals, control requests, deadlines."""
+    """One job's event loop: pty output, signals, control requests, deadlines, restarts."""
 
     def __init__(self, job: DirFd, project: DirFd, request: Request) -> None:
         self.job = job
@@ -93,24 +87,21 @@ class Supervisor:
         self.pid = 0
         self.master = -1
         self.pty_open = False
+        self.winsize = request.winsize or (PTY_COLS, PTY_ROWS)
+        """The pty's size: as asked, then as last resized (a restart keeps it)."""
+        self.procs = JobProcesses()
         self.leader_status: int | None = None
-        self.leader_ended = False
-        """The leader has exited, or was found already on its way out by a kill."""
         self.kill_by: KillReason | None = None
         self.leader_handles_term = True
         """Whether the leader caught, ignored or blocked SIGTERM when the kill sent it: if not,
         a plain exit afterwards is one it made by itself, not an answer to the kill."""
-        self.sigkill_sent = False
+        self.asked_to_end = False
+        """A kill, the timeout or the owner's end was asked for: no restart follows."""
         self.deadline: float | None = None
-        """When the current phase's wait runs out (STOPPING's grace, DRAINING's drain)."""
+        """When the current phase's wait runs out (STOPPING's grace, DRAINING's drain,
+        WAITING's backoff)."""
         self.timeout_at = time.monotonic() + request.timeout if request.timeout else None
         self.pending_input = b""
-        self.pidfds: dict[int, int] = {}
-        """pid -> pidfd of each process being waited for while ENDING."""
-        self.watched: set[int] = set()
-        """Every pid a pidfd was opened for (once it fired, the process is not live)."""
-        self.left: dict[int, LeftBehind] = {}
-        """What had to be ended that outlived the leader or left its group, by pid."""
         self.facts: FactKeeper | None = None
         """What the job is doing; ``None`` before it starts, or once gathering failed."""
 
@@ -118,20 +109,25 @@ class Supervisor:
 
     def start(self) -> bool:
         """Fork and exec the command; ``False`` (and a ``failed`` record) if it cannot start."""
-        columns, rows = self.request.winsize or (PTY_COLS, PTY_ROWS)
+        columns, rows = self.winsize
         argv, cwd = list(self.request.argv), self.request.cwd or os.getcwd()
         pid, master, reason = spawn(argv, cwd, self.request.mark, columns, rows)
         if not pid:
             self.finish(Result(JobStatus.FAILED, time.time(), reason=reason))
             return False
         self.pid, self.master, self.pty_open = pid, master, True
+        self.procs.new_run(pid, master)
         os.set_blocking(master, False)
         self.state = dataclasses.replace(self.state, pid=pid, pid_start=proc.start_time(pid))
+        if self.request.restart is not None:
+            run = restarts.Run(time.time(), log_offset=self.log.written)
+            runs = (*self.state.runs, run)[-restarts.MAX_RUNS :]
+            self.state = dataclasses.replace(self.state, runs=runs, restart_at=None)
         try:
             self.job.write_json_atomic(JobFiles.STATE, self.state.to_dict())
         except OSError as exc:
             # Nothing may run unsupervised, nor with a record that does not name it.
-            self.hard_end_all()
+            self.procs.hard_end_all()
             self.finish(
                 Result(
                     JobStatus.FAILED,
@@ -141,13 +137,16 @@ class Supervisor:
                 )
             )
             return False
-        self.facts = FactKeeper(self.job, self.project, self.request, os.getpid(), master)
+        # A restarted run's readiness is timed from its own start.
+        begun = self.state.runs[-1].started_at if self.state.runs else self.request.started_at
+        asked = dataclasses.replace(self.request, started_at=begun)
+        self.facts = FactKeeper(self.job, self.project, asked, os.getpid(), master)
         return True
 
     def facts_failed(self, exc: Exception) -> None:
         """Gathering facts is no reason to end a job: a failure there (a ``/proc`` this code
         does not know) is logged and the facts are no longer gathered."""
-        _log(f"stopped gathering facts: {exc!r}")
+        log(f"stopped gathering facts: {exc!r}")
         self.facts = None
 
     def save_state(self) -> None:
@@ -196,8 +195,10 @@ class Supervisor:
         finally:
             if batch:
                 self.write_output(b"".join(batch))
-            if not self.pty_open and self.facts is not None:
-                self.facts.master = -1
+            if not self.pty_open:
+                self.procs.master = -1
+                if self.facts is not None:
+                    self.facts.master = -1
             if (self.log.lost_at, self.log.dropped) != (lost, dropped):
                 self.state = dataclasses.replace(
                     self.state, output_lost=self.log.lost_reason, dropped_bytes=self.log.dropped
@@ -215,6 +216,9 @@ class Supervisor:
 
     def feed_input(self) -> None:
         while self.pending_input:
+            if not self.pty_open:
+                self.pending_input = b""  # between runs: nothing reads it
+                return
             try:
                 n = os.write(self.master, self.pending_input)
             except BlockingIOError:
@@ -224,36 +228,11 @@ class Supervisor:
                 return
             self.pending_input = self.pending_input[n:]
 
+    def want_out(self) -> int:
+        """``POLLOUT`` while typed input waits for room in the pty."""
+        return 4 if self.pending_input else 0  # select.POLLOUT
+
     # ---- the job's processes -----------------------------------------------------------------
-
-    def processes(self) -> list[tree.Proc]:
-        """Every process of the job now (zombies included): our descendants, less any other
-        job started from inside this one (its supervisor and what is below it)."""
-        return tree.descendants(os.getpid(), skip=tree.is_supervisor)
-
-    def signal_job(self, *sigs: int, procs: list[tree.Proc] | None = None) -> None:
-        """Each of ``sigs`` to the leader's group, the pty's foreground group, and every live
-        descendant (``procs``, or a fresh look); those that outlived the leader or left its
-        group are noted as left behind: they had to be ended with the job."""
-        if procs is None:
-            procs = tree.live(self.processes())
-        for item in procs:
-            if item.pid != self.pid and (self.leader_ended or item.pgid != self.pid):
-                self.left.setdefault(item.pid, LeftBehind(item.pid, item.command))
-        groups = {self.pid}
-        if self.pty_open:
-            with contextlib.suppress(OSError):
-                fg = os.tcgetpgrp(self.master)
-                if fg > 0 and fg != os.getpgrp():
-                    groups.add(fg)
-        for sig in sigs:
-            for pgid in groups:
-                proc.signal_group(pgid, sig)
-            tree.signal_all(procs, sig)
-
-    def hard_end_all(self, procs: list[tree.Proc] | None = None) -> None:
-        self.sigkill_sent = True
-        self.signal_job(signal.SIGKILL, procs=procs)
 
     def reap(self) -> None:
         """Collect every finished child (we are a subreaper); remember the leader's status.
@@ -275,11 +254,18 @@ class Supervisor:
                     with contextlib.suppress(OSError):
                         proc.signal_group(os.getpgid(pid), signal.SIGCONT)
                 continue
-            if pid == self.pid:
+            if pid == self.pid and self.leader_status is None:
                 self.leader_status = status
-                self.leader_ended = True
+                self.procs.leader_ended = True
                 if self.phase is Phase.RUNNING:
                     self.enter(Phase.DRAINING)
+
+    def all_gone(self) -> bool:
+        """The leader is reaped and no process of the job remains, not even a zombie."""
+        if self.leader_status is None:
+            return False
+        self.reap()
+        return not self.procs.all()
 
     # ---- the phases --------------------------------------------------------------------------
 
@@ -291,10 +277,11 @@ class Supervisor:
             self.deadline = now + EXIT_DRAIN
         elif phase is Phase.ENDING:
             self.deadline = None
-            self.end_what_is_left()
+            self.procs.end_what_is_left()
 
     def request_kill(self, request: KillRequest) -> None:
-        """SIGTERM to every process of the job now, SIGKILL when the grace runs out.
+        """SIGTERM to every process of the job now, SIGKILL when the grace runs out; any
+        kill also ends the restart policy (one asked while it waits ends the job at once).
 
         A kill that arrives after the leader ended by itself does not change how it ended
         (``exited 0`` stays ``exited 0``): it only ends what is left at once. The leader may
@@ -302,9 +289,13 @@ class Supervisor:
         is not taken for the cause of the exit; and one already in the kernel's exit path
         (its files closed, its SIGCHLD still to come) has exited by itself just the same.
         """
+        self.asked_to_end = True
+        if self.phase is Phase.WAITING:
+            self.finish(rerun.stopped_waiting(self, request.by))
+            return
         self.reap()
         if self.phase is Phase.RUNNING and proc.is_exiting(self.pid, self.state.pid_start):
-            self.leader_ended = True
+            self.procs.leader_ended = True
             self.phase = Phase.DRAINING
         if self.phase is Phase.DRAINING:
             self.enter(Phase.ENDING)
@@ -312,7 +303,7 @@ class Supervisor:
         if self.phase is not Phase.RUNNING and self.phase is not Phase.STOPPING:
             return
         deadline = time.monotonic() + request.grace
-        procs = tree.live(self.processes())
+        live = self.procs.live()
         if self.phase is Phase.RUNNING:
             self.kill_by = request.by
             self.phase = Phase.STOPPING
@@ -323,27 +314,9 @@ class Supervisor:
         elif self.deadline is None or deadline < self.deadline:
             self.deadline = deadline  # a second, more urgent kill shortens the grace
         # SIGCONT after it: a stopped job must wake to die.
-        self.signal_job(signal.SIGTERM, signal.SIGCONT, procs=procs)
+        self.procs.signal(signal.SIGTERM, signal.SIGCONT, procs=live)
         if request.grace <= 0:
             self.enter(Phase.ENDING)
-
-    def end_what_is_left(self) -> None:
-        """SIGKILL every process of the job still there; wait for each through a pidfd."""
-        procs = tree.live(self.processes())
-        for item in procs:
-            if item.pid in self.watched:
-                continue
-            self.watched.add(item.pid)
-            with contextlib.suppress(OSError):
-                self.pidfds[item.pid] = os.pidfd_open(item.pid)
-        self.hard_end_all(procs)
-
-    def all_gone(self) -> bool:
-        """The leader is reaped and no process of the job remains, not even a zombie."""
-        if self.leader_status is None:
-            return False
-        self.reap()
-        return not self.processes()
 
     def next_wait(self) -> float | None:
         now = time.monotonic()
@@ -358,56 +331,45 @@ class Supervisor:
         """Act on what is due; ``True`` once the job is over and recorded."""
         now = time.monotonic()
         phase = self.phase
-        if phase is Phase.RUNNING and self.timeout_at is not None and now >= self.timeout_at:
+        timed_out = self.timeout_at is not None and now >= self.timeout_at
+        if phase in (Phase.RUNNING, Phase.WAITING) and timed_out:
             self.request_kill(KillRequest(KillReason.TIMEOUT, 3.0))
         elif phase in (Phase.STOPPING, Phase.DRAINING) and self.deadline and now >= self.deadline:
             self.enter(Phase.ENDING)
         elif phase is Phase.ENDING:
-            self.end_what_is_left()  # anything forked since the last look
+            self.procs.end_what_is_left()  # anything forked since the last look
+        elif phase is Phase.WAITING and self.deadline is not None and now >= self.deadline:
+            rerun.run_again(self)
+        if self.phase is Phase.DONE:
+            return True
         if self.phase is Phase.RUNNING and self.facts is not None and now >= self.facts.due():
             try:
                 self.facts.tick()
             except Exception as exc:  # see facts_failed
                 self.facts_failed(exc)
-        if self.phase is Phase.RUNNING or not self.all_gone():
+        if self.phase in (Phase.RUNNING, Phase.WAITING) or not self.all_gone():
             return False
         self.pump()  # what the last processes wrote just before they went
-        self.finish(self.result())
+        result = self.result()
+        if rerun.wait_to_restart(self, result):
+            return False
+        self.finish(result)
         return True
 
     def result(self) -> Result:
-        status = self.leader_status or 0
-        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        now, by = time.time(), self.kill_by
-        if by is not None and code is not None and not self.leader_handles_term:
-            # SIGTERM would have ended it by the signal: it exited by itself as the kill came.
-            by = None
-        if by is KillReason.TIMEOUT:
-            kind, reason = JobStatus.TIMEOUT, None
-        elif by is not None:
-            kind = JobStatus.KILLED
-            reason = None
-            if by is KillReason.OWNER_EXIT:
-                reason = f"its session (pid {self.request.owner_pid}) ended"
-        else:
-            kind, reason = (JobStatus.KILLED if sig is not None else JobStatus.EXITED), None
-        name = proc.signal_name(sig) if sig is not None else None
-        if sig is None and by is not None:
-            # It handled our signal and exited by itself: record the signal we sent.
-            name = "SIGKILL" if self.sigkill_sent else "SIGTERM"
-        return Result(
-            kind,
-            now,
-            exit_code=code,
-            signal=name,
-            killed_by=by.value if by is not None else None,
-            reason=reason,
+        return run_result(
+            self.leader_status or 0,
+            self.kill_by,
+            handles_term=self.leader_handles_term,
+            sigkill_sent=self.procs.sigkill_sent,
+            owner_pid=self.request.owner_pid,
         )
+
+    # ---- the end -----------------------------------------------------------------------------
 
     def finish(self, result: Result) -> None:
         """Record the end: the last state (left-behind processes, bytes) and the result."""
-        left = sorted(self.left.values(), key=lambda p: p.pid)
+        left = sorted(self.procs.left.values(), key=lambda p: p.pid)
         self.state = dataclasses.replace(
             self.state,
             dropped_bytes=self.log.dropped,
@@ -415,6 +377,7 @@ class Supervisor:
             left_behind=tuple(left[:MAX_LEFT_BEHIND]),
             left_behind_count=len(left),
             output_bytes=self.log.written,
+            restart_at=None,
         )
         self.phase = Phase.DONE
         facts = self.facts.final() if self.facts is not None else None
@@ -424,7 +387,7 @@ class Supervisor:
         """A bug or an unexpected error in this loop: take the job down with us (nothing may
         run unsupervised) and record it ``lost`` with the reason."""
         with contextlib.suppress(OSError):
-            self.hard_end_all()
+            self.procs.hard_end_all()
         with contextlib.suppress(OSError):
             reason = f"its supervisor failed: {exc!r}"[:500]
             self.finish(Result(JobStatus.LOST, time.time(), reason=reason))
@@ -438,145 +401,15 @@ class Supervisor:
         try:
             request = parse_control(line)
         except ValueError as exc:
-            _log(f"ignored a control request: {exc}")
+            log(f"ignored a control request: {exc}")
             return
         if isinstance(request, KillRequest):
             self.request_kill(request)
-        elif isinstance(request, ResizeRequest) and self.pty_open:
-            with contextlib.suppress(OSError):
-                set_winsize(self.master, request.columns, request.rows)
-
-    # ---- the loop ----------------------------------------------------------------------------
-
-    def run(self, control_fd: int, stdin_fd: int, wake_fd: int, owner_fd: int | None) -> None:
-        poller = select.poll()
-        poller.register(self.master, select.POLLIN)
-        for fd in (control_fd, stdin_fd, wake_fd):
-            poller.register(fd, select.POLLIN)
-        if owner_fd is not None:
-            poller.register(owner_fd, select.POLLIN)
-        watched: set[int] = set()
-        control_buf = b""
-        while True:
-            for pidfd in set(self.pidfds.values()) - watched:
-                poller.register(pidfd, select.POLLIN)
-                watched.add(pidfd)
-            wait = self.next_wait()
-            for fd, event in poller.poll(None if wait is None else int(wait * 1000) + 1):
-                if fd == self.master:
-                    if event & select.POLLOUT:
-                        self.feed_input()
-                    if event & (select.POLLIN | select.POLLHUP | select.POLLERR):
-                        self.pump()
-                    if not self.pty_open:
-                        poller.unregister(self.master)
-                    else:
-                        poller.modify(self.master, select.POLLIN | self._want_out())
-                elif fd == wake_fd:
-                    signals = _drain(wake_fd)
-                    self.reap()
-                    if signal.SIGTERM in signals or signal.SIGHUP in signals:
-                        self.request_kill(KillRequest(KillReason.SIGNAL, 3.0))
-                elif fd == control_fd:
-                    control_buf += _drain(control_fd)
-                    *lines, control_buf = control_buf.split(b"\n")
-                    for line in lines:
-                        self.handle_control(line)
-                    if len(control_buf) > 65536:  # no newline in sight: garbage
-                        _log(f"ignored {len(control_buf):,} bytes of control input: no newline")
-                        control_buf = b""
-                elif fd == stdin_fd:
-                    self.pending_input += _drain(stdin_fd)
-                    self.feed_input()
-                    if self.pty_open:
-                        poller.modify(self.master, select.POLLIN | self._want_out())
-                elif fd == owner_fd:
-                    poller.unregister(owner_fd)
-                    self.request_kill(KillRequest(KillReason.OWNER_EXIT, 1.0))
-                elif fd in watched:
-                    poller.unregister(fd)
-                    watched.discard(fd)
-                    os.close(fd)
-                    self.pidfds = {p: f for p, f in self.pidfds.items() if f != fd}
-            if self.pty_open and self.phase is not Phase.RUNNING:
-                self.pump()
-            if self.step():
-                return
-
-    def _want_out(self) -> int:
-        return select.POLLOUT if self.pending_input else 0
-
-
-def _log(message: str) -> None:
-    """A line in ``supervisor.log`` (its stderr) — never an error of its own: on a full disk
-    the line is lost, not the job."""
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(f"bgview supervisor: {message}\n")
-        sys.stderr.flush()
-
-
-def _drain(fd: int) -> bytes:
-    data = b""
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except BlockingIOError:
-            return data
-        if not chunk:
-            return data
-        data += chunk
-
-
-def _watch_owner(request: Request) -> tuple[int | None, bool]:
-    """A pidfd that becomes readable when the owner session ends; ``(None, True)`` if it
-    already has (or is not the process that started the job any more)."""
-    owner = request.owner_pid
-    if not owner or request.keep:
-        return None, False
-    if not proc.is_same_process(owner, request.owner_start):
-        return None, True
-    try:
-        return os.pidfd_open(owner), False
-    except ProcessLookupError:
-        return None, True
-
-
-def main(argv: list[str]) -> int:
-    # argv: JOB_DIR LOCK_FD PACKAGE_PARENT JOB_DIR_FD PROJECT_DIR_FD — the lock and both
-    # directories come open from the starter; the path is for messages only.
-    job_dir = Path(argv[1])
-    lock_fd, job_fd, project_fd = int(argv[2]), int(argv[4]), int(argv[5])
-    for fd in (lock_fd, job_fd, project_fd):
-        os.set_inheritable(fd, False)  # the command must hold none of them
-    job = DirFd(job_fd, job_dir)
-    project = DirFd(project_fd, job_dir.parent.parent)
-    meta = job.read_json(JobFiles.META)
-    if meta is None:
-        return 2
-    request = Request.from_dict(meta)
-    _become_subreaper()
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_r, False)
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda *_: None)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # FIFOs opened read-write: we never see EOF when a writer closes, and never block.
-    control_fd = job.open_file(JobFiles.CONTROL, os.O_RDWR | os.O_NONBLOCK)
-    stdin_fd = job.open_file(JobFiles.STDIN, os.O_RDWR | os.O_NONBLOCK)
-    supervisor = Supervisor(job, project, request)
-    if not supervisor.start():
-        return 0
-    owner_fd, owner_gone = _watch_owner(request)
-    if owner_gone:
-        supervisor.request_kill(KillRequest(KillReason.OWNER_EXIT, 1.0))
-    try:
-        supervisor.run(control_fd, stdin_fd, wake_r, owner_fd)
-    except BaseException as exc:
-        supervisor.crashed(exc)
-        raise  # the traceback goes to supervisor.log
-    return 0
+        elif isinstance(request, ResizeRequest):
+            self.winsize = (request.columns, request.rows)
+            if self.pty_open:
+                with contextlib.suppress(OSError):
+                    set_winsize(self.master, request.columns, request.rows)
 
 
 if __name__ == "__main__":
