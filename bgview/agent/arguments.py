@@ -21,7 +21,12 @@ class ToolCallError(BgviewError):
     """A tool call that cannot be carried out as given; the text says what to change."""
 
 
-_TYPE_WORDS = {"string": "a string", "boolean": "true or false", "number": "a number"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "boolean": "true or false",
+    "number": "a number",
+    "integer": "a whole number",
+}
 
 
 def _json_type(value: object) -> str:
@@ -53,13 +58,24 @@ def _check_value(tool: str, name: str, schema: JsonSchema, value: object) -> Any
         or (kind == "boolean" and isinstance(value, bool))
         # JSON has one number type; Python's bool is an int, and it is not a number here.
         or (kind == "number" and isinstance(value, int | float) and not isinstance(value, bool))
+        # 3.0 is a whole number as JSON has it (some clients send every number as a float).
+        or (
+            kind == "integer"
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and float(value).is_integer()
+        )
     )
     if not ok:
         want = _TYPE_WORDS.get(str(kind), str(kind))
         raise ToolCallError(
             f"{tool}: {name} must be {want}, not {_json_type(value)} ({_shown(value)})"
         )
-    if kind == "number":
+    if kind == "string" and "enum" in schema and value not in schema["enum"]:
+        takes = " or ".join(repr(option) for option in schema["enum"])
+        raise ToolCallError(f"{tool}: {name} must be {takes}, not {_shown(value)}")
+    if kind in ("number", "integer"):
         number = float(value)  # type: ignore[arg-type]  # checked just above
         if not math.isfinite(number):
             raise ToolCallError(f"{tool}: {name} must be a finite number, not {value!r}")
@@ -73,7 +89,7 @@ def _check_value(tool: str, name: str, schema: JsonSchema, value: object) -> Any
             lower = f"more than {above:g}" if above is not None else f"at least {low:g}"
             upper = f" and at most {high:g}" if high is not None else ""
             raise ToolCallError(f"{tool}: {name} must be {lower}{upper}, not {value:g}")
-        return number
+        return int(number) if kind == "integer" else number
     return value
 
 

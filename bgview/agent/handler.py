@@ -81,6 +81,18 @@ class _Reply:
     """Events this answer states (a job became ready, waits for input): not told again."""
 
 
+def _policy(args: dict[str, Any]) -> dict[str, Any]:
+    """``bash``'s restart arguments as :meth:`Runtime.start` takes them (none without
+    ``restart``: max_restarts and backoff alone change nothing)."""
+    if args.get("restart") is None:
+        return {}
+    return {
+        "restart": args["restart"],
+        "max_restarts": args.get("max_restarts"),
+        "backoff": args.get("backoff"),
+    }
+
+
 def stated_end(job: Job) -> str:
     """A job's end as told in the result of the call that saw it end.
 
@@ -200,7 +212,10 @@ class ToolHandler:
 
     def _bash(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
         ready: str | None = args.get("ready")
-        background = bool(args.get("run_in_background", False)) or ready is not None
+        restart: str | None = args.get("restart")
+        background = (
+            bool(args.get("run_in_background", False)) or ready is not None or restart is not None
+        )
         timeout = float(args.get("timeout", DEFAULT_TIMEOUT))
         disabled = background_disabled()
         note = ""
@@ -220,6 +235,8 @@ class ToolHandler:
             ready=ready if port is None and not disabled else None,
             ready_port=port if not disabled else None,
             notify_on=args.get("notify_on"),
+            # A foreground command has nothing to restart: the call waits for its one end.
+            **_policy(args if not disabled else {}),
         )
         if job.status.ended:  # could not start: the reason is in the notice
             return _Reply(note + stated_end(job), bash_data(job), (job.id,), is_error=True)

@@ -81,6 +81,11 @@ BASH = ToolSpec(
         "(`[bg:bash_2 matched /ERROR/: ...]`), bursts counted, at most 20.\n"
         "Notices also say when a job waits for input (`[bg:bash_3 waiting for input: "
         '"Continue? [y/N]"]`: answer with write_stdin).\n'
+        'restart (implies run_in_background): "on-failure" runs it again when it exits '
+        'non-zero or crashes, "always" also after exit 0 — up to max_restarts times (default '
+        "5), after backoff seconds (default 1) doubled at each restart, at most 60; one id "
+        "throughout, each restart a notice (`[bg:bash_2 restarted (2 of 5) after exit 1]`); "
+        "kill_shell stops it.\n"
         "Jobs end when this session ends unless keep=true."
     ),
     parameters=_object(
@@ -126,6 +131,30 @@ BASH = ToolSpec(
                     'local URL), a port number such as "5173", or a Python regex its output '
                     "must match. The call answers once it is (or why it is not)."
                 ),
+            },
+            "restart": {
+                "type": "string",
+                "enum": ["on-failure", "always"],
+                "description": (
+                    "Run the command again when it ends: after a failure (non-zero exit, a "
+                    "crash), or always; never after kill_shell."
+                ),
+            },
+            "max_restarts": {
+                "type": "integer",
+                "description": "With restart: how many times at most (default 5).",
+                "minimum": 0,
+                "maximum": 10000,
+            },
+            "backoff": {
+                "type": "number",
+                "description": (
+                    "With restart: seconds before the first restart (default 1), doubled at "
+                    "each one, at most 60; a command that crashes within a second waits at "
+                    "least a second."
+                ),
+                "minimum": 0,
+                "maximum": 60,
             },
             "notify_on": {
                 "type": "string",

@@ -21,7 +21,7 @@ def test_every_schema_is_a_closed_object_whose_required_arguments_exist() -> Non
         assert schema["additionalProperties"] is False
         assert set(schema["required"]) <= set(schema["properties"])
         for name, prop in schema["properties"].items():
-            assert prop["type"] in {"string", "boolean", "number"}, (tool.name, name)
+            assert prop["type"] in {"string", "boolean", "number", "integer"}, (tool.name, name)
             assert prop["description"], (tool.name, name)
 
 
@@ -36,6 +36,9 @@ def test_the_arguments_the_issue_names() -> None:
         "keep",
         "ready",
         "notify_on",
+        "restart",
+        "max_restarts",
+        "backoff",
     } == props["bash"]
     assert {"shell_id", "filter", "exclude", "wait_seconds"} == props["bash_output"]
     assert props["kill_shell"] == {"shell_id"}
