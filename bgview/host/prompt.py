@@ -46,6 +46,7 @@ STYLE = Style.from_dict(
         "chip": "bg:ansiblue ansiwhite",
         "chip.idle": "ansibrightblack",
         "chip.focused": "bg:ansiyellow ansiblack bold",
+        "chip.waiting": "bg:ansiyellow ansiblack",
         "hint": "ansibrightblack",
         "prompt-continuation": "ansigreen",
     }
@@ -61,6 +62,8 @@ class ShellPrompt:
         self.root = runtime.path
         self.chip_count = 0
         """The chip's N: running jobs."""
+        self.chip_waiting = 0
+        """Of them, waiting for input (``· 1 waiting``)."""
         self.chip_focused = False
         self.session: PromptSession[str] = PromptSession(
             message=self._message,
@@ -82,9 +85,10 @@ class ShellPrompt:
         finally:
             self.chip_focused = False
 
-    def set_chip(self, count: int) -> None:
-        if count != self.chip_count:
-            self.chip_count = count
+    def set_chip(self, count: int, waiting: int = 0) -> None:
+        """The chip's counts: jobs running, and of them waiting for input."""
+        if (count, waiting) != (self.chip_count, self.chip_waiting):
+            self.chip_count, self.chip_waiting = count, waiting
             if self.session.app.is_running:
                 self.session.app.invalidate()
 
@@ -101,13 +105,15 @@ class ShellPrompt:
     # ---- drawing ------------------------------------------------------------------------------
 
     def _toolbar(self) -> StyleAndTextTuples:
-        chip = chip_text(self.chip_count)
+        chip = chip_text(self.chip_count, self.chip_waiting)
         if self.chip_focused:
             return [
                 ("class:chip.focused", f" {chip} "),
                 ("class:hint", "  enter: open the jobs viewer · ↑: back"),
             ]
         style = "class:chip" if self.chip_count else "class:chip.idle"
+        if self.chip_waiting:
+            style = "class:chip.waiting"
         return [(style, f" {chip} "), ("class:hint", "  ↓ then enter: viewer · /help")]
 
     def _message(self) -> StyleAndTextTuples:

@@ -45,6 +45,7 @@ from bgview.host.state import evaluate
 from bgview.host.terminal import window_size
 from bgview.host.watch import StoreWatcher
 from bgview.runtime import BgviewError, Job, JobStatus, Notice, Session, notice_text
+from bgview.runtime.facts import FactKind
 from bgview.runtime.notices import format_seconds, status_words
 from bgview.runtime.text import visible
 
@@ -324,14 +325,29 @@ class Shell:
     # ---- notices and the chip -----------------------------------------------------------------
 
     def _on_store_change(self) -> None:
-        self.prompt.set_chip(self.watch.running())
+        self.prompt.set_chip(self.watch.running(), self.watch.waiting())
         self.notices.show()  # printed if the prompt waits, else kept for when it does
 
     def _say(self, text: str, style: str = "") -> None:
         print_formatted_text(FormattedText([(style, text)]), style=STYLE)
 
 
+EVENT_STYLES = {
+    FactKind.READY: "class:started",
+    FactKind.INPUT: "class:notice",
+    FactKind.MATCH: "class:error",
+    FactKind.MATCHES: "class:error",
+    FactKind.WATCH_STOPPED: "class:ok",
+}
+"""How a fact event is drawn above the prompt: a job that is ready as one that started, one
+that waits for input as a notice, a watched pattern's match as an error (it is one, mostly)."""
+
+
 def _notice_style(notice: Notice) -> str:
+    """A job's end: yellow if it exited 0, red otherwise; an event by its kind (the
+    job runs on: its status says nothing about the event)."""
+    if notice.event is not None:
+        return EVENT_STYLES.get(notice.event.kind, "class:notice")
     job = notice.job
     ok = job.status is JobStatus.EXITED and job.exit_code == 0
     return "class:notice" if ok else "class:error"

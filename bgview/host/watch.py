@@ -16,13 +16,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 
 from bgview.runtime import Job, Runtime
-from bgview.runtime.events import EventKind, JobEvent, running_count
+from bgview.runtime.events import EventKind, JobEvent, running_count, waiting_count
 from bgview.runtime.feed import JobFeed
 
 TOLD = frozenset({EventKind.STARTED, EventKind.ENDED, EventKind.REMOVED})
 """The events that change the chip or bring a notice (not a log that grew)."""
+
+
+def _told_facts(job: Job) -> tuple[object, ...]:
+    """What of a running job's record, when it changes, changes the chip or brings a notice:
+    it waits for input, it is ready, its watch matched, it restarted. Not its CPU or memory,
+    which change every second."""
+    facts = job.facts
+    return (facts.waiting_for_input, facts.ready, facts.matches, facts.watch_stopped, job.restarts)
+
+
 STOP_WAIT = 1.0
 """Seconds :meth:`JobsWatch.stop` waits for the feed's thread."""
 
@@ -37,6 +48,8 @@ class JobsWatch:
         self.on_change = on_change
         self.feed = JobFeed(runtime.project)
         self._unsubscribe: Callable[[], None] | None = None
+        self._facts: dict[Path, tuple[object, ...]] = {}
+        """Each running job's :func:`_told_facts` as last heard (from the feed's thread)."""
 
     def start(self) -> JobsWatch:
         if self._unsubscribe is None:
@@ -64,12 +77,28 @@ class JobsWatch:
         """How many of them run (the chip's count), without reading the store."""
         return running_count(self.feed.jobs())
 
+    def waiting(self) -> int:
+        """How many of them wait for input (the chip's ``· N waiting``)."""
+        return waiting_count(self.feed.jobs())
+
     def note(self, job: Job) -> None:
         """This job was just started or killed here: have the feed read it now."""
         self.feed.note([job.dir])
 
     def _on_events(self, events: list[JobEvent]) -> None:
-        if any(event.kind in TOLD for event in events):
+        told = False
+        for event in events:
+            if event.kind in TOLD:
+                told = True
+            if event.kind is EventKind.STARTED and event.job is not None:
+                self._facts[event.job_dir] = _told_facts(event.job)
+            elif event.kind in (EventKind.ENDED, EventKind.REMOVED):
+                self._facts.pop(event.job_dir, None)
+            elif event.kind is EventKind.CHANGED and event.job is not None:
+                key = _told_facts(event.job)
+                told = told or self._facts.get(event.job_dir) != key
+                self._facts[event.job_dir] = key
+        if told:
             self.on_change()
 
 

@@ -68,11 +68,18 @@ def diff(old: Job | None, new: Job | None, job_dir: Path) -> list[JobEvent]:
     return []
 
 
-def chip_text(running: int) -> str:
-    """The footer chip: ``⚙ 3 Background Jobs``, singular for one."""
-    return f"⚙ {running} Background Job{'' if running == 1 else 's'}"
+def chip_text(running: int, waiting: int = 0) -> str:
+    """The footer chip: ``⚙ 3 Background Jobs``, singular for one, and ``· 1 waiting`` when
+    jobs wait for input (the viewer's footer and the shell's toolbar say the same)."""
+    text = f"⚙ {running} Background Job{'' if running == 1 else 's'}"
+    return f"{text} · {waiting} waiting" if waiting else text
 
 
 def running_count(jobs: Iterable[Job]) -> int:
     """How many of ``jobs`` are running (the chip's N)."""
     return sum(1 for job in jobs if job.running)
+
+
+def waiting_count(jobs: Iterable[Job]) -> int:
+    """How many of ``jobs`` run and wait for input (the chip's ``· N waiting``)."""
+    return sum(1 for job in jobs if job.running and job.facts.waiting_for_input)

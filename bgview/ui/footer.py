@@ -42,8 +42,7 @@ class JobsChip(Static):
     """Jobs waiting for input now."""
 
     def render(self) -> str:
-        text = chip_text(self.running)
-        return f"{text} · {self.waiting} waiting" if self.waiting else text
+        return chip_text(self.running, self.waiting)
 
     def watch_running(self, running: int) -> None:
         self.set_class(running > 0, "-busy")

@@ -7,7 +7,6 @@ Jobs are real commands (a real ``python -m http.server``, a real ``read -p``) in
 from __future__ import annotations
 
 import re
-import socket
 import sys
 import time
 from pathlib import Path
@@ -18,15 +17,9 @@ from bgview.agent import ToolHandler, ToolResult
 from bgview.runtime import Runtime
 from tests.agent.helpers import until
 from tests.agent.test_mcp_server import call, connect
+from tests.support import free_port
 
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def gate(path: Path) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import sys
 import time
 
@@ -26,16 +25,9 @@ from bgview.runtime.present import rows, status_cell
 from bgview.runtime.procfacts import _address
 from tests.conftest import RunCli
 from tests.runtime.helpers import FakeJob, until
+from tests.support import free_port
 
 PY = sys.executable
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now (the kernel's pick)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def listed(cli: RunCli) -> dict[str, dict[str, object]]:
