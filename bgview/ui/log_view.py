@@ -21,9 +21,9 @@ from textual.reactive import reactive
 from textual.worker import get_current_worker
 
 from bgview.runtime.patterns import UserPattern
-from bgview.ui.log_lines import LogLines
 from bgview.ui.log_model import LogState
 from bgview.ui.log_scan import INLINE_BYTES, Throttle, Window, find, matching_lines, scan_blocks
+from bgview.ui.log_term import TermLines
 
 __all__ = ["LogState", "LogView"]
 
@@ -33,7 +33,7 @@ HAND_BACK = 0.1
 Scan = Literal["search", "filter"]
 
 
-class LogView(LogLines):
+class LogView(TermLines):
     """A job's output, following its tail until you scroll up; searched (:meth:`find`) and
     filtered (:attr:`filter`) off the UI thread."""
 
