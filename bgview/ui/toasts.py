@@ -1,7 +1,12 @@
-"""The toasts for jobs that end: one job's own (``bash_3 exited 0 · 1.4MB · 12s``), or — when
+"""The toasts for jobs that end, and for what a running job begins to do.
+
+A job's end: one job's own (``bash_3 exited 0 · 1.4MB · 12s``), or — when
 several end within :data:`GATHER` seconds of one another — one for them all
 (``20 jobs ended: 18 exited 0, 2 failed (bash_4, bash_9)``), so a test matrix finishing at
 once does not bury the screen under twenty toasts.
+
+What a running job begins to do (:func:`fact_toast`): it waits for input, it is ready, its
+watched pattern matched, its watch stopped, each told once as it happens.
 
 Pure apart from the timer the screen runs: tested without an app.
 """
@@ -11,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bgview.runtime.facts import shown_pattern
 from bgview.runtime.model import Job, JobStatus
+from bgview.runtime.present import format_duration
+from bgview.runtime.text import visible
 from bgview.ui.format import Severity, toast_severity, toast_text
 
 GATHER = 0.25
@@ -60,6 +68,34 @@ def ended_toast(jobs: Sequence[Job]) -> tuple[str, Severity]:
     return f"{len(jobs)} jobs ended: {', '.join(parts)}", severity
 
 
+def fact_toast(old: Job, new: Job) -> tuple[str, Severity] | None:
+    """The toast for what running job ``new`` began to do since it was ``old``, or ``None``
+    when nothing a person should hear of changed (its CPU and memory change every second):
+
+    - ``bash_5 waiting for input: "Continue? [y/N]"`` — a warning: it needs an answer;
+    - ``bash_4 ready after 1.8s: http://localhost:5173/`` (only a job given a condition);
+    - ``bash_2 matched /ERROR/ · 3 matches``; ``bash_2 watch for /ERROR/ stopped: …``.
+
+    What came from the job (its prompt, its URL, the pattern) is shown visible."""
+    if not new.running:
+        return None  # its end has a toast of its own
+    was, now = old.facts, new.facts
+    if now.waiting_for_input and not was.waiting_for_input:
+        prompt = f': "{visible(now.prompt)}"' if now.prompt else ""
+        return f"{new.id} waiting for input{prompt}", "warning"
+    if now.ready and not was.ready:
+        after = format_duration(now.ready_after or 0.0)
+        detail = f": {visible(now.ready_detail)}" if now.ready_detail else ""
+        return f"{new.id} ready after {after}{detail}", "information"
+    pattern = visible(shown_pattern(new.notify_on or ""))
+    if now.watch_stopped and not was.watch_stopped:
+        return f"{new.id} watch for {pattern} stopped: {visible(now.watch_stopped)}", "warning"
+    if now.matches > was.matches:
+        n = now.matches
+        return f"{new.id} matched {pattern} · {n} match{'es' if n != 1 else ''}", "error"
+    return None
+
+
 class EndedJobs:
     """Jobs that ended since the last toast, gathered until none has ended for
     :data:`GATHER` seconds (or :data:`GATHER_MAX` have passed since the first)."""
@@ -85,5 +121,10 @@ class EndedJobs:
 
     def take(self) -> tuple[str, Severity] | None:
         """The toast for what was gathered, and start over (``None``: nothing ended)."""
-        jobs, self._jobs = list(self._jobs.values()), {}
+        jobs = self.take_jobs()
         return ended_toast(jobs) if jobs else None
+
+    def take_jobs(self) -> list[Job]:
+        """The jobs gathered (for the toast, and a desktop notification), and start over."""
+        jobs, self._jobs = list(self._jobs.values()), {}
+        return jobs
