@@ -141,12 +141,14 @@ def label(job: Job, *, show_project: bool = False) -> str:
 
 
 def order(jobs: Sequence[Job]) -> list[Job]:
-    """Running jobs first, then newest first: the order of every listing and the viewer."""
+    """Jobs waiting for input first (they need you), then the others that run, then the
+    ended; newest first within each: the order of every listing and the viewer."""
     return sorted(jobs, key=sort_key)
 
 
 def sort_key(job: Job) -> tuple[int, float, int]:
-    return (0 if job.running else 1, -job.started_at, -int(job.id[5:]))
+    rank = (0 if job.facts.waiting_for_input else 1) if job.running else 2
+    return (rank, -job.started_at, -int(job.id[5:]))
 
 
 HEADERS = ("ID", "STATUS", "TIME", "OUTPUT", "COMMAND")

@@ -52,7 +52,7 @@ from bgview.ui.live import FeedLink
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
 from bgview.ui.messages import FeedLoaded, JobRestarted, JobsChanged
-from bgview.ui.toasts import GATHER, TIMEOUT, EndedJobs
+from bgview.ui.toasts import GATHER, TIMEOUT, EndedJobs, fact_toast
 
 JOB_ACTIONS = frozenset(
     {
@@ -238,7 +238,11 @@ class JobsScreen(LogScreen, JobActions):
             if event.kind is EventKind.OUTPUT:
                 table.set_size(event.job_dir, event.size)
             else:
+                old = table.jobs.get(str(event.job_dir))
                 table.upsert(job)
+                told = fact_toast(old, job) if old is not None else None
+                if told is not None:
+                    self.app.notify(told[0], severity=told[1], markup=False, timeout=TIMEOUT)
             if event.kind is EventKind.ENDED and self._ended.add(job, time.monotonic()):
                 self.set_timer(GATHER, self._toast_ended)
             if panel.view.job_dir == event.job_dir:
