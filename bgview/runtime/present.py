@@ -54,7 +54,16 @@ def status_words(job: Job) -> str:
         return f"killed {visible(job.signal or '')}".strip() + by
     if job.running and job.supervisor_stopped:
         return "running (supervisor stopped)"
+    if job.waiting_to_restart:
+        return "restarting"
     return str(job.status.value)
+
+
+def restart_count(job: Job) -> str:
+    """``1/5``: a job with a restart policy, how many times it was restarted of how many it
+    may be; nothing for a job without one."""
+    rule = job.restart_policy
+    return f"{job.restarts}/{rule.max_restarts}" if rule is not None else ""
 
 
 INPUT_MARK = "⌨ input"
@@ -75,12 +84,15 @@ def serves(job: Job) -> str | None:
 
 def status_cell(job: Job) -> str:
     """A table's status: :func:`status_words`, ``starting`` for a running job that is not
-    ready yet, then where it serves and :data:`INPUT_MARK` if it waits for input."""
+    ready yet, ``↻1/5`` for a job its policy restarted (or waits to), then where it serves
+    and :data:`INPUT_MARK` if it waits for input."""
     words = status_words(job)
-    if not job.running:
-        return words
-    if job.starting and not job.supervisor_stopped:
+    if job.starting and not job.supervisor_stopped and not job.waiting_to_restart:
         words = "starting"
+    if job.restarts or job.waiting_to_restart:
+        words += f" ↻{restart_count(job)}"
+    if not job.running or job.waiting_to_restart:
+        return words
     where = serves(job)
     if where is not None:
         words += f" {visible(where)}"
@@ -136,6 +148,8 @@ def label(job: Job, *, show_project: bool = False) -> str:
         parts.append(f"[{os.path.basename(job.project)}]")
     if job.name:
         parts.append(f"({job.name})")
+    if job.restart_of:
+        parts.append(f"(restart of {job.restart_of})")
     parts.append(job.command)
     return visible(" ".join(parts))
 

@@ -15,7 +15,7 @@ from typing import Literal
 from rich.text import Text
 
 from bgview.runtime.model import Job, JobStatus
-from bgview.runtime.present import format_duration, format_size
+from bgview.runtime.present import format_duration, format_size, restart_count
 from bgview.runtime.text import visible
 
 Clock = Callable[[], float]
@@ -48,13 +48,14 @@ SUPERVISOR_STOPPED = ("running (supervisor stopped)", "running (sup. stopped)", 
 shortest: a narrow status column takes the first that fits."""
 
 
-Phase = Literal["input", "starting", "ready", ""]
+Phase = Literal["input", "starting", "ready", "restarting", ""]
 """What a running job is doing, as its status says it (``""``: nothing to add)."""
 
 PHASE_TEXT: dict[str, tuple[str, str]] = {
     "input": ("⌨ input", "bold black on yellow"),
     "starting": ("◌ starting", "yellow"),
     "ready": ("● ready", "bold green"),
+    "restarting": ("↻ restarting", "yellow"),
 }
 """How the status reads and looks for each :data:`Phase`: waiting for input stands out most,
 as the one that needs a person."""
@@ -65,6 +66,8 @@ def phase(job: Job) -> Phase:
     ``ready`` for a job given a readiness condition; ``""`` otherwise or once it has ended."""
     if not job.running or job.supervisor_stopped:
         return ""
+    if job.waiting_to_restart:
+        return "restarting"  # its restart policy waits out the backoff: nothing runs
     if job.facts.waiting_for_input:
         return "input"
     if job.ready is None:
@@ -122,6 +125,11 @@ def cpu_text(job: Job) -> str:
     if not job.running or not job.facts.process_count:
         return ""
     return f"{job.facts.cpu_percent:.0f}%"
+
+
+def restarts_text(job: Job) -> str:
+    """``1/5``: how many times its restart policy restarted it, of how many it may."""
+    return restart_count(job)
 
 
 def memory_text(job: Job) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from textual import on, work
 from textual.screen import Screen
 
-from bgview.runtime import control, proc
+from bgview.runtime import control
 from bgview.runtime.errors import BgviewError
 from bgview.runtime.feed import JobFeed
 from bgview.runtime.model import Job
@@ -64,9 +64,9 @@ class JobActions(Screen[None]):
 
     @work(thread=True, group="actions")
     def _restart(self, job: Job) -> None:
-        request, shown = restart_request(job)
+        shown = job.command if _is_shell(job) else shlex.join(job.argv)
         try:
-            new = control.start(project_of(job), request)
+            new = control.restart(project_of(job), job.id, grace=KILL_GRACE, by="user")
         except (BgviewError, OSError) as exc:
             self.post_message(ActionFailed(f"could not restart {job.id}: {visible(str(exc))}"))
             return
@@ -109,22 +109,9 @@ class JobActions(Screen[None]):
         self.app.notify(message.text, severity="error", markup=False)
 
 
-def restart_request(job: Job) -> tuple[control.StartRequest, str]:
-    """How to start ``job`` again, and its command as a toast shows it.
-
-    A shell string ran as ``bash -c <command>``: the string is started again; an argv as is.
-    The new job gets the old one's owner (a shell, the demo) while that owner still lives, so
-    it ends with it as the first did; ``keep`` is kept.
-    """
-    shell = len(job.argv) == 3 and job.argv[1] == "-c" and job.argv[2] == job.command
-    command: str | list[str] = job.command if shell else list(job.argv)
-    owner = job.owner_pid
-    if owner is not None and (job.keep or not proc.is_same_process(owner, job.owner_start)):
-        owner = None
-    request = control.StartRequest(
-        command, name=job.name, timeout=job.timeout, cwd=job.cwd, keep=job.keep, owner_pid=owner
-    )
-    return request, job.command if shell else shlex.join(job.argv)
+def _is_shell(job: Job) -> bool:
+    """Whether the job ran a shell string (``bash -c <command>``), shown as given."""
+    return len(job.argv) == 3 and job.argv[1] == "-c" and job.argv[2] == job.command
 
 
 def project_of(job: Job) -> Project:

@@ -30,6 +30,7 @@ from bgview.ui.format import (
     exit_text,
     memory_text,
     phase,
+    restarts_text,
     runtime_text,
     serves_forms,
     status_forms,
@@ -52,14 +53,16 @@ COLUMNS = (
     Column("command", "Command"),
     Column("cpu", "CPU", "right"),
     Column("mem", "Mem", "right"),
+    Column("restarts", "Restarts", "right"),
     Column("time", "Time", "right"),
     Column("output", "Output", "right"),
     Column("exit", "Exit"),
 )
 FIXED = tuple(column.key for column in COLUMNS if column.key != "command")
 """The columns as wide as their content."""
-OPTIONAL = ("serves", "cpu", "mem")
-"""Columns of facts: no room at all (not even their header's) while no job has any."""
+OPTIONAL = ("serves", "cpu", "mem", "restarts")
+"""Columns of facts, and the restart count: no room at all (not even their header's) while
+no job has any."""
 PAD = 1
 """Blank cells either side of every cell."""
 MIN_COMMAND = 12
@@ -78,6 +81,7 @@ def cells(job: Job, clock: Clock, *, show_project: bool = False) -> dict[str, Te
         "command": Text(label(job, show_project=show_project)),
         "cpu": Text(cpu_text(job)),
         "mem": Text(memory_text(job)),
+        "restarts": Text(restarts_text(job), style="yellow" if job.restarts else ""),
         "time": Text(runtime_text(job, clock)),
         "output": Text(format_size(job.output_bytes)),
         "exit": exit_text(job),
@@ -99,6 +103,7 @@ def widths_of(job: Job, clock: Clock) -> dict[str, int]:
         "serves_short": cell_len(serves[-1]) if serves else 0,
         "cpu": _optional("CPU", len(cpu_text(job))),
         "mem": _optional("Mem", len(memory_text(job))),
+        "restarts": _optional("Restarts", len(restarts_text(job))),
         "time": len(runtime_text(job, clock)),
         "output": len(format_size(job.output_bytes)),
         "exit": _exit_width(job.status, job.exit_code, job.signal),

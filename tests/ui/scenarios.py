@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from bgview.runtime.events import EventKind, JobEvent
 from bgview.runtime.facts import Facts, PortFact, ProcessFact, ReadyCondition, ReadyKind
+from bgview.runtime.restarts import RestartMode, RestartPolicy, Run
 from bgview.runtime.store import load_job
 from bgview.ui import BgviewApp, JobsScreen, make_app
 from bgview.ui.job_table import JobTable
@@ -180,6 +181,52 @@ def with_facts(store: StoreBuilder) -> None:
     )
 
 
+def runs(*times: tuple[float, float, int]) -> tuple[Run, ...]:
+    """Runs of a job with a restart policy: ``(start, end, exit code)`` relative to T0."""
+    return tuple(Run(T0 + a, T0 + b, code) for a, b, code in times)
+
+
+def with_restarts(store: StoreBuilder) -> None:
+    """Restart policies: a worker that gave up after five restarts, a build restarted by
+    hand (its row says which job it restarts), a dev server waiting out its backoff after
+    its third run, and a queue worker restarted once and running again."""
+    rule = RestartPolicy(RestartMode.ON_FAILURE, 5, 1.0)
+    crash = b"Error: connect ECONNREFUSED 127.0.0.1:6379\r\n"
+    gave_up = [(-900.0 + 10 * i, -899.9 + 10 * i, 1) for i in range(6)]
+    store.add(
+        "node worker.js",
+        crash * 6,
+        exit_code=1,
+        started=-900,
+        wall=50.1,
+        restart=rule,
+        runs=runs(*gave_up),
+        name="worker",
+    )
+    store.add("npm run build", colour_progress(), exit_code=1, started=-700, wall=4.0)
+    store.add(
+        "npm run build", colour_progress(), exit_code=0, started=-600, wall=4.4, restart_of="bash_2"
+    )
+    store.add(
+        "npm run dev",
+        server_output(6) + b"Error: listen EADDRINUSE: address already in use :::5173\r\n",
+        status="running",
+        name="web",
+        started=-120,
+        restart=rule,
+        runs=runs((-120, -90, 1), (-89, -60, 1), (-58, -3, 1)),
+        restart_at=1.0,
+    )
+    store.add(
+        "python -m queue_worker",
+        b"worker up\r\nlost the broker\r\nworker up\r\n",
+        status="running",
+        started=-300,
+        restart=RestartPolicy(RestartMode.ALWAYS, 10, 2.0),
+        runs=(Run(T0 - 300, T0 - 200, 0, None), Run(T0 - 198, None, None, None, 30)),
+    )
+
+
 def empty(store: StoreBuilder) -> None:
     """No job at all: the empty state says how to start one."""
 
@@ -294,6 +341,13 @@ SCENARIOS = [
         (120, 32),
         nothing,
         "what jobs are doing: a ready dev server, a job waiting for input, CPU and memory",
+    ),
+    Scenario(
+        "restarts",
+        with_restarts,
+        (120, 24),
+        nothing,
+        "restart policies: a restart count per row, a job waiting to restart, one given up",
     ),
 ]
 

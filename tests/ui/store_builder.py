@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bgview.runtime.facts import Facts, ReadyCondition
 from bgview.runtime.record import FinalRecord, JobFiles, JobStatus, Request, Result, RunState
+from bgview.runtime.restarts import RestartPolicy, Run
 from bgview.runtime.store import Project
 
 T0 = 1_790_000_000.0
@@ -55,11 +56,16 @@ class StoreBuilder:
         supervisor: tuple[int, int | None] | None = None,
         facts: Facts | None = None,
         ready: ReadyCondition | None = None,
+        restart: RestartPolicy | None = None,
+        runs: tuple[Run, ...] = (),
+        restart_at: float | None = None,
+        restart_of: str | None = None,
     ) -> Path:
         """Write one job; ``started`` is seconds relative to :data:`T0`; ``supervisor`` is the
         ``(pid, start time)`` of a process standing in for its supervisor; ``facts`` are what
-        its supervisor saw (``facts.json`` while it runs, in the final record once ended) and
-        ``ready`` its readiness condition."""
+        its supervisor saw (``facts.json`` while it runs, in the final record once ended),
+        ``ready`` its readiness condition, ``restart`` its restart policy with ``runs`` so far
+        (each restart a run) and ``restart_at`` (relative to :data:`T0`) while it waits."""
         project = self.project
         job_id = f"bash_{self.next_id}"
         self.next_id += 1
@@ -82,8 +88,13 @@ class StoreBuilder:
             mark=f"{project.dir.name}/{job_id}",
             name=name,
             ready=ready,
+            restart=restart,
+            restart_of=restart_of,
         )
         state = RunState(
+            restarts=max(len(runs) - 1, 0),
+            runs=runs,
+            restart_at=T0 + restart_at if restart_at is not None else None,
             pid=pid,
             dropped_bytes=dropped,
             output_lost=output_lost,

@@ -84,6 +84,15 @@ def test_facts_in_the_table(snap_compare: SnapCompare, home: Path) -> None:
     _check(snap_compare, home, "facts")
 
 
+def test_restart_counts_in_the_table(snap_compare: SnapCompare, home: Path) -> None:
+    """Restart policies: the dev server "web" on top, "↻ restarting" in yellow (its third run
+    crashed; it waits out the backoff) with 2/5 in the Restarts column; the queue worker
+    running with 1/10; the build restarted by hand says "(restart of bash_2)" in its command;
+    the worker that gave up is "✗ exited" with exit 1 and 5/5. Jobs without a policy have
+    nothing in the Restarts column."""
+    _check(snap_compare, home, "restarts")
+
+
 def test_pushed_in_another_app(snap_compare: SnapCompare, home: Path) -> None:
     """bgview's jobs screen pushed by a plain Textual app with no CSS of bgview's: the same
     picture as test_table_with_mixed_statuses (the layout is the screen's own)."""
