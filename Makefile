@@ -24,13 +24,21 @@ demo: $(STAMP)
 shell: $(STAMP)
 	$(PY) -m bgview shell
 
-## test: venv, install, and every test (the web view's drive Chromium: installed if missing)
+## test: venv, install, and every test (the web view's drive Chromium, the MCP tests the
+## MCP Inspector from npm, the completion tests tmux, zsh and fish: installed if missing)
 test: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		echo "installing chromium and chromium-driver for tests/web"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			chromium chromium-driver; \
 	fi
+	@if [ ! -x /usr/bin/tmux ] || [ ! -x /usr/bin/zsh ] || [ ! -x /usr/bin/fish ] \
+		|| [ ! -x /usr/bin/npm ]; then \
+		echo "installing tmux, zsh, fish and npm for the terminal, completion and MCP tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			tmux zsh fish npm; \
+	fi
+	@$(PY) -m tests.agent.inspector >/dev/null
 	$(PY) -m pytest -q -n $(WORKERS) -p no:cacheprovider
 
 ## lint: ruff and mypy

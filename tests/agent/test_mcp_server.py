@@ -27,11 +27,15 @@ def gate(path: Path) -> str:
 
 
 @asynccontextmanager
-async def connect(home: Path, project: Path, *options: str) -> AsyncIterator[ClientSession]:
-    """Start ``bgview [options] mcp`` in ``project``; an initialised client session."""
+async def connect(
+    home: Path, project: Path, *options: str, consumer: str | None = None
+) -> AsyncIterator[ClientSession]:
+    """Start ``bgview [options] mcp [--consumer NAME]`` in ``project``; an initialised client
+    session."""
+    named = ["--consumer", consumer] if consumer is not None else []
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "bgview", *options, "mcp"],
+        args=["-m", "bgview", *options, "mcp", *named],
         env={"BGVIEW_HOME": str(home)},
         cwd=str(project),
     )
