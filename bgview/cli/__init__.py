@@ -43,6 +43,8 @@ COMMANDS: dict[str, str] = {
     "mcp": "mcp",
     "serve": "serve",
     "status": "status",
+    "completions": "completions",
+    "_ids": "ids",
 }
 """Each subcommand and the module of this package that parses and runs it, in ``--help``
 order."""
