@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "list": "listing",
     "output": "output",
     "kill": "kill",
+    "restart": "restart",
     "wait": "wait",
     "notices": "notices",
     "prune": "prune",

@@ -53,6 +53,22 @@ def add_parser(sub: Subparsers) -> None:
         metavar="SECONDS",
         help="after a told match, only count more for this long (default 2)",
     )
+    run.add_argument(
+        "--restart",
+        choices=("on-failure", "always"),
+        help="run it again when it ends: after a non-zero exit or a crash, or always (never "
+        "after bgview kill)",
+    )
+    run.add_argument(
+        "--max-restarts", type=int, metavar="N", help="with --restart: at most N times (default 5)"
+    )
+    run.add_argument(
+        "--backoff",
+        type=types.seconds,
+        metavar="SECONDS",
+        help="with --restart: wait before the first restart (default 1), doubled at each, "
+        "at most 60",
+    )
     run.add_argument("command", nargs="*", help="'a shell string', or -- PROGRAM [ARG...]")
 
 
@@ -98,6 +114,9 @@ def run(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
         ready_port=args.ready_port,
         notify_on=args.notify_on,
         notify_cooldown=args.notify_cooldown,
+        restart=args.restart,
+        max_restarts=args.max_restarts,
+        backoff=args.backoff,
     )
     if job.status is JobStatus.FAILED:
         print(job.id, flush=True)
