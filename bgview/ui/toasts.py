@@ -77,8 +77,10 @@ def fact_toast(old: Job, new: Job) -> tuple[str, Severity] | None:
     - ``bash_2 matched /ERROR/ · 3 matches``; ``bash_2 watch for /ERROR/ stopped: …``.
 
     What came from the job (its prompt, its URL, the pattern) is shown visible."""
-    if not new.running:
-        return None  # its end has a toast of its own
+    if not new.running or not old.facts.updated_at:
+        # Its end has a toast of its own; and a job seen before its first facts were read
+        # says nothing of when they became so (it may have been ready for an hour).
+        return None
     was, now = old.facts, new.facts
     if now.waiting_for_input and not was.waiting_for_input:
         prompt = f': "{visible(now.prompt)}"' if now.prompt else ""
