@@ -153,6 +153,8 @@ class JobsScreen(LogScreen, JobActions):
         self._link = FeedLink(self.feed, self)
         self._ended = EndedJobs()
         self._pane_due = False
+        self._opened = time.time()
+        """When this screen first looked at the store: facts older than that are no news."""
 
     def compose(self) -> ComposeResult:
         yield JobTable(self.clock, show_project=self.all_projects, id="jobs")
@@ -240,7 +242,7 @@ class JobsScreen(LogScreen, JobActions):
             else:
                 old = table.jobs.get(str(event.job_dir))
                 table.upsert(job)
-                told = fact_toast(old, job) if old is not None else None
+                told = fact_toast(old, job, self._opened) if old is not None else None
                 if told is not None:
                     self.app.notify(told[0], severity=told[1], markup=False, timeout=TIMEOUT)
             if event.kind is EventKind.ENDED and self._ended.add(job, time.monotonic()):
