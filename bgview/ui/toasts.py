@@ -68,27 +68,31 @@ def ended_toast(jobs: Sequence[Job]) -> tuple[str, Severity]:
     return f"{len(jobs)} jobs ended: {', '.join(parts)}", severity
 
 
-def fact_toast(old: Job, new: Job) -> tuple[str, Severity] | None:
+def fact_toast(old: Job, new: Job, since: float) -> tuple[str, Severity] | None:
     """The toast for what running job ``new`` began to do since it was ``old``, or ``None``
-    when nothing a person should hear of changed (its CPU and memory change every second):
+    when nothing a person should hear of changed (its CPU and memory change every second).
+    ``since`` is when the viewer first saw the store (``time.time()``): what happened before
+    it is not news, even when the viewer had not read the job's facts yet.
 
     - ``bash_5 waiting for input: "Continue? [y/N]"`` — a warning: it needs an answer;
     - ``bash_4 ready after 1.8s: http://localhost:5173/`` (only a job given a condition);
     - ``bash_2 matched /ERROR/ · 3 matches``; ``bash_2 watch for /ERROR/ stopped: …``.
 
     What came from the job (its prompt, its URL, the pattern) is shown visible."""
-    if not new.running or not old.facts.updated_at:
-        # Its end has a toast of its own; and a job seen before its first facts were read
-        # says nothing of when they became so (it may have been ready for an hour).
-        return None
+    if not new.running:
+        return None  # its end has a toast of its own
     was, now = old.facts, new.facts
-    if now.waiting_for_input and not was.waiting_for_input:
-        prompt = f': "{visible(now.prompt)}"' if now.prompt else ""
-        return f"{new.id} waiting for input{prompt}", "warning"
-    if now.ready and not was.ready:
+    if now.ready and not was.ready and new.started_at + (now.ready_after or 0.0) >= since:
         after = format_duration(now.ready_after or 0.0)
         detail = f": {visible(now.ready_detail)}" if now.ready_detail else ""
         return f"{new.id} ready after {after}{detail}", "information"
+    if not was.updated_at:
+        # Facts read for the first time: they say nothing of when the job began to wait or
+        # matched (its first facts come within a second; a wait takes 3 s of quiet).
+        return None
+    if now.waiting_for_input and not was.waiting_for_input:
+        prompt = f': "{visible(now.prompt)}"' if now.prompt else ""
+        return f"{new.id} waiting for input{prompt}", "warning"
     pattern = visible(shown_pattern(new.notify_on or ""))
     if now.watch_stopped and not was.watch_stopped:
         return f"{new.id} watch for {pattern} stopped: {visible(now.watch_stopped)}", "warning"
