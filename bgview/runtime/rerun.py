@@ -22,10 +22,27 @@ from typing import TYPE_CHECKING
 from bgview.runtime import restarts
 from bgview.runtime.facts import FactEvent, FactKind
 from bgview.runtime.journal import append_event
-from bgview.runtime.record import JobStatus, KillReason, Phase, Result
+from bgview.runtime.record import JobStatus, KillReason, Phase, Request, Result
 
 if TYPE_CHECKING:
     from bgview.runtime.supervisor import Supervisor
+
+
+def begin_run(sup: Supervisor) -> None:
+    """A run started: a job with a policy records it (its start, where its output begins)."""
+    if sup.request.restart is None:
+        return
+    run = restarts.Run(time.time(), log_offset=sup.log.written)
+    runs = (*sup.state.runs, run)[-restarts.MAX_RUNS :]
+    sup.state = dataclasses.replace(sup.state, runs=runs, restart_at=None)
+
+
+def run_request(sup: Supervisor) -> Request:
+    """The request as the current run's facts see it: a restarted run's readiness is timed
+    from its own start."""
+    if not sup.state.runs:
+        return sup.request
+    return dataclasses.replace(sup.request, started_at=sup.state.runs[-1].started_at)
 
 
 def wait_to_restart(sup: Supervisor, result: Result) -> bool:

@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING
 
 from bgview.runtime import proc
 from bgview.runtime.fsio import DirFd
-from bgview.runtime.record import JobFiles, KillReason, KillRequest, Phase, Request
+from bgview.runtime.ptyexec import set_winsize
+from bgview.runtime.record import (
+    JobFiles,
+    KillReason,
+    KillRequest,
+    Phase,
+    Request,
+    ResizeRequest,
+    parse_control,
+)
 
 if TYPE_CHECKING:
     from bgview.runtime.supervisor import Supervisor
@@ -49,7 +58,7 @@ def serve(
                 with contextlib.suppress(KeyError):
                     poller.unregister(master)
             if live >= 0:
-                poller.register(live, select.POLLIN | sup.want_out())
+                poller.register(live, select.POLLIN | want_out(sup))
             master = live
         for pidfd in set(sup.procs.pidfds.values()) - watched:
             poller.register(pidfd, select.POLLIN)
@@ -65,7 +74,7 @@ def serve(
                     poller.unregister(master)
                     master = -1
                 else:
-                    poller.modify(master, select.POLLIN | sup.want_out())
+                    poller.modify(master, select.POLLIN | want_out(sup))
             elif fd == wake_fd:
                 signals = drain(wake_fd)
                 sup.reap()
@@ -75,7 +84,7 @@ def serve(
                 control_buf += drain(control_fd)
                 *lines, control_buf = control_buf.split(b"\n")
                 for line in lines:
-                    sup.handle_control(line)
+                    handle_control(sup, line)
                 if len(control_buf) > 65536:  # no newline in sight: garbage
                     log(f"ignored {len(control_buf):,} bytes of control input: no newline")
                     control_buf = b""
@@ -83,7 +92,7 @@ def serve(
                 sup.pending_input += drain(stdin_fd)
                 sup.feed_input()
                 if sup.pty_open and master >= 0:
-                    poller.modify(master, select.POLLIN | sup.want_out())
+                    poller.modify(master, select.POLLIN | want_out(sup))
             elif fd == owner_fd:
                 poller.unregister(owner_fd)
                 sup.request_kill(KillRequest(KillReason.OWNER_EXIT, 1.0))
@@ -136,6 +145,30 @@ def main(argv: list[str]) -> int:
         supervisor.crashed(exc)
         raise  # the traceback goes to supervisor.log
     return 0
+
+
+def want_out(sup: Supervisor) -> int:
+    """``POLLOUT`` while typed input waits for room in the pty."""
+    return select.POLLOUT if sup.pending_input else 0
+
+
+def handle_control(sup: Supervisor, line: bytes) -> None:
+    """One line from the ``control`` FIFO; anything malformed is logged and ignored. A
+    resize holds for the runs to come too (a restart keeps the size)."""
+    if not line.strip():
+        return
+    try:
+        request = parse_control(line)
+    except ValueError as exc:
+        log(f"ignored a control request: {exc}")
+        return
+    if isinstance(request, KillRequest):
+        sup.request_kill(request)
+    elif isinstance(request, ResizeRequest):
+        sup.winsize = (request.columns, request.rows)
+        if sup.pty_open:
+            with contextlib.suppress(OSError):
+                set_winsize(sup.master, request.columns, request.rows)
 
 
 def log(message: str) -> None:

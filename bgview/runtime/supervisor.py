@@ -40,14 +40,14 @@ import signal
 import sys
 import time
 
-from bgview.runtime import proc, rerun, restarts
+from bgview.runtime import proc, rerun
 from bgview.runtime.factkeeper import FactKeeper
 from bgview.runtime.fsio import FULL_DISK, DirFd
 from bgview.runtime.jobprocs import JobProcesses, run_result
 from bgview.runtime.journal import finalize
 from bgview.runtime.logstate import DEFAULT_MAX_LOG, MIN_MAX_LOG
 from bgview.runtime.logwriter import CHUNK, LogWriter
-from bgview.runtime.ptyexec import PTY_COLS, PTY_ROWS, set_winsize, spawn
+from bgview.runtime.ptyexec import PTY_COLS, PTY_ROWS, spawn
 from bgview.runtime.record import (
     MAX_LEFT_BEHIND,
     FinalRecord,
@@ -57,10 +57,8 @@ from bgview.runtime.record import (
     KillRequest,
     Phase,
     Request,
-    ResizeRequest,
     Result,
     RunState,
-    parse_control,
 )
 from bgview.runtime.superloop import log, main
 
@@ -119,10 +117,7 @@ class Supervisor:
         self.procs.new_run(pid, master)
         os.set_blocking(master, False)
         self.state = dataclasses.replace(self.state, pid=pid, pid_start=proc.start_time(pid))
-        if self.request.restart is not None:
-            run = restarts.Run(time.time(), log_offset=self.log.written)
-            runs = (*self.state.runs, run)[-restarts.MAX_RUNS :]
-            self.state = dataclasses.replace(self.state, runs=runs, restart_at=None)
+        rerun.begin_run(self)
         try:
             self.job.write_json_atomic(JobFiles.STATE, self.state.to_dict())
         except OSError as exc:
@@ -137,10 +132,9 @@ class Supervisor:
                 )
             )
             return False
-        # A restarted run's readiness is timed from its own start.
-        begun = self.state.runs[-1].started_at if self.state.runs else self.request.started_at
-        asked = dataclasses.replace(self.request, started_at=begun)
-        self.facts = FactKeeper(self.job, self.project, asked, os.getpid(), master)
+        self.facts = FactKeeper(
+            self.job, self.project, rerun.run_request(self), os.getpid(), master
+        )
         return True
 
     def facts_failed(self, exc: Exception) -> None:
@@ -227,10 +221,6 @@ class Supervisor:
                 self.pending_input = b""
                 return
             self.pending_input = self.pending_input[n:]
-
-    def want_out(self) -> int:
-        """``POLLOUT`` while typed input waits for room in the pty."""
-        return 4 if self.pending_input else 0  # select.POLLOUT
 
     # ---- the job's processes -----------------------------------------------------------------
 
@@ -391,25 +381,6 @@ class Supervisor:
         with contextlib.suppress(OSError):
             reason = f"its supervisor failed: {exc!r}"[:500]
             self.finish(Result(JobStatus.LOST, time.time(), reason=reason))
-
-    # ---- requests ----------------------------------------------------------------------------
-
-    def handle_control(self, line: bytes) -> None:
-        """One line from the ``control`` FIFO; anything malformed is logged and ignored."""
-        if not line.strip():
-            return
-        try:
-            request = parse_control(line)
-        except ValueError as exc:
-            log(f"ignored a control request: {exc}")
-            return
-        if isinstance(request, KillRequest):
-            self.request_kill(request)
-        elif isinstance(request, ResizeRequest):
-            self.winsize = (request.columns, request.rows)
-            if self.pty_open:
-                with contextlib.suppress(OSError):
-                    set_winsize(self.master, request.columns, request.rows)
 
 
 if __name__ == "__main__":
