@@ -127,29 +127,3 @@ class LineIndex:
         by_bytes = bisect_left(self._starts, target) if self.size > MAX_WINDOW_BYTES else 0
         by_lines = excess_lines + MAX_WINDOW_LINES // 2 if excess_lines > 0 else 0
         return max(by_bytes, by_lines)
-
-    def copy(self) -> LineIndex:
-        """A frozen copy for a search in another thread (one memcpy of the offsets: a few
-        milliseconds for a million lines), while this one goes on growing."""
-        twin = LineIndex(self.base, self.first)
-        twin.end = self.end
-        twin._starts = array("q", self._starts)
-        return twin
-
-    def block_after(self, line: int, stop: int, max_bytes: int) -> int:
-        """The end of the block of lines from ``line`` that fits in ``max_bytes`` (at least
-        one line, at most up to ``stop``): what a search reads in one go."""
-        i = line - self.first
-        limit = self._starts[i] + max_bytes
-        j = bisect_right(self._starts, limit, i + 1) - 1  # lines i..j-1 end by the limit
-        if j == len(self._starts) - 1 and self.partial and self.end <= limit:
-            j += 1  # the partial last line fits too
-        return min(stop, self.first + max(j, i + 1))
-
-    def block_before(self, line: int, start: int, max_bytes: int) -> int:
-        """The start of the block of lines ending just before ``line`` that fits in
-        ``max_bytes`` (at least one line, not before ``start``): a search going backwards."""
-        j = line - self.first
-        end = self._starts[j] if j < len(self._starts) else self.end
-        i = bisect_left(self._starts, end - max_bytes, 0, j)  # lines i..j-1 start within it
-        return max(start, self.first + min(i, j - 1))

@@ -142,13 +142,18 @@ class LogLines(ScrollView, can_focus=True):
     def _window_changed(self) -> None:
         """A new window was opened (another log, a truncation, a jump to the tail)."""
 
-    def _lines_added(self, first: int, last: int) -> bool:
-        """Earlier lines were read into the window; ``False`` if they are not rows yet."""
-        return True
+    def _jumped(self) -> None:
+        """A backlog was skipped to the tail: what lies between is to be counted, scanned."""
 
-    def _may_extend(self) -> bool:
-        """Whether scrolling to the top may read earlier output in now."""
-        return True
+    def _renumbered(self, delta: int) -> None:
+        """The lines before the tail were counted: rows moved by ``delta``; keep the place."""
+        if self.follow:
+            self._scroll_to_end()
+        else:
+            self._scroll_quietly(self.scroll_y + delta)
+        self._sync_size()
+        self.refresh()
+        self._changed()
 
     # ---- opening and growing ------------------------------------------------------------
 
@@ -199,6 +204,8 @@ class LogLines(ScrollView, can_focus=True):
             # otherwise lay the whole screen out again on each jump (a new width each time).
             self._cache.clear()
             self._window_changed()
+        if result.jumped:
+            self._jumped()
         if result.truncated:
             self.app.notify(
                 "the log was truncated; showing it again from its start",
@@ -216,22 +223,6 @@ class LogLines(ScrollView, can_focus=True):
                 self._scroll_to_end()
             self.refresh()
             self._changed()
-
-    def _extend_back(self) -> None:
-        """Scrolled to the top of the window with more log before it: read some of it in."""
-        if not self._may_extend():
-            return
-        try:
-            added = self.model.extend_back()
-        except LogGone:
-            return
-        if added is None:
-            return
-        if self._lines_added(*added):
-            self._sync_size()
-            self._scroll_quietly(self.scroll_y + added[1] - added[0])
-        self.refresh()
-        self._changed()
 
     # ---- drawing ------------------------------------------------------------------------
 
@@ -262,40 +253,42 @@ class LogLines(ScrollView, can_focus=True):
         self._style = None
         self._cache.clear()  # component styles (matches, notes) may have changed too
 
-    def _key(self, line: int) -> CacheKey:
-        start, stop = self.model.index.span(line)
-        return start, stop, self._search_gen, line == self.model.current_match
+    def _key(self, span: tuple[int, int]) -> CacheKey:
+        return span[0], span[1], self._search_gen, span[0] == self.model.current_match
 
     def _strip(self, row: int) -> Strip | None:
         """The drawn line from the cache, reading every missing line on screen in one go (one
         open, one pread each); ``None`` while the size cap swaps the file (drawn again soon)."""
         model = self.model
-        key = self._key(model.row_line(row))
-        strip = self._cache.get(key)
-        if strip is not None:
-            return strip
         top = max(0, self.scroll_offset.y)
         rows = range(top, min(model.row_count, top + self.size.height + 1))
-        lines = [model.row_line(r) for r in (rows if row in rows else [row])]
-        missing = [n for n in lines if self._key(n) not in self._cache]
-        spans = [model.index.span(n) for n in missing]
+        if row not in rows:
+            rows = range(row, row + 1)
+        spans = model.row_spans(rows)
+        span = spans[row - rows.start] if row - rows.start < len(spans) else None
+        if span is None:
+            return None
+        strip = self._cache.get(self._key(span))
+        if strip is not None:
+            return strip
+        missing = [s for s in spans if s is not None and self._key(s) not in self._cache]
         try:
-            chunks = model.file.read_lines(spans) if model.file is not None else None
+            chunks = model.file.read_lines(missing) if model.file is not None else None
         except LogGone:
             chunks = [None] * len(missing)
         if chunks is None:
             if self._redraw_timer is None:
                 self._redraw_timer = self.set_timer(RETRY_SWAP * 2, self._redraw)
             return None
-        for line, raw in zip(missing, chunks, strict=True):
-            self._store(line, raw)
-        return self._cache.get(key)
+        for line_span, raw in zip(missing, chunks, strict=True):
+            self._store(line_span, raw)
+        return self._cache.get(self._key(span))
 
     def _redraw(self) -> None:
         self._redraw_timer = None
         self.refresh()
 
-    def _store(self, line: int, raw: bytes | None) -> None:
+    def _store(self, span: tuple[int, int], raw: bytes | None) -> None:
         if raw is None:
             note = self.get_component_rich_style("log--note")
             text = Text("(dropped by the log size cap)", style=note)
@@ -306,10 +299,10 @@ class LogLines(ScrollView, can_focus=True):
             for match in self.search.finditer(text.plain):
                 if match.end() > match.start():
                     text.stylize(match_style, match.start(), match.end())
-        if line == self.model.current_match:
+        if span[0] == self.model.current_match:
             text.stylize(self.get_component_rich_style("log--current"))
         strip = Strip(list(text.render(self.app.console)), text.cell_len)
-        self._cache.set(self._key(line), strip)
+        self._cache.set(self._key(span), strip)
         if strip.cell_length > self._max_width:
             self._max_width = strip.cell_length
             self.call_after_refresh(self._sync_size)
@@ -381,8 +374,6 @@ class LogLines(ScrollView, can_focus=True):
             pass  # fewer rows than before (a filter, a jump to the tail): clamped, not scrolled
         elif new >= self.max_scroll_y and self.model.row_count:
             self.follow = True
-        if new <= 0 < old:
-            self.call_later(self._extend_back)
 
     # A person scrolling up means "stop here": say so at once, not when an animation ends.
     def action_scroll_up(self) -> None:

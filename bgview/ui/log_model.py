@@ -1,43 +1,48 @@
-"""What the log pane shows of one job's log, in plain Python (no Textual): the window of lines
-it holds, how it grows, and the rows a filter keeps.
+"""What the log pane shows of one job's log, in plain Python (no Textual): every line of it,
+from its first kept byte, and the rows a filter keeps.
 
-Like toolong, and unlike ``RichLog``, this never holds the log's text: a
-:class:`~bgview.ui.log_index.LineIndex` keeps where lines start in a bounded window at the
-log's tail, and the widget (:mod:`bgview.ui.log_view`) reads only the lines it draws
-(:mod:`bgview.ui.log_file`). A gigabyte log opens as fast as a small one, and memory does not
-grow with it.
+Like toolong, and unlike ``RichLog``, this never holds the log's text. Three small structures
+stand for a log of any size:
 
-Rows are what is drawn: every line of the window, or under a filter the lines that match
-(:attr:`LogModel.visible`). The filter's matches over the window as it was when the filter
-was set come from a scan (:mod:`bgview.ui.log_scan`, in a worker for a big window) and are
-added with :meth:`LogModel.add_matches` as they arrive; lines that arrive later are matched
-here as they are taken in (at most :data:`READ_STEP` bytes at a time).
+- the *tail* (:class:`~bgview.ui.log_index.LineIndex`): where each line of the last few
+  megabytes starts; it follows what the job writes;
+- the *map* (:class:`~bgview.ui.log_map.LineMap`): a line number every 64 KiB of everything
+  before (and under) the tail, so any line is one small read away;
+- the *seat*: an index of the stretch the view shows when that is not the tail, read on demand
+  around the lines drawn.
+
+A log bigger than the tail opens at once at its tail; its lines before are counted by a worker
+(:meth:`LogModel.count_job`, :meth:`LogModel.counted`). Meanwhile the tail's line numbers are an
+estimate, made exact when the count lands (the view keeps its place by byte offset).
+
+Rows are what is drawn: every line (row 0 is the first kept line), or under a filter the lines
+that match (:mod:`bgview.ui.log_matches`), found by a scan of the whole log in a worker and,
+for what the job writes later, here as it is taken in.
 """
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
 from bgview.runtime.patterns import UserPattern
 from bgview.ui.log_file import LogFile, LogGone
 from bgview.ui.log_index import LineIndex
-from bgview.ui.log_scan import Window, matching_lines
+from bgview.ui.log_map import LineMap, next_line_start, read_seat
+from bgview.ui.log_matches import Kind, Scan, scan_range
 
 OPEN_WINDOW = 4 * 1024 * 1024
-"""How much of the tail is indexed when a log opens (more is read as you scroll up)."""
+"""How much of the tail is indexed when a log opens (the rest is counted by a worker)."""
 READ_STEP = 512 * 1024
 """The most new output indexed per update: the UI stays responsive under a firehose."""
 JUMP_AFTER = 2 * 1024 * 1024
 """While following, a backlog bigger than this is skipped: we reopen at the tail."""
 JUMP_WINDOW = 256 * 1024
 """How much of the tail a jump reopens with (a firehose would bury more before it is read)."""
-EXTEND_STEP = 4 * 1024 * 1024
-"""How much earlier output one scroll to the top brings in."""
-MAX_EXTENDED = 8 * OPEN_WINDOW
-"""Scrolling up reads earlier output in until the window holds this much."""
+SEAT_MARGIN = 200
+"""Lines a seat starts before the first line asked for (scrolling up reads no new seat)."""
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,17 @@ class LogState:
     """Logical size of the log: every byte the job wrote."""
     dropped: int
     """Bytes the runtime's size cap dropped from the front."""
-    base: int
-    """First byte the view holds (``> dropped`` when only the tail is indexed)."""
     lines: int
     shown: int
-    """Lines shown (fewer than ``lines`` under a filter)."""
+    """Rows (fewer than ``lines`` under a filter)."""
+    counting: bool = False
+    """The lines before the tail are still being counted: ``lines`` is an estimate."""
     problem: str | None = None
     """A message instead of the log: gone, unreadable, truncated."""
     busy: str | None = None
-    """A search or filter under way, and how far it got: ``searching… 40%``."""
+    """A scan under way, and how far it got: ``filtering… 40%``."""
+    match: str | None = None
+    """Where the search stands: ``match 3 of 41`` (``41+`` while it scans)."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,11 @@ class Update:
     changed: bool = False
     """Rows, sizes or the problem changed: size the view again, redraw, redraw the bar."""
     reopened: bool = False
-    """A new window (another file, a truncation, a jump to the tail): drawn lines are stale,
-    and a filter must scan the window again."""
+    """Another file, a truncation: drawn lines are stale, scans start over."""
+    jumped: bool = False
+    """A backlog was skipped to the tail: the lines in between are to be counted and
+    scanned (:meth:`LogModel.count_job`, the scans' holes)."""
     truncated: bool = False
-    """The log was truncated under the view (it is shown again from its start)."""
     retry: bool = False
     """The size cap is swapping the file right now: look again very soon."""
     more: bool = False
@@ -82,42 +90,76 @@ class Update:
 
 
 class LogModel:
-    """The shown window of one job's log (or of none)."""
+    """Every line of one job's log (or of none), and its search and filter."""
 
     def __init__(self) -> None:
         self.job_dir: Path | None = None
         self.file: LogFile | None = None
-        self.index = LineIndex()
+        self.tail = LineIndex()
+        self.map = LineMap(0, 0)
+        self.seat: LineIndex | None = None
+        self.gap = False
+        """The lines between ``map.end`` and ``tail.base`` are not counted yet."""
         self.dropped = 0
-        """Bytes the size cap dropped from the front, as last seen."""
         self.problem: str | None = None
-        """Why there is no log to show (gone, no log file), or ``None``."""
         self.current_match: int | None = None
-        """Absolute line number of the match ``n``/``N`` moved to."""
-        self.filter: UserPattern | None = None
-        self.visible: array[int] = array("q")
-        """Absolute numbers of the lines shown while a filter is on, in order."""
-        self._filter_gen = 0
-        self._matched_from = 0
-        """Lines from here on are matched here as they arrive; earlier ones by scans."""
+        """Where the line ``n``/``N`` moved to starts (a logical offset)."""
+        self.scans: dict[Kind, Scan] = {}
+        self._generation = 0
+        self.live_from = 0
+        """New lines from here on are matched here as they come; earlier ones by scans."""
+
+    @property
+    def index(self) -> LineIndex:
+        """The tail (what older callers called the window)."""
+        return self.tail
+
+    @property
+    def filter(self) -> UserPattern | None:
+        scan = self.scans.get("filter")
+        return scan.pattern if scan is not None else None
 
     # ---- opening and growing ------------------------------------------------------------
 
     def open(self, job_dir: Path | None, window: int | None = None) -> None:
-        """Show ``job_dir``'s log from its tail (``None``: nothing). A filter stays set, with no
-        matches yet: :meth:`start_filter` says what to scan."""
+        """Show ``job_dir``'s log from its tail (``None``: nothing). Scans are dropped: the
+        view starts them again (:meth:`start_scan`)."""
         self.job_dir = job_dir
         self.file = LogFile(job_dir) if job_dir is not None else None
         self.problem = None
         self.current_match = None
-        self.index = LineIndex()
+        self.tail, self.map, self.seat, self.gap = LineIndex(), LineMap(0, 0), None, False
         self.dropped = 0
+        self.scans.clear()
         if self.file is not None:
             try:
-                self.index, self.dropped = self.file.tail(window or OPEN_WINDOW)
+                self._open_tail(self.file, window or OPEN_WINDOW, keep_map=False)
             except LogGone as exc:
                 self.problem = str(exc)
-        self._forget_matches()
+        self.live_from = self._complete_end()
+
+    def _open_tail(self, file: LogFile, window: int, keep_map: bool) -> None:
+        tail, self.dropped = file.tail(window)
+        if not keep_map:  # a fresh map from the first kept byte
+            self.map = LineMap(self.dropped, 0)
+        elif self.dropped > self.map.base and not self.map.drop_before(self.dropped, file.read_at):
+            self.map = LineMap(self.dropped, self.map.end_line)
+        line = self.map.line_at(tail.base, file.read_at) if tail.base <= self.map.end else None
+        if line is not None:
+            tail.first = line
+            self.gap = False
+            self.tail = tail
+            self.map.skip_to_index(tail)
+        else:
+            per_line = tail.size / max(len(tail), 1) if len(tail) else self.map.bytes_per_line
+            tail.first = self.map.estimate_line(tail.base, per_line)
+            self.gap = True
+            self.tail = tail
+
+    def _complete_end(self) -> int:
+        """Where the last complete line ends (a partial line is matched as it grows)."""
+        tail = self.tail
+        return tail.span(tail.last - 1)[0] if tail.partial else tail.end
 
     def update(self, follow: bool) -> Update:
         """Take in whatever the log gained since the last call (cheap when nothing did);
@@ -133,162 +175,236 @@ class LogModel:
             return Update(changed=True, reopened=True)
 
     def _update(self, file: LogFile, follow: bool) -> Update:
-        index = self.index
+        tail = self.tail
         if self.problem is not None:  # it was gone: is it back?
             self.open(self.job_dir)
             return Update(changed=True, reopened=True)
-        got = file.growth(index.end, READ_STEP, JUMP_AFTER if follow else None)
+        got = file.growth(tail.end, READ_STEP, JUMP_AFTER if follow else None)
         if got is None:
             return Update(retry=True)
         size, dropped, data = got
-        if size < index.end and dropped <= self.dropped:
+        if size < tail.end and dropped <= self.dropped:
             # Shorter than before with nothing dropped: someone truncated the log. Start over.
             self.open(self.job_dir)
             return Update(changed=True, reopened=True, truncated=True)
         changed = False
         gone = 0
         if dropped > self.dropped:
-            self.dropped = dropped
             changed = True
-            if dropped > index.base:
-                if dropped >= index.end:
-                    return self._reopen_at_tail(file)
-                first = index.first
-                index.drop_before(dropped)
-                gone += self._forget_before(first)
+            gone = self._drop_before(file, dropped)
+            if dropped >= tail.end:
+                return self._jump(file, gone)
         more = False
-        if size > index.end:
-            if follow and size - index.end > JUMP_AFTER:
-                return self._reopen_at_tail(file)
+        if size > tail.end:
+            if follow and size - tail.end > JUMP_AFTER:
+                return self._jump(file, gone)
             if data:
-                last, was_partial = index.last, index.partial
-                index.feed(data)
-                if self.filter is not None:
-                    self._match_new(last - 1 if was_partial else last)
-                excess = index.over_budget()
-                if excess:
-                    first = index.first
-                    index.drop_front(excess)
-                    gone += self._forget_before(first)
+                tail.feed(data)
+                if not self.gap:
+                    self.map.feed(data)
+                self._match_new()
+                excess = tail.over_budget()
+                if excess:  # its lines stay rows: the map knows where they are
+                    tail.drop_front(excess)
                 changed = True
-            more = index.end < size
+            more = tail.end < size
         return Update(changed=changed, more=more, took=len(data), rows_gone=gone)
 
-    def _reopen_at_tail(self, file: LogFile) -> Update:
-        first = self.index.last + 1  # numbers keep growing: old matches can never collide
-        self.index, self.dropped = file.tail(JUMP_WINDOW, first)
-        self.current_match = None
-        self._forget_matches()
-        return Update(changed=True, reopened=True, took=self.index.size)
+    def _jump(self, file: LogFile, gone: int) -> Update:
+        """Reopen the tail at the log's end; what was skipped is counted and scanned later."""
+        skipped_from = self._complete_end()
+        self._open_tail(file, JUMP_WINDOW, keep_map=True)
+        for scan in self.scans.values():
+            if self.tail.base > skipped_from:
+                scan.holes.append((skipped_from, self.tail.base))
+        self.live_from = self.tail.base
+        self._match_new()
+        return Update(changed=True, jumped=True, took=self.tail.size, rows_gone=gone)
 
-    def _forget_before(self, first_before: int) -> int:
-        """Rows gone now that lines before ``index.first`` (which was ``first_before``) went."""
-        first = self.index.first
-        if self.current_match is not None and self.current_match < first:
+    def _drop_before(self, file: LogFile, dropped: int) -> int:
+        """The size cap dropped the log's front up to ``dropped``: the rows that went."""
+        self.dropped = dropped
+        first = self.map.first
+        if not self.map.drop_before(dropped, file.read_at):
+            self.map = LineMap(dropped, self.map.end_line)
+            self.gap = self.tail.base > dropped
+        if dropped > self.tail.base:
+            self.tail.drop_before(dropped)
+        if self.seat is not None and self.seat.base < dropped:
+            self.seat = None
+        if self.current_match is not None and self.current_match < dropped:
             self.current_match = None
-        if self.filter is None:
-            return first - first_before
-        gone = bisect_left(self.visible, first)
-        del self.visible[:gone]
-        return gone
+        gone = {kind: scan.forget_before(dropped) for kind, scan in self.scans.items()}
+        return gone["filter"] if "filter" in gone else self.map.first - first
 
-    def extend_back(self) -> tuple[int, int] | None:
-        """Read some earlier output into the window (scrolled to its top); the lines added,
-        ``(first, last)``, or ``None`` when there is no more (or no room for more)."""
-        index = self.index
-        if self.file is None or index.base <= self.dropped or index.size >= MAX_EXTENDED:
+    # ---- counting the lines before the tail ---------------------------------------------
+
+    def count_job(self) -> tuple[LineMap, int] | None:
+        """What a worker is to count (a copy of the map, and where to count to), if anything."""
+        if not self.gap:
             return None
-        base = max(self.dropped, index.base - EXTEND_STEP)
-        data = self.file.read(base, index.base)
-        if base > self.dropped:
-            cut = data.find(b"\n") + 1  # we landed inside a line: start at the next one
-            if not cut:
-                return None
-            base, data = base + cut, data[cut:]
-        if not data:
+        return self.map.copy(), self.tail.base
+
+    def counted(self, lmap: LineMap) -> int | None:
+        """A worker counted the map up to the tail (or as far as it was told): take it in.
+        The rows moved by this many (``None``: not yet all counted; count again)."""
+        if not self.gap or lmap.base < self.map.base:
             return None
-        added = index.prepend(base, data)
-        return (index.first, index.first + added) if added else None
+        self.map.adopt(lmap)
+        if self.map.end < self.tail.base or self.file is None:
+            return None
+        line = self.map.line_at(self.tail.base, self.file.read_at)
+        if line is None:
+            return None
+        delta = line - self.tail.first
+        self.tail.first = line
+        self.gap = False
+        self.map.skip_to_index(self.tail)
+        self.seat = None  # seated by an estimate: seat again by the map
+        return delta
 
     # ---- rows ---------------------------------------------------------------------------
 
     @property
+    def first_line(self) -> int:
+        return self.map.first
+
+    @property
+    def line_count(self) -> int:
+        return self.tail.last - self.map.first
+
+    @property
     def row_count(self) -> int:
-        return len(self.visible) if self.filter is not None else len(self.index)
+        scan = self.scans.get("filter")
+        return len(scan.matches) if scan is not None else self.line_count
 
-    def row_line(self, row: int) -> int:
-        """The absolute line number drawn at ``row``."""
-        return self.visible[row] if self.filter is not None else self.index.first + row
+    def row_spans(self, rows: range) -> list[Span | None]:
+        """The byte spans of ``rows`` (``None`` for one that cannot be read just now)."""
+        scan = self.scans.get("filter")
+        if scan is not None:
+            found = scan.matches
+            return [(found.starts[r], found.stops[r]) if r < len(found) else None for r in rows]
+        first = self.map.first
+        lines = range(first + max(0, rows.start), first + rows.stop)
+        below = [n for n in lines if n < self.tail.first]
+        seat = self._seat_for(below[0], below[-1]) if below else None
+        out: list[Span | None] = []
+        for n in lines:
+            if n >= self.tail.last:
+                out.append(None)
+            elif n >= self.tail.first:
+                out.append(self.tail.span(n))
+            elif seat is not None and seat.first <= n < seat.last:
+                out.append(seat.span(n))
+            else:
+                out.append(None)
+        return out
 
-    def row_of(self, line: int) -> int | None:
-        """The row that draws ``line``, or ``None`` (not in the window, or filtered out)."""
-        if self.filter is None:
-            row = line - self.index.first
-            return row if 0 <= row < len(self.index) else None
-        i = bisect_left(self.visible, line)
-        return i if i < len(self.visible) and self.visible[i] == line else None
-
-    def window(self) -> Window:
-        """The window as it is now, for a scan in another thread (the index is copied)."""
+    def _seat_for(self, lo: int, hi: int) -> LineIndex | None:
+        """A seat holding lines ``lo``…``hi`` (all before the tail), read if need be."""
+        seat = self.seat
+        if seat is not None and seat.first <= lo and hi < seat.last:
+            return seat
         assert self.file is not None
-        return Window(self.file, self.index.copy())
+        first = max(self.map.first, lo - SEAT_MARGIN)
+        try:
+            start = self.map.start_of(first, self.file.read_at)
+            if start is None:  # not counted yet: where it would be, by the bytes a line takes
+                guess = self.map.end + int((first - self.map.end_line) * self.map.bytes_per_line)
+                start = max(self.map.end, min(guess, self.tail.base - 1))
+                start = next_line_start(self.file.read, start, self.tail.base)
+            self.seat = read_seat(self.file.read, start, first, self.tail.base, hi)
+        except LogGone:
+            return None
+        return self.seat
 
-    def live_window(self) -> Window:
-        """The window itself, for a scan run at once in this thread."""
-        assert self.file is not None
-        return Window(self.file, self.index)
+    def row_of_offset(self, offset: int) -> int | None:
+        """The row that draws the line starting at (or holding) ``offset``."""
+        scan = self.scans.get("filter")
+        if scan is not None:
+            return scan.matches.row_of(offset)
+        if offset >= self.tail.base:
+            line = self.tail.line_at(offset)
+        elif self.file is None:
+            return None
+        else:
+            try:
+                known = self.map.line_at(offset, self.file.read_at)
+            except LogGone:
+                return None
+            line = known if known is not None else self._estimate(offset)
+        row = line - self.map.first
+        return row if 0 <= row < self.row_count else None
 
-    # ---- the filter ---------------------------------------------------------------------
+    def _estimate(self, offset: int) -> int:
+        """The line at ``offset`` in the stretch not counted yet (between map and tail)."""
+        gap_bytes = self.tail.base - self.map.end
+        if gap_bytes <= 0:
+            return self.map.end_line
+        share = (offset - self.map.end) / gap_bytes
+        return self.map.end_line + int(share * (self.tail.first - self.map.end_line))
 
-    def start_filter(self, pattern: UserPattern | None) -> tuple[int, int, int]:
-        """Show only lines matching ``pattern`` from now on (``None``: every line); returns
-        ``(generation, first, last)``: the lines a scan must match and hand to
-        :meth:`add_matches` with that generation (none for ``None`` or an empty window)."""
-        self.filter = pattern
+    def offset_of_row(self, row: int) -> int | None:
+        spans = self.row_spans(range(row, row + 1))
+        return spans[0][0] if spans and spans[0] is not None else None
+
+    # ---- search and filter --------------------------------------------------------------
+
+    def start_scan(self, kind: Kind, pattern: UserPattern | None) -> Scan | None:
+        """Match ``pattern`` over the whole log from now on (``None``: no search / filter);
+        the scan whose holes a worker is to fill (``None`` when there is nothing to scan)."""
         self.current_match = None
-        self._filter_gen += 1
-        self._forget_matches()
+        self._generation += 1
         if pattern is None or self.file is None:
-            return self._filter_gen, 0, 0
-        self._match_new(self._matched_from)  # a partial last line: matched here as it grows
-        return self._filter_gen, self.index.first, self._matched_from
+            self.scans.pop(kind, None)
+            return None
+        hole = [(self.map.base, self.live_from)] if self.live_from > self.map.base else []
+        scan = Scan(kind, pattern, self._generation, hole)
+        self.scans[kind] = scan
+        self._match_new(only=scan)
+        return scan
 
-    def add_matches(self, generation: int, lines: list[int]) -> tuple[int, int]:
-        """Matches a scan found (in order, from a stretch of lines no other scan covers);
-        ``(row, count)``: where they went in and how many. Matches of an older filter, or of
-        lines no longer in the window, are left out."""
-        if generation != self._filter_gen or self.filter is None:
-            return 0, 0
-        lines = [n for n in lines if self.index.first <= n < self._matched_from]
-        if not lines:
-            return 0, 0
-        row = bisect_left(self.visible, lines[0])
-        self.visible[row:row] = array("q", lines)
-        return row, len(lines)
+    def add_found(self, scan: Scan, a: int, b: int, starts: list[int], stops: list[int]) -> int:
+        """A worker matched ``[a, b)`` for ``scan``; the row its matches went in at (``-1``:
+        the scan is no longer current)."""
+        if self.scans.get(scan.kind) is not scan:
+            return -1
+        keep = [i for i, s in enumerate(starts) if s >= self.dropped]
+        scan.cover(max(a, self.dropped), b)
+        return scan.matches.add([starts[i] for i in keep], [stops[i] for i in keep])
 
-    def _forget_matches(self) -> None:
-        self.visible = array("q")
-        index = self.index
-        self._matched_from = index.last - 1 if index.partial else index.last
+    def _match_new(self, only: Scan | None = None) -> None:
+        """Match lines from ``live_from`` (new, or a partial line that grew) for every scan."""
+        end = self.tail.end
+        if self.file is None or (end <= self.live_from and only is None):
+            return
+        for scan in [only] if only is not None else list(self.scans.values()):
+            scan.matches.drop_from(self.live_from)
+            found = scan_range(self.file, self.live_from, end, scan.pattern, _never)
+            for _, starts, stops in found:
+                scan.matches.add(starts, stops)
+        if only is None:
+            self.live_from = self._complete_end()
 
-    def _match_new(self, first: int) -> None:
-        """Match lines from ``first`` (new, or a partial line that grew) against the filter."""
-        assert self.filter is not None and self.file is not None
-        while self.visible and self.visible[-1] >= first:
-            self.visible.pop()
-        found = matching_lines(self.live_window(), first, self.index.last, self.filter)
-        self.visible.extend(found)
+    def match_text(self) -> str | None:
+        scan = self.scans.get("search")
+        return scan.position(self.current_match, self.map.base) if scan is not None else None
 
     # ---- what the panel shows -----------------------------------------------------------
 
     def state(self, follow: bool, busy: str | None = None) -> LogState:
         return LogState(
             follow=follow,
-            size=self.index.end,
+            size=self.tail.end,
             dropped=self.dropped,
-            base=self.index.base,
-            lines=len(self.index),
+            lines=self.line_count,
             shown=self.row_count,
+            counting=self.gap,
             problem=self.problem,
             busy=busy,
+            match=self.match_text(),
         )
+
+
+def _never() -> bool:
+    return False

@@ -224,20 +224,15 @@ class LogPanel(Vertical):
                 f" · ✂ first {format_size(state.dropped)} dropped by the log size cap",
                 style="bold yellow",
             )
-        if state.base > state.dropped:
-            bar.append(
-                f" · showing the last {format_size(state.size - state.base)}"
-                f" of {format_size(state.size)}",
-                style="bold yellow",
-            )
         if self.warning:
             bar.append(f" · ⚠ {visible(self.warning)}", style="bold red")
+        lines = f"{'~' if state.counting else ''}{state.lines:,}"
         if self.filter is not None:
-            bar.append(
-                f" · filter /{visible(self.filter)}/: {state.shown:,} of {state.lines:,} lines"
-            )
+            bar.append(f" · filter /{visible(self.filter)}/: {state.shown:,} of {lines} lines")
         if self.search is not None:
             bar.append(f" · search /{visible(self.search)}/")
+            if state.match:
+                bar.append(f": {state.match}", style="bold")
         if state.busy:
             bar.append(f" · {state.busy}", style="bold")
         return bar

@@ -1,48 +1,61 @@
-"""The log pane's view: the lines of a job's log (:class:`~bgview.ui.log_lines.LogLines`),
-searched and filtered.
+"""The log pane's view: every line of a job's log (:class:`~bgview.ui.log_lines.LogLines`),
+counted, searched and filtered off the UI thread.
 
-A search or a filter over more than a few hundred kilobytes runs in a thread worker
-(:mod:`bgview.ui.log_scan`), one of each kind at a time (``exclusive``), cancelled when a newer
-one starts or another log opens (the worker checks ``is_cancelled`` between blocks). Progress
-and results come back as messages, so the UI thread never waits for a scan: the bar shows
-``searching… 40%`` meanwhile, and a filter's rows appear as they are found.
+Three kinds of thread worker, each one at a time: the *count* of the lines before the tail
+(a big log opens at its tail at once, the rest is counted meanwhile: ~1 s a gigabyte), and a
+*scan* each for the search and the filter, over the whole log (:mod:`bgview.ui.log_matches`).
+A scan hands back what it found every :data:`HAND_BACK` seconds, so the filter's rows stream
+in and the search's total counts up (``match 3 of 41+``); ``n``/``N`` answer as soon as the
+scan has been where the answer lies. New output is matched as it is taken in, and a backlog
+skipped under a firehose is scanned afterwards (the scan's holes).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from textual import on, work
 from textual.message import Message
 from textual.reactive import reactive
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from bgview.runtime.patterns import UserPattern
+from bgview.ui.log_file import LogFile
+from bgview.ui.log_map import LineMap, count_range
+from bgview.ui.log_matches import WAIT, Kind, Scan, scan_range
 from bgview.ui.log_model import LogState
-from bgview.ui.log_scan import INLINE_BYTES, Throttle, Window, find, matching_lines, scan_blocks
 from bgview.ui.log_term import TermLines
 
 __all__ = ["LogState", "LogView"]
 
+KINDS: tuple[Kind, ...] = ("search", "filter")
+WORKER_NICENESS = 10
 HAND_BACK = 0.1
-"""How often a filter's worker hands the matches found so far to the view."""
+"""How often a worker hands what it found (or counted) so far to the view."""
 
-Scan = Literal["search", "filter"]
+
+def _yield_to_keys() -> None:
+    """Lower this worker thread's priority (Linux keeps one per thread): on a busy machine the
+    UI thread, which answers keys, is then given the CPU first whenever both could run."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
 
 
 class LogView(TermLines):
     """A job's output, following its tail until you scroll up; searched (:meth:`find`) and
-    filtered (:attr:`filter`) off the UI thread."""
+    filtered (:attr:`filter`) over the whole log, off the UI thread."""
 
     filter: reactive[UserPattern | None] = reactive(None)
     """Only lines matching this are shown (``None``: every line)."""
 
     @dataclass
     class Searched(Message):
-        """A search (``/``, ``n``, ``N``) ended: on the line it moved to, or ``None``: no match."""
+        """A search (``/``, ``n``, ``N``) ended: on the line starting at ``line`` (a logical
+        offset) it moved to, or ``None``: no match."""
 
         view: LogView
         line: int | None
@@ -52,137 +65,238 @@ class LogView(TermLines):
             return self.view
 
     @dataclass
-    class _Progress(Message, bubble=False):
-        """A scan's worker got this far (``done``, 0 to 1); newer news replaces older."""
+    class _Found(Message, bubble=False):
+        """A scan's worker matched ``[a, b)`` (``last``: and it is done)."""
 
         scan: Scan
-        generation: int
-        done: float
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, LogView._Progress) and message.scan == self.scan
-
-    @dataclass
-    class _Found(Message, bubble=False):
-        """A search's worker ended: the line it found, or ``None``."""
-
-        generation: int
-        line: int | None
+        a: int
+        b: int
+        starts: list[int]
+        stops: list[int]
+        last: bool
 
     @dataclass
-    class _Matched(Message, bubble=False):
-        """A filter's worker found these lines (``last``: and it is done)."""
+    class _Counted(Message, bubble=False):
+        """The count's worker got this far (``last``: it is done)."""
 
-        generation: int
-        lines: list[int]
-        keep_place: bool
+        file: LogFile
+        lmap: LineMap
         last: bool
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._find_gen = 0
-        """Counts finds (``/``, ``n``, ``N``): a worker's answer to an older one is dropped."""
-        self._filter_gen = 0
-        self._busy: dict[Scan, float] = {}
-        """Scans under way in workers, and how far each got."""
+        self._pending: tuple[bool, int] | None = None
+        """A find waiting for the search's scan: ``(forward, from offset)``."""
+        self._workers_on: set[str] = set()
+        """Workers under way: ``count``, ``search``, ``filter``."""
+        self._scanners: dict[Kind, Worker[None]] = {}
 
     @property
     def state(self) -> LogState:
-        busy = None
-        for scan, done in self._busy.items():
-            busy = f"{'searching' if scan == 'search' else 'filtering'}… {done:.0%}"
-        return self.model.state(self.follow, busy)
+        return self.model.state(self.follow, self._busy())
+
+    @property
+    def current_line(self) -> int | None:
+        """The row of the current match (what tests and the panel read)."""
+        match = self.model.current_match
+        return self.model.row_of_offset(match) if match is not None else None
+
+    def _busy(self) -> str | None:
+        model = self.model
+        size = max(1, model.tail.end - model.map.base)
+        for kind in KINDS:
+            scan = model.scans.get(kind)
+            if scan is not None and not scan.done:
+                left = sum(hi - lo for lo, hi in scan.holes)
+                word = "searching" if kind == "search" else "filtering"
+                return f"{word}… {1 - left / size:.0%}"
+        if model.gap:
+            todo = max(1, model.tail.base - model.map.base)
+            return f"counting lines… {(model.map.end - model.map.base) / todo:.0%}"
+        return None
 
     def _window_changed(self) -> None:
-        self._cancel_scans()
-        self._start_filter()
+        """Another log (or the same one started over): count it, scan it again."""
+        self.workers.cancel_node(self)
+        self._workers_on.clear()
+        self._scanners.clear()
+        self._pending = None
+        self._start_count()
+        self._rescan("search", self.search)
+        self._rescan("filter", self.filter)
 
-    def _lines_added(self, first: int, last: int) -> bool:
-        if self.model.filter is None:
-            return True
-        self._scan_filter(first, last, keep_place=True)  # its rows come with the matches
-        return False
+    def _jumped(self) -> None:
+        self._start_count()
+        for kind in KINDS:
+            self._scan_on(kind)
 
-    def _may_extend(self) -> bool:
-        # While the filter's matches still come in, scrolling to the top reads on afterwards.
-        return "filter" not in self._busy
+    # ---- counting -------------------------------------------------------------------------
+
+    def _start_count(self) -> None:
+        job = self.model.count_job()
+        if job is None or "count" in self._workers_on or self.model.file is None:
+            return
+        self._workers_on.add("count")
+        self._count_worker(self.model.file, *job)
+        self._changed()
+
+    @work(thread=True, exclusive=True, group="count")
+    def _count_worker(self, file: LogFile, lmap: LineMap, stop: int) -> None:
+        worker = get_current_worker()
+        _yield_to_keys()
+        handed = time.monotonic()
+        for _ in count_range(lmap, stop, file.read_at, lambda: worker.is_cancelled):
+            if time.monotonic() - handed >= HAND_BACK:
+                self.post_message(self._Counted(file, lmap.copy(), last=False))
+                handed = time.monotonic()
+        if not worker.is_cancelled:
+            self.post_message(self._Counted(file, lmap, last=True))
+
+    @on(_Counted)
+    def _counted(self, message: _Counted) -> None:
+        if "count" not in self._workers_on or message.file is not self.model.file:
+            return  # another log's
+        top = self.model.offset_of_row(self.scroll_offset.y) if not self.follow else None
+        delta = self.model.counted(message.lmap)
+        if message.last:
+            self._workers_on.discard("count")
+            if delta is None:
+                self._start_count()  # the tail moved on meanwhile: count the rest
+        if delta is not None:
+            row = self.model.row_of_offset(top) if top is not None else None
+            self._renumbered(delta if row is None else row - self.scroll_offset.y)
+        self._changed()
+
+    # ---- scans ----------------------------------------------------------------------------
+
+    def _rescan(self, kind: Kind, pattern: UserPattern | None) -> None:
+        """Match ``pattern`` over the whole log for the search or the filter, anew."""
+        worker = self._scanners.pop(kind, None)
+        if worker is not None:
+            worker.cancel()
+        self._workers_on.discard(kind)
+        self.model.start_scan(kind, pattern)
+        self._scan_on(kind)
+
+    def _scan_on(self, kind: Kind) -> None:
+        """Start a worker on what ``kind``'s scan has not matched yet, if none is at it."""
+        scan = self.model.scans.get(kind)
+        if scan is None or scan.done or kind in self._workers_on or self.model.file is None:
+            return
+        top = self.model.offset_of_row(self.scroll_offset.y) if kind == "search" else None
+        self._workers_on.add(kind)
+        self._scanners[kind] = self._scan_worker(self.model.file, scan, scan.plan(top or 0))
+
+    @work(thread=True, group="scan")
+    def _scan_worker(self, file: LogFile, scan: Scan, plan: list[tuple[int, int]]) -> None:
+        worker = get_current_worker()
+        _yield_to_keys()
+        for a, b in plan:
+            starts: list[int] = []
+            stops: list[int] = []
+            handed, reached = time.monotonic(), a
+            for end, got, ends in scan_range(file, a, b, scan.pattern, lambda: worker.is_cancelled):
+                starts += got
+                stops += ends
+                if time.monotonic() - handed >= HAND_BACK or len(starts) > 50_000:
+                    self.post_message(self._Found(scan, reached, end, starts, stops, False))
+                    starts, stops, handed, reached = [], [], time.monotonic(), end
+            if worker.is_cancelled:
+                return
+            self.post_message(self._Found(scan, reached, b, starts, stops, False))
+        self.post_message(self._Found(scan, 0, 0, [], [], True))
+
+    @on(_Found)
+    def _found(self, message: _Found) -> None:
+        scan = message.scan
+        row = self.model.add_found(scan, message.a, message.b, message.starts, message.stops)
+        if row < 0:
+            return
+        if message.last:
+            self._workers_on.discard(scan.kind)
+            self._scan_on(scan.kind)  # a backlog skipped meanwhile is still to be matched
+        count = len(message.starts)
+        if scan.kind == "filter" and count:
+            self._sync_size()
+            if self.follow:
+                self._scroll_to_end()
+            elif row <= self.scroll_offset.y:
+                self._scroll_quietly(self.scroll_y + count)
+            self.refresh()
+        if scan.kind == "search" and self._pending is not None:
+            self._find_from(*self._pending)
+        self._changed()
 
     # ---- search -------------------------------------------------------------------------
 
     def watch_search(self) -> None:
         super().watch_search()
-        self._find_gen += 1
-        self.workers.cancel_group(self, "search")
-        self._done("search")
+        self._pending = None
+        self._rescan("search", self.search)
+        self._changed()
 
     def find(self, forward: bool = True) -> None:
-        """Move to the next (or previous) line matching :attr:`search`, then post
-        :class:`Searched`. Starts after (before) the current match, or from the top (bottom)
-        of the screen, and wraps around the window once."""
-        model, pattern = self.model, self.search
-        if pattern is None or model.file is None or not model.row_count:
+        """Move to the next (previous) line matching :attr:`search`, then post
+        :class:`Searched`: after (before) the current match, or from the top of the screen;
+        wrapping around the log once. Waits for the scan if it has not been there yet."""
+        model = self.model
+        if self.search is None or model.file is None or "search" not in model.scans:
             self.post_message(self.Searched(self, None))
             return
-        row = model.row_of(model.current_match) if model.current_match is not None else None
+        ref = model.current_match
+        if ref is None:
+            top = model.offset_of_row(self.scroll_offset.y) or model.map.base
+            ref = top - 1 if forward else top
+        self._find_from(forward, ref)
+
+    def _find_from(self, forward: bool, ref: int) -> None:
+        model = self.model
+        scan = model.scans.get("search")
+        if scan is None:
+            self._pending = None
+            return
+        found, start = scan.matches, ref
+        for _ in range(len(found) + 1):
+            got = scan.next(ref, forward, model.map.base, model.tail.end)
+            if got == WAIT:
+                self._pending = (forward, start)
+                self.follow = False  # hold still on the way to the match
+                return
+            if got is None:
+                break
+            offset = found.starts[got]
+            if model.row_of_offset(offset) is not None:  # a filter's row (or no filter)
+                self._go_to_match(offset)
+                return
+            if offset == start:
+                break
+            ref = offset
+        self._pending = None
+        self.post_message(self.Searched(self, None))
+
+    def _go_to_match(self, offset: int) -> None:
+        self._pending = None
+        self.model.current_match = offset
+        row = self.model.row_of_offset(offset)
+        self.follow = False
         if row is not None:
-            row += 1 if forward else -1
-        else:
-            row = self.scroll_offset.y if forward else self.scroll_offset.y + self.size.height - 1
-        start = model.row_line(row % model.row_count)
-        keep = model.visible if model.filter is not None else None
-        live = model.live_window()
-        self._find_gen += 1  # an answer to an earlier n or N is of no use now
-        if live.bytes_between(live.index.first, live.index.last) <= INLINE_BYTES:
-            self._found(self._find_gen, find(live, pattern, start, forward, keep))
-            return
-        # The view holds still while it is searched, as it will on the match: following, a
-        # busy job would move the window (and jump it to its tail) under the search.
-        self.follow = False
-        self._busy["search"] = 0.0
-        self._changed()
-        keep_copy = None if keep is None else keep[:]
-        self._find_worker(model.window(), pattern, start, forward, keep_copy, self._find_gen)
-
-    @work(thread=True, exclusive=True, group="search")
-    def _find_worker(
-        self,
-        window: Window,
-        pattern: UserPattern,
-        start: int,
-        forward: bool,
-        keep: Sequence[int] | None,
-        generation: int,
-    ) -> None:
-        worker = get_current_worker()
-        throttle = Throttle(
-            lambda done: self.post_message(self._Progress("search", generation, done))
-        )
-        line = find(window, pattern, start, forward, keep, lambda: worker.is_cancelled, throttle)
-        if not worker.is_cancelled:
-            self.post_message(self._Found(generation, line))
-
-    @on(_Found)
-    def _found_in_worker(self, message: _Found) -> None:
-        self._found(message.generation, message.line)
-
-    def _found(self, generation: int, line: int | None) -> None:
-        if generation != self._find_gen:
-            return
-        self._done("search")
-        row = self.model.row_of(line) if line is not None else None
-        if line is None or row is None:
-            self.post_message(self.Searched(self, None))
-            return
-        self.model.current_match = line
-        self.follow = False
-        self._scroll_quietly(row - self.size.height // 2)
+            self._scroll_quietly(row - self.size.height // 2)
         self.refresh()
-        self.post_message(self.Searched(self, line))
+        self.post_message(self.Searched(self, offset))
+        self._changed()
+
+    def go_to_row(self, row: int) -> None:
+        """``:``: put row ``row`` at the top (clamped to the log), not following."""
+        self.follow = False
+        self._scroll_quietly(max(0, min(row, self.model.row_count - 1)))
+        self.refresh()
+        self._changed()
 
     # ---- filter -------------------------------------------------------------------------
 
     def watch_filter(self) -> None:
-        self._start_filter()
+        self._rescan("filter", self.filter)
+        self._cache.clear()
         self._sync_size()
         if self.follow:
             self._scroll_to_end()
@@ -190,85 +304,3 @@ class LogView(TermLines):
             self._scroll_quietly(0)
         self.refresh()
         self._changed()
-
-    def _start_filter(self) -> None:
-        """Match the whole window against :attr:`filter` (or show every line again)."""
-        self.workers.cancel_group(self, "filter")
-        self._done("filter")
-        generation, first, last = self.model.start_filter(self.filter)
-        self._filter_gen = generation
-        self._cache.clear()  # the current match is forgotten
-        if first < last:
-            self._scan_filter(first, last, keep_place=False)
-
-    def _scan_filter(self, first: int, last: int, keep_place: bool) -> None:
-        """Match lines ``[first, last)``: at once if they are few, else in a worker."""
-        model, pattern = self.model, self.model.filter
-        assert pattern is not None
-        live = model.live_window()
-        if live.bytes_between(first, last) <= INLINE_BYTES:
-            lines = matching_lines(live, first, last, pattern)
-            self._add_matches(self._Matched(self._filter_gen, lines, keep_place, last=True))
-            return
-        self._busy["filter"] = 0.0
-        self._filter_worker(model.window(), pattern, first, last, keep_place, self._filter_gen)
-
-    @work(thread=True, exclusive=True, group="filter")
-    def _filter_worker(
-        self,
-        window: Window,
-        pattern: UserPattern,
-        first: int,
-        last: int,
-        keep_place: bool,
-        generation: int,
-    ) -> None:
-        worker = get_current_worker()
-        found: list[int] = []
-        looked = 0
-        handed = time.monotonic()
-        for lines, matches in scan_blocks(
-            window, first, last, pattern, lambda: worker.is_cancelled
-        ):
-            found.extend(matches)
-            looked += lines
-            if time.monotonic() - handed >= HAND_BACK:
-                self.post_message(self._Matched(generation, found, keep_place, last=False))
-                self.post_message(self._Progress("filter", generation, looked / (last - first)))
-                found, handed = [], time.monotonic()
-        if not worker.is_cancelled:
-            self.post_message(self._Matched(generation, found, keep_place, last=True))
-
-    @on(_Matched)
-    def _add_matches(self, message: _Matched) -> None:
-        if message.generation != self._filter_gen:
-            return
-        row, count = self.model.add_matches(message.generation, message.lines)
-        if message.last:
-            self._done("filter")
-        if count:
-            self._sync_size()
-            if self.follow:
-                self._scroll_to_end()
-            elif message.keep_place and row <= self.scroll_offset.y:
-                self._scroll_quietly(self.scroll_y + count)
-            self.refresh()
-        self._changed()
-
-    # ---- scans under way ----------------------------------------------------------------
-
-    @on(_Progress)
-    def _progress(self, message: _Progress) -> None:
-        current = self._find_gen if message.scan == "search" else self._filter_gen
-        if message.generation == current and message.scan in self._busy:
-            self._busy[message.scan] = message.done
-            self._changed()
-
-    def _done(self, scan: Scan) -> None:
-        if self._busy.pop(scan, None) is not None:
-            self._changed()
-
-    def _cancel_scans(self) -> None:
-        self.workers.cancel_node(self)
-        self._find_gen += 1
-        self._busy.clear()
