@@ -29,21 +29,10 @@ class TmuxPane:
         self.base = ["tmux", "-S", str(directory / "tmux.socket"), "-f", "/dev/null"]
         self.received = directory / "pane-output.bin"
         # The server takes its environment from the client that starts it: the pane's too.
-        self._tmux("start-server", env=env)
-        for name, value in options:
+        size = ["-x", str(cols), "-y", str(rows)]
+        self._tmux("new-session", "-d", *size, "-s", "test", command, env=env)
+        for name, value in options:  # before the program can have written anything they change
             self._tmux("set-option", "-g", name, value)
-        self._tmux(
-            "new-session",
-            "-d",
-            "-x",
-            str(cols),
-            "-y",
-            str(rows),
-            "-s",
-            "test",
-            command,
-            env=env,
-        )
         # Every byte the program writes to the pane, as tmux receives it, before tmux parses it.
         self._tmux("pipe-pane", "-O", "-t", "test", f"cat >> {shlex.quote(str(self.received))}")
 
@@ -61,6 +50,10 @@ class TmuxPane:
     def send(self, *keys: str, literal: bool = False) -> None:
         """Keys as tmux names them (``Tab``, ``Enter``, ``C-c``), or text with ``literal``."""
         self._tmux("send-keys", "-t", "test", *(["-l"] if literal else []), "--", *keys)
+
+    def send_bytes(self, data: bytes) -> None:
+        """Bytes as a terminal would send them to the program (a focus report, say)."""
+        self._tmux("send-keys", "-t", "test", "-H", *(f"{b:02x}" for b in data))
 
     def type(self, text: str) -> None:
         self.send(text, literal=True)

@@ -73,6 +73,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--project", metavar="DIR", help="the project (default: git root of .)")
     parser.add_argument("--all", action="store_true", help="every project's jobs (viewer, list)")
+    parser.add_argument(
+        "--notify",
+        action="store_true",
+        help="a desktop notification (OSC 9) when a job ends while the terminal is not in front "
+        "(viewer, shell; BGVIEW_NOTIFY=osc777 for OSC 777)",
+    )
     parser.add_argument("--version", action="version", version="bgview 0.1.0")
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS if only is None else [only]:
@@ -84,7 +90,10 @@ def dispatch(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
     if args.project is not None and not os.path.isdir(os.path.expanduser(args.project)):
         raise BgviewError(f"no such project directory: {os.path.abspath(args.project)}")
     if args.cmd is None:
+        from bgview import desktop
         from bgview.ui import run_viewer
+
+        desktop.enable(args.notify)  # a bad BGVIEW_NOTIFY is refused here, in one line
 
         return run_viewer(project=args.project, all_projects=args.all)
     return _module(args.cmd).run(args, argv_cmd)

@@ -29,10 +29,13 @@ from typing import Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import Application
+from prompt_toolkit.application.current import get_app_session
 from prompt_toolkit.styles import BaseStyle
 
+from bgview import desktop
 from bgview.host import api
 from bgview.runtime import Notice, Runtime
+from bgview.runtime.present import label
 from bgview.runtime.text import visible
 
 RETRY = 0.25
@@ -158,6 +161,8 @@ class PromptNotices:
                     _print_over_input_line(notice.text)
                 else:
                     api.print_above_prompt(notice.text, style, sheet=self.sheet)
+                if notice.is_end:
+                    _notify_desktop(notice, plain=redraw)
 
     def _keep(self) -> None:
         """Notices may be waiting: look again soon, until the prompt is idle."""
@@ -174,6 +179,25 @@ class PromptNotices:
             self._retry = None  # this timer has fired: show() may arm the next one
         if self.kept:
             self.show()
+
+
+def _notify_desktop(notice: Notice, *, plain: bool) -> None:
+    """The desktop notification of a job's end (``--notify``, ``BGVIEW_NOTIFY``), written to
+    the terminal with the notice. A prompt cannot tell whether its terminal is in front
+    (prompt_toolkit reads no focus reports), so it is sent whenever notifications are on."""
+    kind = desktop.current()
+    if kind is None:
+        return
+    words = notice.text.removeprefix("[bg:").removesuffix("]")
+    sequence = desktop.sequence(f"{words} — {label(notice.job)}", kind, tmux=desktop.in_tmux())
+    if plain:  # the plain REPL: its own stdout
+        sys.stdout.write(sequence)
+        sys.stdout.flush()
+        return
+    # In the prompt's loop, between two of its frames: through its output, nothing buffered.
+    output = get_app_session().output
+    output.write_raw(sequence)
+    output.flush()
 
 
 def _interpreter_waits() -> bool:

@@ -43,6 +43,7 @@ from bgview.runtime.model import Job
 from bgview.runtime.paths import store_root
 from bgview.runtime.store import Project
 from bgview.runtime.text import visible
+from bgview.ui.desktop_notify import notify_ended
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock
 from bgview.ui.job_actions import JobActions
@@ -52,7 +53,7 @@ from bgview.ui.live import FeedLink
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
 from bgview.ui.messages import FeedLoaded, JobRestarted, JobsChanged
-from bgview.ui.toasts import GATHER, TIMEOUT, EndedJobs, fact_toast
+from bgview.ui.toasts import GATHER, TIMEOUT, EndedJobs, ended_toast, fact_toast
 
 JOB_ACTIONS = frozenset(
     {
@@ -263,10 +264,11 @@ class JobsScreen(LogScreen, JobActions):
         if wait > 0:  # more ended meanwhile: wait for the rest of them
             self.set_timer(wait, self._toast_ended)
             return
-        toast = self._ended.take()
-        if toast is not None:
-            text, severity = toast
+        jobs = self._ended.take_jobs()
+        if jobs:
+            text, severity = ended_toast(jobs)
             self.app.notify(text, severity=severity, markup=False, timeout=TIMEOUT)
+            notify_ended(self.app, jobs)  # on the desktop too, if asked and not in front
 
     def _tick(self) -> None:
         self.query_one(JobTable).tick()
