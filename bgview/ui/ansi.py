@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 
 from rich.ansi import AnsiDecoder
-from rich.text import Text
+from rich.color import Color
+from rich.style import Style
+from rich.text import Span, Text
 
 from bgview.runtime.clean import (
     EL_SENTINELS,
@@ -90,7 +92,7 @@ def render_line(raw: bytes) -> Text:
     if line.endswith("\r"):
         line = line[:-1]  # CRLF: the pty's own line ending, not an overwrite
     plain = not _NEEDS_WORK.search(line)
-    text = Text(line, no_wrap=True) if plain else _overlay(sanitize(line))
+    text = Text(line, no_wrap=True) if plain else visible_black(_overlay(sanitize(line)))
     if "\t" in text.plain:
         text.expand_tabs(8)
     if cut:
@@ -114,4 +116,21 @@ def render_row(row: str) -> Text:
         return Text(row, no_wrap=True)
     text = AnsiDecoder().decode_line(row)
     text.no_wrap = True
+    return visible_black(text)
+
+
+_BLACK = Color.from_ansi(0)
+_BRIGHT_BLACK = Style(color=Color.from_ansi(8))
+
+
+def visible_black(text: Text) -> Text:
+    """Black text on the terminal's own background is drawn bright black (grey): on a dark
+    terminal black on its background vanishes (htop's columns did), and grey shows on a dark
+    and a light one alike. Black on a colour (htop's headings) stays black."""
+    spans = text.spans
+    for i, span in enumerate(spans):
+        style = span.style
+        black = isinstance(style, Style) and style.color == _BLACK and not style.reverse
+        if black and isinstance(style, Style) and style.bgcolor is None:
+            spans[i] = Span(span.start, span.end, style + _BRIGHT_BLACK)
     return text

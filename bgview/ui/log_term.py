@@ -40,6 +40,12 @@ Layout = list[tuple[int, int, Splice]]
 class TermLines(LogLines):
     """A job's output, following its tail until you scroll up, drawn as a terminal would."""
 
+    DEFAULT_CSS = """
+    TermLines:ansi { background: ansi_default; color: ansi_default; }
+    """
+    """With the terminal's own palette (the viewer's ``ansi_color``), a job's output is drawn
+    on the terminal's own background, in its own foreground: as it would be in a terminal."""
+
     @dataclass
     class _Drawn(Message, bubble=False):
         """A step of the terminal's work came back with the rows it drew."""
