@@ -41,7 +41,9 @@ class BgviewApp(App[int]):
         home: Path | None = None,
         watch: bool = True,
     ) -> None:
-        super().__init__()
+        # The 16 ANSI colours as they are: the terminal's own palette, as a job's output
+        # shows in a terminal (the theme's remapping made black text vanish, colour 234).
+        super().__init__(ansi_color=True)
         self.jobs_screen = JobsScreen(
             project,
             all_projects=all_projects,
