@@ -59,6 +59,23 @@ def status_words(job: Job) -> str:
     return str(job.status.value)
 
 
+def restart_line(job: Job, now: float) -> str:
+    """A job's restart policy and where it is in it, in words: ``1 of 5 (on-failure, 1s
+    backoff) · last run: exit 1 · next run in 3.2s``; nothing without a policy."""
+    rule = job.restart_policy
+    if rule is None:
+        return ""
+    words = f"{job.restarts} of {rule.max_restarts} ({rule.describe_short()})"
+    ended = [run for run in job.runs if run.ended_at is not None]
+    if ended:
+        words += f" · last run: {visible(ended[-1].how())}"
+    if job.waiting_to_restart and job.restart_at is not None:
+        words += f" · next run in {format_duration(job.restart_at - now)}"
+    if job.gave_up:
+        words += " · gave up"
+    return words
+
+
 def restart_count(job: Job) -> str:
     """``1/5``: a job with a restart policy, how many times it was restarted of how many it
     may be; nothing for a job without one."""
@@ -72,8 +89,8 @@ INPUT_MARK = "⌨ input"
 
 def serves(job: Job) -> str | None:
     """Where a running job serves: the newest URL it printed, else ``port N`` of the first
-    port it listens on; ``None`` if neither (or it has ended)."""
-    if not job.running:
+    port it listens on; ``None`` if neither (or it has ended, or waits to restart)."""
+    if not job.running or job.waiting_to_restart:
         return None
     if job.facts.urls:
         return job.facts.urls[0]

@@ -67,6 +67,12 @@ def wait_to_restart(sup: Supervisor, result: Result) -> bool:
     delay = restarts.backoff(rule, runs)
     sup.state = dataclasses.replace(sup.state, restart_at=time.time() + delay)
     sup.save_state()
+    if sup.facts is not None:  # nothing runs, listens or waits until the next run
+        try:
+            sup.facts.facts = sup.facts.facts.ended()
+            sup.facts.write(time.monotonic())
+        except Exception as exc:  # as the supervisor's own facts_failed
+            sup.facts_failed(exc)
     close_pty(sup)
     sup.phase, sup.deadline = Phase.WAITING, time.monotonic() + delay
     return True

@@ -80,6 +80,10 @@ class RestartPolicy:
         """``on-failure, up to 5 restarts, 1s backoff``."""
         return f"{self.mode.value}, up to {self.max_restarts} restarts, {self.backoff:g}s backoff"
 
+    def describe_short(self) -> str:
+        """``on-failure, 1s backoff``."""
+        return f"{self.mode.value}, {self.backoff:g}s backoff"
+
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode.value, "max_restarts": self.max_restarts, "backoff": self.backoff}
 

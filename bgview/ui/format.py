@@ -92,8 +92,8 @@ def status_forms(job: Job) -> list[Text]:
 def serves_forms(job: Job) -> list[str]:
     """Where a running job serves, longest first: the newest URL it printed as printed, then
     without its scheme and trailing ``/``, then ``:PORT``; or ``:PORT`` of the first port it
-    listens on. Nothing for a job that serves nowhere (or has ended)."""
-    if not job.running:
+    listens on. Nothing for a job that serves nowhere (or has ended, or waits to restart)."""
+    if not job.running or job.waiting_to_restart:
         return []
     facts = job.facts
     if facts.urls:

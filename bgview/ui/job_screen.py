@@ -30,7 +30,7 @@ from textual.widgets import Static
 from bgview.runtime.events import EventKind
 from bgview.runtime.feed import JobFeed
 from bgview.runtime.model import Job
-from bgview.runtime.present import format_duration, format_size
+from bgview.runtime.present import format_duration, format_size, restart_line
 from bgview.runtime.text import visible
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock, clock_time, exit_text, runtime_text, status_text
@@ -112,13 +112,17 @@ class JobHeader(Static):
             times += f" · ended {clock_time(job.ended_at)}"
         times += f" · {runtime_text(job, clock)}"
         grid.add_row("time", Text(times))
+        if job.restart_policy is not None:
+            grid.add_row("restarts", Text(restart_line(job, clock())))
+        if job.restart_of:
+            grid.add_row("restart of", Text(visible(job.restart_of)))
         if job.killed_by:
             grid.add_row("killed by", Text(visible(job.killed_by)))
         if job.reason:
             grid.add_row("reason", Text(visible(job.reason), style="red"))
         if job.output_lost:
             grid.add_row("output", Text(visible(job.output_lost), style="bold red"))
-        if job.running:
+        if job.running and not job.waiting_to_restart:  # between runs nothing runs
             _add_facts(grid, job)
         self.update(grid)
 

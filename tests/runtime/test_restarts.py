@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bgview.runtime import InvalidRequest, JobStatus, Runtime
+from bgview.runtime.present import restart_line, serves, status_cell
 from bgview.runtime.restarts import (
     HEALTHY,
     MAX_BACKOFF,
@@ -264,3 +265,22 @@ def test_restart_of_an_unknown_job_is_one_clear_line(rt: Runtime) -> None:
     with pytest.raises(Exception, match="no job bash_9"):
         rt.restart("bash_9")
     assert not os.path.exists(rt.project.jobs_dir / "bash_1")
+
+
+def test_between_runs_nothing_runs_or_serves(rt: Runtime) -> None:
+    """While it waits to restart, its record says no process runs, its status says so and
+    where it served is not offered as a place it serves; its policy in words says when."""
+    job = rt.start(
+        "echo 'listening on http://localhost:5173/'; sleep 1.2; exit 1",
+        restart="on-failure",
+        backoff=20,
+    )
+    until(lambda: rt.job(job.id).facts.process_count > 0, what="its process in the facts")
+    until(lambda: rt.job(job.id).waiting_to_restart, timeout=10, what="the wait")
+    waiting = rt.job(job.id)
+    assert waiting.facts.process_count == 0 and waiting.facts.processes == ()
+    assert serves(waiting) is None
+    assert status_cell(waiting) == "restarting ↻0/5"
+    assert waiting.restart_at is not None
+    line = restart_line(waiting, now=waiting.restart_at - 12.5)
+    assert line == "0 of 5 (on-failure, 20s backoff) · last run: exit 1 · next run in 12s"

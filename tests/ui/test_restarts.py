@@ -8,8 +8,9 @@ from pathlib import Path
 
 from bgview.runtime import JobStatus, Runtime
 from bgview.ui import BgviewApp, make_app
+from bgview.ui.job_screen import JobHeader, JobScreen
 from bgview.ui.table_layout import COLUMNS
-from tests.ui.helpers import SIZE, ready, table, until
+from tests.ui.helpers import SIZE, ready, table, until, widget_text
 
 
 def cells(app: BgviewApp, job_id: str) -> dict[str, str]:
@@ -65,3 +66,17 @@ async def test_r_restarts_through_the_runtime_and_the_row_says_whose_restart(
         assert cells(app, new.id)["restarts"] == "0/3"
         rt.wait(new.id, timeout=10)
     assert rt.job(new.id).status is JobStatus.EXITED
+
+
+async def test_the_job_screen_says_where_the_policy_is(rt: Runtime, project: Path) -> None:
+    """enter on a job that gave up: its header has a restarts line."""
+    job = rt.start("exit 3", restart="on-failure", max_restarts=1, backoff=0)
+    rt.wait(job.id, timeout=15)
+    app = make_app(project, home=rt.project.dir.parent.parent)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job screen")
+        header = app.screen.query_one(JobHeader)
+        await until(pilot, lambda: "restarts" in widget_text(header), what="the header")
+        assert "1 of 1 (on-failure, 0s backoff) · last run: exit 3 · gave up" in widget_text(header)
