@@ -8,10 +8,10 @@ For harness authors::
     handler = ToolHandler(Session())          # jobs end with this process unless keep=true
     tools = anthropic_tools()                 # or openai_tools()
     result = handler.call("bash", {"command": "make test", "run_in_background": True})
-    result.text, result.is_error
+    result.text, result.is_error, result.data   # data: the same answer as JSON (structuredContent)
 
-The MCP server (``bgview mcp``) serves the same tools with the same texts; it is imported only
-when it runs, so the handler does not pull in the ``mcp`` SDK.
+The MCP server (``bgview mcp``) serves the same tools with the same texts and data; it is
+imported only when it runs, so the handler does not pull in the ``mcp`` SDK.
 """
 
 from __future__ import annotations
