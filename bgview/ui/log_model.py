@@ -323,6 +323,12 @@ class LogModel:
         scan = self.scans.get("filter")
         if scan is not None:
             return scan.matches.row_of(offset)
+        row = self.line_row(offset)
+        return row if row is not None and 0 <= row < self.row_count else None
+
+    def line_row(self, offset: int) -> int | None:
+        """The row the line holding ``offset`` has with no filter on (its line number in the
+        log as kept, from 0)."""
         if offset >= self.tail.base:
             line = self.tail.line_at(offset)
         elif self.file is None:
@@ -333,8 +339,7 @@ class LogModel:
             except LogGone:
                 return None
             line = known if known is not None else self._estimate(offset)
-        row = line - self.map.first
-        return row if 0 <= row < self.row_count else None
+        return line - self.map.first
 
     def _estimate(self, offset: int) -> int:
         """The line at ``offset`` in the stretch not counted yet (between map and tail)."""

@@ -16,7 +16,7 @@ from typing import Literal
 
 from rich.text import Text
 from textual import events, on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,13 +24,24 @@ from textual.widgets import Input, Static
 
 from bgview.runtime.notices import format_size
 from bgview.runtime.text import visible
+from bgview.ui.log_actions import (
+    LOG_BINDINGS,
+    copy_text,
+    editor_argv,
+    file_line,
+    pager_argv,
+    parse_goto,
+    remove_snapshot,
+    run_outside,
+    snapshot,
+)
 from bgview.ui.log_model import LogState
 from bgview.ui.log_scan import compile_query, no_match_text
 from bgview.ui.log_view import LogView
 
 __all__ = ["LogPanel", "QueryInput", "compile_query", "no_match_text"]
 
-QueryMode = Literal["search", "filter"]
+QueryMode = Literal["search", "filter", "goto"]
 
 
 class QueryInput(Input):
@@ -56,6 +67,8 @@ class LogPanel(Vertical):
     LogPanel > QueryInput { dock: bottom; display: none; }
     LogPanel > QueryInput.-open { display: block; }
     """
+
+    BINDINGS = LOG_BINDINGS
 
     search: reactive[str | None] = reactive(None, bindings=True)
     """The search (``/``): highlighted, and what ``n`` / ``N`` move to; ``None``: none."""
@@ -129,12 +142,12 @@ class LogPanel(Vertical):
         """Open the query line for a search (``/``) or a filter (``f``)."""
         self.mode = mode
         query = self.query_one(QueryInput)
-        query.placeholder = (
-            "search (regex; enter to find, n / N for next / previous, esc to cancel)"
-            if mode == "search"
-            else "keep only lines matching (regex; empty shows every line; esc to cancel)"
-        )
-        query.value = (self.search if mode == "search" else self.filter) or ""
+        query.placeholder = {
+            "search": "search (regex; enter to find, n / N for next / previous, esc to cancel)",
+            "filter": "keep only lines matching (regex; empty shows every line; esc to cancel)",
+            "goto": "go to a line number (1200) or a percentage (50%); esc to cancel",
+        }[mode]
+        query.value = {"search": self.search, "filter": self.filter, "goto": None}[mode] or ""
         focused = self.screen.focused
         self._return_focus = focused.id if focused is not None else None
         query.add_class("-open")
@@ -164,6 +177,16 @@ class LogPanel(Vertical):
                 self.view.find(forward=True)  # a query submitted again: its next match
         elif mode == "filter":
             self.filter = text
+        elif mode == "goto" and text:
+            row = parse_goto(text, self.view.row_count)
+            if row is None:
+                self.app.notify(
+                    f"not a line number or a percentage: {visible(text)!r}",
+                    severity="error",
+                    markup=False,
+                )
+            else:
+                self.view.go_to_row(row)
 
     def next_match(self, forward: bool = True) -> None:
         """``n`` / ``N``: the next or previous line matching the search."""
@@ -180,6 +203,78 @@ class LogPanel(Vertical):
 
     def follow(self) -> None:
         self.view.action_follow()
+
+    # ---- going places, taking text out (log_actions) ------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("log_top", "log_bottom", "goto", "copy", "visual", "pager", "editor"):
+            return self.view.job_dir is not None and self.view.row_count > 0
+        if action in ("wrap", "times"):
+            return self.view.job_dir is not None
+        return True
+
+    def action_log_top(self) -> None:
+        self.view.go_to_row(0)
+
+    def action_log_bottom(self) -> None:
+        self.view.action_follow()
+
+    def action_goto(self) -> None:
+        self.start_query("goto")
+
+    def action_copy(self) -> None:
+        view = self.view
+        first, last = view.selection() if view.visual else (view.current_row(),) * 2
+        view.visual = False
+        text, cut = copy_text(view, first, last)
+        if not text and last < first:
+            return
+        self.app.copy_to_clipboard(text)
+        lines = last - first + 1
+        said = f"copied {lines:,} line{'s' if lines != 1 else ''}"
+        if cut:
+            said = "copied the first 1 MB of the selection (the most a terminal takes at once)"
+        self.app.notify(said, markup=False)
+
+    def action_visual(self) -> None:
+        self.view.start_visual()
+
+    def action_wrap(self) -> None:
+        self.view.wrap = not self.view.wrap
+
+    def action_times(self) -> None:
+        self.view.times = not self.view.times
+
+    def action_pager(self) -> None:
+        self._outside(editor=False)
+
+    def action_editor(self) -> None:
+        self._outside(editor=True)
+
+    def _outside(self, editor: bool) -> None:
+        """Give the terminal to a pager or an editor at the line on screen, and come back."""
+        view = self.view
+        if view.job_dir is None:
+            return
+        log = view.job_dir / "output.log"
+        line = file_line(view, view.current_row())
+        try:
+            path = snapshot(log) if editor else log
+        except OSError as exc:
+            self.app.notify(f"could not copy the log: {exc.strerror}", severity="error")
+            return
+        argv = editor_argv(path, line) if editor else pager_argv(path, line)
+        try:
+            with self.app.suspend():
+                problem = run_outside(argv)
+        except SuspendNotSupported:
+            problem = "this terminal cannot be handed to another program from here"
+        finally:
+            if editor:
+                remove_snapshot(path)
+        if problem:
+            self.app.notify(problem, severity="error", markup=False)
+        view.refresh()
 
     def clear_query(self) -> bool:
         """Drop the search and the filter; ``True`` if there was one (``esc`` does this first)."""

@@ -278,9 +278,9 @@ async def test_a_filter_over_a_big_log_keeps_every_match_and_grows_with_the_log(
             assert visible_lines(view)[0].startswith("needle 0000000")
             await pilot.press("slash", *"needle 01", "enter")
             await until(pilot, lambda: view.current_line is not None, what="a match")
-            assert visible_lines(view)[view.current_line - view.scroll_offset.y].startswith(
-                "needle 01"
-            )
+            row = view.current_line
+            assert row is not None
+            assert visible_lines(view)[row - view.scroll_offset.y].startswith("needle 01")
             assert "match 1 of 10" in widget_text(bar)
     finally:
         store.close()
