@@ -43,7 +43,7 @@ from bgview.runtime import (
 )
 from bgview.runtime.facts import FactKind
 from bgview.runtime.notices import Notice, readiness_text
-from bgview.runtime.present import format_duration
+from bgview.runtime.present import format_duration, restart_line
 from bgview.runtime.readiness import ready_settled
 from bgview.runtime.text import visible
 
@@ -333,6 +333,8 @@ class ToolHandler:
 
     def _bash_output(self, args: dict[str, Any], cancel: threading.Event) -> _Reply:
         job_id: str = args["shell_id"]
+        if "since" in args:
+            return self._since(job_id, args)
         filtered = "filter" in args or "exclude" in args
         output = self._read(
             job_id, args.get("filter"), args.get("exclude"), args.get("wait_seconds"), cancel
@@ -348,11 +350,46 @@ class ToolHandler:
         if job.facts.waiting_for_input:
             prompt = f': "{visible(job.facts.prompt)}"' if job.facts.prompt else ""
             waiting = f"; waiting for input{prompt}: answer with write_stdin"
+        if job.waiting_to_restart:
+            # Nothing runs between runs: say so, and when the next one starts.
+            waiting = f"; its restart policy runs it again: {restart_line(job, time.time())}"
         return _Reply(
             body
             + f"[{job.id} still running after {format_duration(job.wall_seconds())}{waiting}]\n",
             data,
         )
+
+    def _since(self, job_id: str, args: dict[str, Any]) -> _Reply:
+        """``bash_output(since=...)``: the lines written since then (the newest
+        ``MAX_CHARS``), moving no cursor (:mod:`bgview.runtime.export`)."""
+        from bgview.runtime import export
+        from bgview.runtime.limits import MAX_CHARS
+        from bgview.runtime.patterns import compile_pattern
+
+        since: str = args["since"]
+        when = export.parse_since(since)
+        keep = compile_pattern(args.get("filter"), "filter")
+        drop = compile_pattern(args.get("exclude"), "exclude")
+        project = self.runtime.project
+        job = self.runtime.job(job_id)
+        start = export.since_offset(project, job_id, when)
+        text, left_out, end = "", 0, job.output_bytes or 0
+        if start is not None:
+            reading = export.Export(project, job_id, start, keep=keep, drop=drop)
+            text, left_out = export.newest(reading.chunks(), MAX_CHARS)
+            end = reading.end
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        body = text if not text or text.endswith("\n") else text + "\n"
+        if left_out:
+            body = f"[{left_out:,} earlier characters left out: a later since shows less]\n" + body
+        if not text:
+            body = f"(nothing written since {visible(since)})\n"
+        data = {**job_data(job), "lines": lines if text else [], "dropped": 0, "next": end}
+        data.update(more=False, unread=0)
+        state = stated_end(job) if job.status.ended else f"{job.id} still running"
+        return _Reply(body + f"[{state}]\n", data, (job.id,) if job.status.ended else ())
 
     def _read(
         self,

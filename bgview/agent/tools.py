@@ -197,6 +197,14 @@ BASH_OUTPUT = ToolSpec(
                 "minimum": 0,
                 "maximum": MAX_WAIT,
             },
+            "since": {
+                "type": "string",
+                "description": (
+                    "Instead of new output: every line written since then, a duration ago "
+                    "(5m, 90s, 1h30m) or a clock time (14:00); moves no cursor, gives the "
+                    "newest 30,000 characters."
+                ),
+            },
         },
         ["shell_id"],
     ),

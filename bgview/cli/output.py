@@ -1,5 +1,7 @@
 """``bgview output``: a job's new output since this consumer's last read, cleaned as a
-terminal would show it; ``--peek`` the tail, moving no cursor."""
+terminal would show it; ``--peek`` the tail, ``--all`` the whole log (``--raw``: the bytes as
+written) and ``--since 5m`` / ``--since 14:00`` what was written since then, moving no cursor
+(:mod:`bgview.runtime.export`)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,13 @@ def add_parser(sub: Subparsers) -> None:
     out.add_argument("--exclude", metavar="RE", help="drop lines matching this regex")
     out.add_argument("--wait", type=types.seconds, metavar="SECONDS", help="wait for new output")
     out.add_argument("--peek", action="store_true", help="show the tail; move no cursor")
+    out.add_argument("--all", action="store_true", help="the whole log, cleaned; move no cursor")
+    out.add_argument("--raw", action="store_true", help="the whole log's bytes as written")
+    out.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only what was written since WHEN: 5m, 90s, 1h30m or a clock time, 14:00",
+    )
     out.add_argument(
         "--tail",
         type=types.tail,
@@ -35,6 +44,8 @@ def add_parser(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
     rt = Runtime(args.project)
+    if args.all or args.raw or args.since is not None:
+        return _export(rt, args)
     if args.peek:
         if args.filter or args.exclude or args.wait is not None:
             raise BgviewError(
@@ -55,4 +66,46 @@ def run(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
         args.id, consumer=args.consumer, filter=args.filter, exclude=args.exclude, wait=args.wait
     )
     sys.stdout.write(result.render())
+    return 0
+
+
+def _export(rt: Runtime, args: argparse.Namespace) -> int:
+    """``--all``, ``--raw``, ``--since``: no cursor moves."""
+    from bgview.runtime import export
+    from bgview.runtime.patterns import compile_pattern
+
+    if args.peek or args.wait is not None:
+        raise BgviewError("--all, --raw and --since read the log as it is: no --peek or --wait")
+    if args.raw and (args.filter or args.exclude):
+        raise BgviewError("--raw gives the bytes as written: it takes no --filter or --exclude")
+    project = rt.project
+    start = 0
+    if args.since is not None:
+        when = export.parse_since(args.since)
+        found = export.since_offset(project, args.id, when)
+        if found is None:
+            project.load(args.id)  # a job that does not exist is an error, not silence
+            return 0  # nothing was written since
+        start = found
+    if args.raw:
+        out = sys.stdout.buffer
+        for chunk in export.raw_chunks(project, args.id, start):
+            out.write(chunk)
+        out.flush()
+        return 0
+    job = export.Export(
+        project,
+        args.id,
+        start,
+        keep=compile_pattern(args.filter, "filter"),
+        drop=compile_pattern(args.exclude, "exclude"),
+    )
+    text = ""
+    for text in job.chunks():
+        if job.skipped and args.since is None:
+            print(f"[{job.skipped:,} bytes dropped by the log size cap]", file=sys.stderr)
+            job.skipped = 0
+        sys.stdout.write(text)
+    if text and not text.endswith("\n"):
+        sys.stdout.write("\n")
     return 0

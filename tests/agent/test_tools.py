@@ -40,7 +40,7 @@ def test_the_arguments_the_issue_names() -> None:
         "max_restarts",
         "backoff",
     } == props["bash"]
-    assert {"shell_id", "filter", "exclude", "wait_seconds"} == props["bash_output"]
+    assert {"shell_id", "filter", "exclude", "wait_seconds", "since"} == props["bash_output"]
     assert props["kill_shell"] == {"shell_id"}
     assert props["list_shells"] == set()
     assert props["write_stdin"] == {"shell_id", "text"}
