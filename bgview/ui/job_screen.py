@@ -35,6 +35,7 @@ from bgview.runtime.text import visible
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock, clock_time, exit_text, runtime_text, status_text
 from bgview.ui.job_actions import JobActions
+from bgview.ui.last_output import quiet_text
 from bgview.ui.live import FeedLink
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
@@ -111,6 +112,9 @@ class JobHeader(Static):
         if job.ended_at:
             times += f" · ended {clock_time(job.ended_at)}"
         times += f" · {runtime_text(job, clock)}"
+        quiet = quiet_text(job, clock())
+        if quiet:
+            times += f" · {quiet}"
         grid.add_row("time", Text(times))
         if job.restart_policy is not None:
             grid.add_row("restarts", Text(restart_line(job, clock())))

@@ -131,3 +131,24 @@ async def test_w_wraps_long_lines_and_t_shows_when_each_came(
             f"{when[2]} last",
         ]
     time.tzset()
+
+
+async def test_the_job_screen_says_how_long_a_running_job_has_been_quiet(
+    home: Path, tmp_path: Path
+) -> None:
+    store = StoreBuilder(home, tmp_path / "proj")
+    job_dir = store.add("./serve", b"listening on :8080\n", status="running")
+    last = time.time() - 252  # it printed 4m12s ago
+    os.utime(job_dir / JobFiles.LOG, (last, last))
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("JobTable")), what="the table")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job")
+            header = app.screen.query_one("JobHeader")
+            await until(
+                pilot, lambda: "quiet for 4m1" in widget_text(header), what="quiet for 4m12s"
+            )
+    finally:
+        store.close()
