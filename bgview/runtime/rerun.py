@@ -64,15 +64,17 @@ def wait_to_restart(sup: Supervisor, result: Result) -> bool:
         return False
     if not restarts.wants_restart(rule, ended, asked=asked):
         return False
-    delay = restarts.backoff(rule, runs)
-    sup.state = dataclasses.replace(sup.state, restart_at=time.time() + delay)
-    sup.save_state()
-    if sup.facts is not None:  # nothing runs, listens or waits until the next run
+    # Nothing runs, listens or waits until the next run: the facts say so before the record
+    # says it waits, so whoever finds it waiting finds no process of the ended run either.
+    if sup.facts is not None:
         try:
             sup.facts.facts = sup.facts.facts.ended()
             sup.facts.write(time.monotonic())
         except Exception as exc:  # as the supervisor's own facts_failed
             sup.facts_failed(exc)
+    delay = restarts.backoff(rule, runs)
+    sup.state = dataclasses.replace(sup.state, restart_at=time.time() + delay)
+    sup.save_state()
     close_pty(sup)
     sup.phase, sup.deadline = Phase.WAITING, time.monotonic() + delay
     return True

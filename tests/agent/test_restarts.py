@@ -91,3 +91,20 @@ def test_a_whole_number_sent_as_a_float_is_taken(handler: ToolHandler, rt: Runti
     )
     assert rt.job(job_id).restart_policy is not None
     assert rt.job(job_id).restart_policy.max_restarts == 0  # type: ignore[union-attr]
+
+
+def test_bash_output_between_runs_says_when_the_next_one_starts(
+    handler: ToolHandler, rt: Runtime
+) -> None:
+    job_id = started_id(
+        ok(handler.call("bash", {"command": "echo try; exit 1", "restart": "on-failure",
+                                 "backoff": 20}))
+    )  # fmt: skip
+    until(lambda: rt.job(job_id).waiting_to_restart, timeout=10, what="the wait")
+    text = ok(handler.call("bash_output", {"shell_id": job_id}))
+    assert text.startswith("try\n")
+    assert re.search(
+        rf"\[{job_id} still running after [\d.]+s; its restart policy runs it again: 0 of 5 "
+        r"\(on-failure, 20s backoff\) · last run: exit 1 · next run in \d+s\]\n$",
+        text,
+    ), text

@@ -284,3 +284,19 @@ def test_between_runs_nothing_runs_or_serves(rt: Runtime) -> None:
     assert waiting.restart_at is not None
     line = restart_line(waiting, now=waiting.restart_at - 12.5)
     assert line == "0 of 5 (on-failure, 20s backoff) · last run: exit 1 · next run in 12s"
+
+
+def test_a_session_that_ends_takes_its_restarting_job_with_it(home: Path, project: Path) -> None:
+    """The owner's end is not a failure to restart: the job ends with its session, also
+    between runs."""
+    from bgview.runtime import Session
+
+    session = Session(project, home=home)
+    job = session.start("echo try; exit 1", restart="always", backoff=20)
+    until(lambda: session.job(job.id).waiting_to_restart, timeout=10, what="the wait")
+    (ended_job,) = session.close()
+    assert (ended_job.status, ended_job.killed_by, ended_job.restarts) == (
+        JobStatus.KILLED,
+        "owner-exit",
+        0,
+    )
