@@ -81,6 +81,8 @@ JOB_FIELDS: dict[str, JsonSchema] = {
     },
     "waiting_for_input": {"type": "boolean", "description": "It waits at a prompt."},
     "prompt": _nullable("string", "The prompt it waits at, if it printed one."),
+    "restarts": {"type": "integer", "description": "Times its restart policy ran it again."},
+    "restart_of": _nullable("string", "The job this one restarts (bgview restart), if any."),
 }
 """A job as every tool's data gives it: what an agent acts on, a subset of ``list --json``."""
 

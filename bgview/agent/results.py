@@ -37,6 +37,8 @@ def job_data(job: Job) -> Data:
         "ports": sorted({p.port for p in facts.ports}),
         "waiting_for_input": facts.waiting_for_input,
         "prompt": facts.prompt,
+        "restarts": job.restarts,
+        "restart_of": job.restart_of,
     }
 
 

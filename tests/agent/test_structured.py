@@ -64,14 +64,17 @@ def test_background_bash_then_reads_then_kill(
     assert started["status"] == "running" and started["background"] is True
     assert started["lines"] == [] and started["log_path"] == str(rt.job("bash_1").log_path)
 
-    first = call(handler, "bash_output", shell_id="bash_1", wait_seconds=10)
+    log = rt.job("bash_1").log_path
+    until(lambda: b"two\n" in log.read_bytes(), what="both lines")  # it waits at its gate now
+    first = call(handler, "bash_output", shell_id="bash_1")
     assert first["lines"] == ["one", "two"]
     assert first["dropped"] == 0 and first["more"] is False
     # the job waits at its gate: everything it wrote is read, next is the log's end
     assert first["next"] == rt.job("bash_1").log_path.stat().st_size
 
     go.touch()
-    second = call(handler, "bash_output", shell_id="bash_1", wait_seconds=10)
+    until(lambda: b"three\n" in log.read_bytes(), what="the third line")
+    second = call(handler, "bash_output", shell_id="bash_1")
     assert second["lines"] == ["three"]  # only what is new
     assert second["next"] > first["next"]
 
@@ -92,7 +95,8 @@ def test_foreground_bash_gives_its_lines_and_exit_code(handler: ToolHandler) -> 
 
 
 def test_foreground_bash_moved_to_the_background(handler: ToolHandler) -> None:
-    moved = call(handler, "bash", command="echo begun; sleep 300", timeout=0.5)
+    # 3 s: long enough for the echo on a busy machine, short enough for a test
+    moved = call(handler, "bash", command="echo begun; sleep 300", timeout=3)
     assert moved["status"] == "running" and moved["background"] is True
     assert moved["lines"] == ["begun"]
 
