@@ -2,12 +2,13 @@
 background job, while the user sees its output live and types into it.
 
 Output is streamed from the job's ``output.log`` as soon as the supervisor appends to it:
-watchfiles watches the job's directory and wakes us within a few milliseconds (a 5 ms poll
-takes over where the file system cannot be watched). Keys go to the job's pty through its
-``stdin`` FIFO, byte for byte: Ctrl+C is ``\\x03`` there, and the job's own line discipline
-makes it SIGINT for the job's foreground group. Two keys stay with the REPL: Ctrl+B (and
-Ctrl+Z, which would otherwise stop the job with nobody left to continue it) send the job to
-the background: streaming stops, the prompt comes back, the job runs on.
+the kernel wakes us (inotify on the job's directory, :mod:`bgview.runtime.inotify`, in the
+event loop), so a quiet job costs nothing and a line is shown within microseconds of being
+written; a 5 ms poll takes over where the file system cannot be watched. Keys go to the job's
+pty through its ``stdin`` FIFO, byte for byte: Ctrl+C is ``\\x03`` there, and the job's own
+line discipline makes it SIGINT for the job's foreground group. Two keys stay with the REPL:
+Ctrl+B (and Ctrl+Z, which would otherwise stop the job with nobody left to continue it) send
+the job to the background: streaming stops, the prompt comes back, the job runs on.
 
 Keys the job does not read are the next prompt's (:mod:`bgview.host.typeahead`): once the
 job's leader exits, what it left in its pty's input is taken back, and keys typed from then on
@@ -27,10 +28,10 @@ from pathlib import Path
 from bgview.host.terminal import TerminalModes, keys_raw, window_size, write_all
 from bgview.host.typeahead import JobTerminal
 from bgview.runtime import BgviewError, InvalidRequest, Job, Runtime
+from bgview.runtime.inotify import Inotify
 from bgview.runtime.journal import ENDED, META
 from bgview.runtime.record import JobFiles
 from bgview.runtime.store import LOG
-from bgview.runtime.watch import DEBOUNCE_MS, STEP_MS
 
 BACKGROUND_KEYS = (b"\x02", b"\x1a")
 """Ctrl+B, Ctrl+Z: send the foreground job to the background."""
@@ -40,8 +41,10 @@ HEALTH_CHECK = 0.5
 """Seconds between fresh looks at the job's record even when nothing changed: a supervisor
 that vanished writes nothing, and only loading the job records it ``lost``. It also catches
 anything written before the watch was up."""
-WATCH_TIMEOUT_MS = 1000
-"""How long one wait inside watchfiles lasts at most (it checks our stop event every step)."""
+FOLLOWER_GRACE = 1.0
+"""How long the end of a run waits for the follower to return once told to stop."""
+EVERYTHING = frozenset({LOG, META, JobFiles.STATE, ENDED})
+"""What to look at again when the kernel says events were lost (its queue overflowed)."""
 INPUT_RETRY = 0.01
 PEEK_BYTES = 1 << 20
 """The most one peek returns (the runtime's limit): a burst is shown in slices of this."""
@@ -112,7 +115,7 @@ class Foreground:
                 self._check_end()
                 backgrounded = await self._done
             finally:
-                stop.set()  # the watch thread sees it within a step; a cancel would wait
+                stop.set()  # the watch loop wakes and returns
                 ticker.cancel()
                 self._stop_reading()
                 loop.remove_signal_handler(signal.SIGWINCH)
@@ -122,7 +125,7 @@ class Foreground:
                     loop.remove_reader(self.terminal.leader)
                     loop.remove_reader(self.terminal.fd)
                     self.terminal.close()
-                await asyncio.wait([follower], timeout=WATCH_TIMEOUT_MS / 1000)
+                await asyncio.wait([follower], timeout=FOLLOWER_GRACE)
                 restore = self.modes.restore()
                 if restore:
                     write_all(self.stdout_fd, restore)
@@ -149,9 +152,9 @@ class Foreground:
                 if names & {META, JobFiles.STATE, ENDED}:
                     self._guarded(self._check_end)
             return
-        except (OSError, RuntimeError):
-            # No inotify here, or no watches left: watchfiles raises OSError for what it can
-            # name and RuntimeError for the rest.
+        except OSError:
+            # No inotify here, or no instances or watches left (Unwatchable), or the job's
+            # directory is gone.
             self.polling = True
         while not stop.is_set():
             self._guarded(self._pump)
@@ -310,20 +313,38 @@ class Foreground:
 async def watch_dir(directory: Path, stop: asyncio.Event) -> AsyncIterator[set[str]]:
     """The names of the files in ``directory`` that changed, batch by batch, until ``stop``.
 
-    Tuned like the viewer's watcher (:data:`~bgview.runtime.watch.STEP_MS`): a change is
-    reported a few milliseconds after it happens. Not recursive: the read cursors below the
-    job's directory are none of the streamer's business. Raises :class:`OSError` or
-    :class:`RuntimeError` when the directory cannot be watched.
+    The kernel wakes the event loop (an inotify descriptor in ``add_reader``): nothing runs
+    while the job is quiet, and a change is handed over as soon as it happens, as ``tail -f``
+    has it. What queued up meanwhile is one batch. Not recursive: the read cursors below the
+    job's directory are none of the streamer's business. Raises :class:`OSError`
+    (:class:`~bgview.runtime.inotify.Unwatchable`) when the directory cannot be watched.
     """
-    import watchfiles  # lazily: the shell imports it in the background at start
+    notify = Inotify()
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+    try:
+        notify.add(directory)
+        loop.add_reader(notify.fd, wake.set)
+        stopper = asyncio.ensure_future(_set_on(stop, wake))
+        try:
+            while True:
+                await wake.wait()
+                wake.clear()
+                if stop.is_set():
+                    return
+                changes = list(notify.read())
+                if any(change.overflow for change in changes):
+                    yield set(EVERYTHING)
+                elif changes:
+                    yield {change.name for change in changes if change.name}
+        finally:
+            stopper.cancel()
+            loop.remove_reader(notify.fd)
+    finally:
+        notify.close()
 
-    async for changes in watchfiles.awatch(
-        directory,
-        watch_filter=None,
-        step=STEP_MS,
-        debounce=DEBOUNCE_MS,
-        stop_event=stop,
-        rust_timeout=WATCH_TIMEOUT_MS,
-        recursive=False,
-    ):
-        yield {os.path.basename(path) for _, path in changes}
+
+async def _set_on(stop: asyncio.Event, wake: asyncio.Event) -> None:
+    """Wake the watch loop when ``stop`` is set."""
+    await stop.wait()
+    wake.set()

@@ -5,6 +5,7 @@ directory cannot be watched), which the end-to-end tests cannot tell apart."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +16,7 @@ import pytest
 from bgview.host import foreground
 from bgview.host.foreground import Foreground
 from bgview.runtime import Job, JobStatus, Runtime
+from bgview.runtime.inotify import Unwatchable
 
 
 class Screen:
@@ -62,7 +64,7 @@ def no_health_check(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def cannot_watch(directory: Path, stop: asyncio.Event) -> AsyncIterator[set[str]]:
     """What watching a directory does where inotify is missing or out of watches."""
-    raise RuntimeError("no inotify watches left")
+    raise Unwatchable(errno.ENOSPC, "inotify: no watches left")
     yield set()  # an async generator, like the real one
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 from bgview.runtime import JobStatus, Runtime
 from tests.support import until
@@ -193,11 +194,16 @@ def test_bashes_opens_the_viewer_and_esc_gives_the_screen_back(shell: Term) -> N
     shell.wait_for("[bash_3 exited 0")
 
 
-def test_jobs_that_end_while_the_viewer_is_open_are_not_told_twice(shell: Term) -> None:
-    shell.run("sleep 1 &")
+def test_jobs_that_end_while_the_viewer_is_open_are_not_told_twice(
+    shell: Term, project: Path
+) -> None:
+    gate = project / "gate"
+    shell.run(f"while [ ! -e {gate} ]; do sleep 0.05; done &")
     shell.wait_for("[bg:bash_1 started]")
     shell.run("/bashes")
     shell.wait_for(lambda ls: shell.screen.alternate)
+    shell.wait_for("bash_1")  # the viewer has read the store: the job ends while it looks
+    gate.touch()
     shell.wait_for("bash_1 exited 0")  # the viewer's toast
     shell.send("\x1b")
     shell.wait_for(lambda ls: not shell.screen.alternate)
