@@ -160,7 +160,12 @@ def toast_text(job: Job) -> str:
     times written as everywhere else: :mod:`bgview.runtime.present`)."""
     size = format_size(job.output_bytes)
     wall = format_duration(job.wall_seconds())
-    if job.status is JobStatus.EXITED:
+    if job.gave_up:
+        n = job.restarts
+        code, sig = job.exit_code, visible(job.signal or "")
+        how = f"exited {code}" if code is not None else f"killed by {sig}"
+        what = f"gave up after {n} restart{'s' if n != 1 else ''}: {how}"
+    elif job.status is JobStatus.EXITED:
         what = f"exited {job.exit_code}"
     elif job.status is JobStatus.KILLED:
         what = f"killed ({job.signal})" if job.signal else "killed"

@@ -76,11 +76,18 @@ def fact_toast(old: Job, new: Job, since: float) -> tuple[str, Severity] | None:
 
     - ``bash_5 waiting for input: "Continue? [y/N]"`` — a warning: it needs an answer;
     - ``bash_4 ready after 1.8s: http://localhost:5173/`` (only a job given a condition);
-    - ``bash_2 matched /ERROR/ · 3 matches``; ``bash_2 watch for /ERROR/ stopped: …``.
+    - ``bash_2 matched /ERROR/ · 3 matches``; ``bash_2 watch for /ERROR/ stopped: …``;
+    - ``bash_3 restarted (2 of 5) after exit 1`` — a warning: its restart policy ran it again.
 
     What came from the job (its prompt, its URL, the pattern) is shown visible."""
     if not new.running:
         return None  # its end has a toast of its own
+    if new.restarts > old.restarts and new.runs and new.runs[-1].started_at >= since:
+        rule = new.restart_policy
+        ended = [run for run in new.runs if run.ended_at is not None]
+        how = f" after {visible(ended[-1].how())}" if ended else ""
+        limit = f" of {rule.max_restarts}" if rule is not None else ""
+        return f"{new.id} restarted ({new.restarts}{limit}){how}", "warning"
     was, now = old.facts, new.facts
     if now.ready and not was.ready and new.started_at + (now.ready_after or 0.0) >= since:
         after = format_duration(now.ready_after or 0.0)

@@ -10,7 +10,7 @@ from bgview.runtime import JobStatus, Runtime
 from bgview.ui import BgviewApp, make_app
 from bgview.ui.job_screen import JobHeader, JobScreen
 from bgview.ui.table_layout import COLUMNS
-from tests.ui.helpers import SIZE, ready, table, until, widget_text
+from tests.ui.helpers import SIZE, ready, table, toasts, until, widget_text
 
 
 def cells(app: BgviewApp, job_id: str) -> dict[str, str]:
@@ -29,7 +29,7 @@ async def test_a_crashing_job_keeps_one_row_with_its_restart_count(
     """It crashes at once: "↻ restarting" with 0/2 while it waits out the backoff, then 1/2
     when it runs again, and in the end one row, "✗ exited", 2/2."""
     app = make_app(project, home=rt.project.dir.parent.parent)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         job = rt.start("echo try; exit 1", restart="on-failure", max_restarts=2, backoff=0)
         await until(
@@ -44,6 +44,13 @@ async def test_a_crashing_job_keeps_one_row_with_its_restart_count(
         )
         assert cells(app, job.id)["restarts"] == "2/2"
         assert table(app).row_count == 1
+        await until(pilot, lambda: len(toasts(app)) >= 3, what="the toasts")
+        shown = [(text.split(" · ")[0], severity) for text, severity in toasts(app)]
+        assert shown == [
+            (f"{job.id} restarted (1 of 2) after exit 1", "warning"),
+            (f"{job.id} restarted (2 of 2) after exit 1", "warning"),
+            (f"{job.id} gave up after 2 restarts: exited 1", "error"),
+        ]
     assert rt.job(job.id).gave_up
 
 
