@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -161,6 +162,7 @@ class Work:
                 break
             term.feed(self.decoder.decode(chunk))
             pos += len(chunk)
+            time.sleep(0)  # let the UI thread have the GIL between chunks: keys come first
         final = [row.removesuffix("\n") for row in term.pending]
         term.pending.clear()
         live = [] if released else term.live_rows()
@@ -297,5 +299,7 @@ class TermRows:
     def trim(self, base: int) -> None:
         """The view no longer holds the log before ``base``: nor do the splices."""
         self.floor = max(self.floor, base)
+        if self.term is None:
+            self.pos = max(self.pos, base)
         while self.splices and self.splices[0].end is not None and self.splices[0].end <= base:
             self.splices.pop(0)

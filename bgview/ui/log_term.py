@@ -15,6 +15,9 @@ terminal window of the job's size would.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from bgview.ui.log_file import LogFile, LogGone
 from bgview.ui.log_lines import CACHE_LINES, LogLines
 from bgview.ui.log_rows import Result, Splice, TermRows, Work
 
+WORKER_NICENESS = 10
 Layout = list[tuple[int, int, Splice]]
 """Each splice with the model rows it stands in for, ``[first, last)``."""
 
@@ -95,6 +99,10 @@ class TermLines(LogLines):
     @work(thread=True, group="terminal")
     def _feed_terminal(self, file: LogFile, job: Work) -> None:
         worker = get_current_worker()
+        # A lower priority for this thread (Linux keeps one per thread): on a busy machine the
+        # UI thread, which answers keys, gets the CPU first whenever both could run.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
 
         def read(start: int, stop: int) -> bytes:
             try:
