@@ -78,6 +78,12 @@ class BgviewApp(App[int]):
         gc.collect()
         gc.freeze()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # An attached job's screen takes every key: ctrl+q is the job's there, not quit.
+        if action == "quit" and getattr(self.screen, "takes_every_key", False):
+            return False
+        return super().check_action(action, parameters)
+
     def get_default_screen(self) -> Screen[Any]:
         """The jobs screen is the app's base: ``esc`` on it never leaves an empty app."""
         return self.jobs_screen

@@ -1,4 +1,4 @@
-"""The job actions of the viewer — kill, restart, delete — each run in a worker.
+"""The job actions of the viewer — kill, restart, delete, type a line — each run in a worker.
 
 The runtime does the work (a kill can take its grace period; a start or a prune touches the
 disk), never the UI thread. When it is done the feed is told (``feed.note``) which job changed,
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.screen import Screen
@@ -22,7 +23,11 @@ from bgview.runtime.prune import prune
 from bgview.runtime.store import Project
 from bgview.runtime.text import visible
 from bgview.ui.confirm import ConfirmDelete
+from bgview.ui.input_box import InputBox, hides_input
 from bgview.ui.messages import ActionDone, ActionFailed, JobRestarted
+
+if TYPE_CHECKING:
+    from bgview.runtime.attaching import Attachment
 
 KILL_GRACE = 3.0
 """Seconds between SIGTERM and SIGKILL for ``k``."""
@@ -99,6 +104,60 @@ class JobActions(Screen[None]):
             self.post_message(ActionDone(f"deleted {job.id} and its log"))
         else:
             self.post_message(ActionFailed(f"{job.id} was not deleted (it may be running)"))
+
+    def type_into(self, job: Job) -> None:
+        """``i``: a line typed in a box, sent to the job's terminal with Enter. The box opens
+        once the job's pty says whether it echoes (a few milliseconds), hidden if it does not."""
+        if not job.running:
+            self.app.notify(f"{job.id} has ended: it takes no input", markup=False)
+            return
+        self._open_input(job)
+
+    @work(thread=True, group="actions")
+    def _open_input(self, job: Job) -> None:
+        hidden = hides_input(job)
+        self.app.call_from_thread(self._show_input, job, hidden)
+
+    def _show_input(self, job: Job, hidden: bool) -> None:
+        def answered(line: str | None) -> None:
+            if line is not None:
+                self._send_line(job, line)
+
+        self.app.push_screen(InputBox(job, hidden=hidden), callback=answered)
+
+    @work(thread=True, group="actions")
+    def _send_line(self, job: Job, line: str) -> None:
+        try:
+            control.send(project_of(job), job.id, line)
+        except (BgviewError, OSError) as exc:
+            self.post_message(ActionFailed(f"could not type into {job.id}: {visible(str(exc))}"))
+            return
+        # Never the line itself: it may be a password.
+        self.post_message(ActionDone(f"sent a line to {job.id}"))
+
+    def attach_to(self, job: Job) -> None:
+        """``a``: the job's live terminal, full-screen, until ``ctrl+]``."""
+        if not job.running:
+            self.app.notify(f"{job.id} has ended: there is nothing to attach to", markup=False)
+            return
+        self._start_attaching(job)
+
+    @work(thread=True, group="actions")
+    def _start_attaching(self, job: Job) -> None:
+        from bgview.runtime.attaching import Attachment
+
+        try:
+            attachment = Attachment(project_of(job), job.id)
+            seed = attachment.seed()
+        except (BgviewError, OSError) as exc:
+            self.post_message(ActionFailed(f"could not attach to {job.id}: {visible(str(exc))}"))
+            return
+        self.app.call_from_thread(self._show_attached, job, attachment, seed)
+
+    def _show_attached(self, job: Job, attachment: Attachment, seed: bytes) -> None:
+        from bgview.ui.attach import AttachScreen
+
+        self.app.push_screen(AttachScreen(job, attachment, seed, attachment.size_before))
 
     @on(ActionDone)
     def _action_done(self, message: ActionDone) -> None:

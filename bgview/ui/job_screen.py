@@ -9,6 +9,8 @@ Bindings:
 | esc | back to the job table |
 | k | kill the job (its whole process group) |
 | r | restart a finished job (same command, cwd, name and owner) |
+| i | type a line into the job's terminal (hidden when it does not echo) |
+| a | attach: the job's live terminal, keys go to it until ctrl+] |
 | / | search the log; n / N next and previous match |
 | f | keep only the lines matching a pattern |
 | end | follow new output again |
@@ -57,6 +59,20 @@ JOB_BINDINGS: list[BindingType] = [
         "Restart",
         tooltip="Start a finished job again: same command and cwd",
         id="bgview.restart",
+    ),
+    Binding(
+        "i",
+        "type_line",
+        "Type",
+        tooltip="Type a line into the job's terminal (hidden at a password prompt)",
+        id="bgview.type",
+    ),
+    Binding(
+        "a",
+        "attach",
+        "Attach",
+        tooltip="The job's live terminal: keys go to the job until ctrl+] detaches",
+        id="bgview.attach",
     ),
     Binding(
         "slash", "search", "Search", key_display="/", tooltip="Search the log", id="bgview.search"
@@ -291,9 +307,19 @@ class JobScreen(LogScreen):
             owner.restart_job(self.job)
             self.dismiss()
 
+    def action_type_line(self) -> None:
+        owner = self._owner()
+        if owner is not None:
+            owner.type_into(self.job)
+
+    def action_attach(self) -> None:
+        owner = self._owner()
+        if owner is not None:
+            owner.attach_to(self.job)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         panel = self.query_one(LogPanel)
-        if action == "kill":
+        if action in ("kill", "type_line", "attach"):
             return self.job.running
         if action == "restart":
             return not self.job.running

@@ -15,6 +15,8 @@ Bindings:
 | enter | open the highlighted job full-screen |
 | esc | clear a search or filter; in a host REPL (or pushed in another app), go back |
 | k | kill the highlighted job (its whole process group) |
+| i | type a line into the highlighted job's terminal (hidden when it does not echo) |
+| a | attach: the job's live terminal, keys go to it until ctrl+] |
 | r | restart a finished job (same command, cwd, name and owner) |
 | d | delete a finished job (never a running one), once you say yes |
 | / | search the log; n / N next and previous match |
@@ -59,6 +61,8 @@ JOB_ACTIONS = frozenset(
     {
         "open_job",
         "kill",
+        "type_line",
+        "attach",
         "restart",
         "delete",
         "search",
@@ -357,7 +361,7 @@ class JobsScreen(LogScreen, JobActions):
             job = self.query_one(JobTable).selected()
             if job is None:
                 return False  # nothing to act on: keep the footer to what can be done
-            if action == "kill" and not job.running:
+            if action in ("kill", "type_line", "attach") and not job.running:
                 return False
             if action in ("restart", "delete") and job.running:
                 return False  # kill it first
@@ -387,6 +391,16 @@ class JobsScreen(LogScreen, JobActions):
         job = self._selected_job()
         if job is not None:
             self.kill_job(job)
+
+    def action_type_line(self) -> None:
+        job = self._selected_job()
+        if job is not None:
+            self.type_into(job)
+
+    def action_attach(self) -> None:
+        job = self._selected_job()
+        if job is not None:
+            self.attach_to(job)
 
     def action_restart(self) -> None:
         job = self._selected_job()

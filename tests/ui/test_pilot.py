@@ -428,7 +428,7 @@ async def test_the_footer_offers_only_keys_that_do_something(rt: Runtime, projec
         view = log_view(app)
         await until(pilot, lambda: len(view.index) > 60 and view.follow, what="a full log")
         keys = footer_keys(app)
-        assert keys == ["select_cursor", "kill", "search", "filter", "quit"]
+        assert keys == ["select_cursor", "kill", "type_line", "attach", "search", "filter", "quit"]
         assert "back" not in keys and "next_match" not in keys and "follow" not in keys
         await pilot.press("slash", *"line 1", "enter")
         await until(pilot, lambda: "next_match" in footer_keys(app), what="n/N offered")
