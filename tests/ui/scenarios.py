@@ -279,6 +279,15 @@ async def nothing(pilot: Pilot[int]) -> None:
     await loaded(pilot)
 
 
+async def open_dev_server(pilot: Pilot[int]) -> None:
+    """The ready dev server is the fourth row (after the prompt, the API and the tests)."""
+    await loaded(pilot)
+    await pilot.press("down", "down", "down")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def toast(pilot: Pilot[int]) -> None:
     """The failing test run's end, as the feed reports it: its toast."""
     await loaded(pilot)
@@ -341,6 +350,13 @@ SCENARIOS = [
         (120, 32),
         nothing,
         "what jobs are doing: a ready dev server, a job waiting for input, CPU and memory",
+    ),
+    Scenario(
+        "processes",
+        with_facts,
+        (120, 32),
+        open_dev_server,
+        "a dev server's screen: its processes with their CPU, memory and port, its URL",
     ),
     Scenario(
         "restarts",

@@ -93,6 +93,13 @@ def test_restart_counts_in_the_table(snap_compare: SnapCompare, home: Path) -> N
     _check(snap_compare, home, "restarts")
 
 
+def test_job_screen_lists_its_processes(snap_compare: SnapCompare, home: Path) -> None:
+    """The ready dev server open full-screen: ● ready after 1.8s at http://localhost:5173/;
+    its processes, npm and its └ node child, each with CPU, memory and (the child) port 5173,
+    and the total; then its log."""
+    _check(snap_compare, home, "processes")
+
+
 def test_pushed_in_another_app(snap_compare: SnapCompare, home: Path) -> None:
     """bgview's jobs screen pushed by a plain Textual app with no CSS of bgview's: the same
     picture as test_table_with_mixed_statuses (the layout is the screen's own)."""
