@@ -15,7 +15,9 @@ arrival times, with a selection (visual mode) — on top of how the lines themse
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from rich.segment import Segment
 from textual import events
@@ -42,6 +44,10 @@ MOVES = {
     "G": 1 << 62,
 }
 """What each movement key does to the cursor in visual mode (page keys: by a screen)."""
+
+QueryMode = Literal["search", "filter", "goto"]
+QUERY_KEYS: dict[str, QueryMode] = {"slash": "search", "f": "filter", "colon": "goto"}
+"""Keys that open the panel's query line."""
 
 Piece = tuple[int, int]
 """A screen row of a wrapped layout: the view row, and which piece of it."""
@@ -71,6 +77,10 @@ class DecoratedLines(TermLines):
         self._times_read = 0.0
         self._pieces: tuple[tuple[object, ...], list[Piece]] | None = None
         self._relayout = True
+        self.type_ahead: Callable[[events.Key], bool] | None = None
+        """Set while the panel's query line opens: keys typed ahead of it go there."""
+        self.open_query: Callable[[QueryMode], None] | None = None
+        """The panel's: open its query line for a search, a filter or a line to go to."""
 
     # ---- which rows are meant ----------------------------------------------------------
 
@@ -113,6 +123,23 @@ class DecoratedLines(TermLines):
         self.refresh()
 
     async def _on_key(self, event: events.Key) -> None:
+        if self.type_ahead is not None and self.type_ahead(event):
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key == "v" and not self.visual and self.row_count:
+            event.stop()  # here, in turn: the movement keys behind it select
+            event.prevent_default()
+            self.start_visual()
+            return
+        mode = QUERY_KEYS.get(event.key)
+        if mode is not None and self.open_query is not None and not self.visual:
+            # Opened here, in turn with the keys behind it, not once the key has bubbled up
+            # to the screen's binding: those keys would reach the view first and be lost.
+            event.stop()
+            event.prevent_default()
+            self.open_query(mode)
+            return
         if self.visual and event.key in MOVES:
             event.stop()
             event.prevent_default()

@@ -96,6 +96,9 @@ class LogPanel(Vertical):
         yield LogView()
         yield QueryInput(id="log-query")
 
+    def on_mount(self) -> None:
+        self.view.open_query = self.start_query
+
     @property
     def view(self) -> LogView:
         return self.query_one(LogView)
@@ -152,6 +155,27 @@ class LogPanel(Vertical):
         self._return_focus = focused.id if focused is not None else None
         query.add_class("-open")
         query.focus()
+        # Keys typed right behind ``/`` or ``:`` (a paste, a fast typist, a script) are
+        # already on their way to the log view: it hands them to the query line.
+        self.view.type_ahead = self._type_ahead
+
+    def _type_ahead(self, event: events.Key) -> bool:
+        """A key that reached the log view while the query line was being opened: the query
+        line's (``True``), or not (a key it has no use for)."""
+        query = self.query_one(QueryInput)
+        if self.mode is None or self.screen.focused is query:
+            return False
+        if event.key == "enter":
+            self.post_message(Input.Submitted(query, query.value))
+        elif event.key == "escape":
+            self.cancel_query()
+        elif event.key == "backspace":
+            query.action_delete_left()
+        elif event.is_printable and event.character:
+            query.insert_text_at_cursor(event.character)
+        else:
+            return False
+        return True
 
     def cancel_query(self) -> None:
         self.mode = None
@@ -160,6 +184,7 @@ class LogPanel(Vertical):
     def _close_query(self) -> None:
         query = self.query_one(QueryInput)
         query.remove_class("-open")
+        self.view.type_ahead = None
         if self._return_focus:
             self.screen.query_one(f"#{self._return_focus}").focus()
         else:

@@ -18,7 +18,7 @@ from bgview.runtime.timeindex import RECORD
 from bgview.ui import BgviewApp, make_app
 from bgview.ui.job_screen import JobScreen
 from bgview.ui.log_view import LogView
-from tests.ui.helpers import toasts, until, visible_lines, widget_text
+from tests.ui.helpers import ready, toasts, until, visible_lines, widget_text
 from tests.ui.store_builder import StoreBuilder
 
 LINES = 2000
@@ -45,7 +45,7 @@ async def job_log(
     app = make_app(tmp_path / "proj", home=home)
     try:
         async with app.run_test(size=size, notifications=True) as pilot:
-            await until(pilot, lambda: bool(app.screen.query("JobTable")), what="the table")
+            await ready(pilot)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job")
             view = app.screen.query_one(LogView)
@@ -143,7 +143,7 @@ async def test_the_job_screen_says_how_long_a_running_job_has_been_quiet(
     app = make_app(tmp_path / "proj", home=home)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: bool(app.screen.query("JobTable")), what="the table")
+            await ready(pilot)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job")
             header = app.screen.query_one("JobHeader")
