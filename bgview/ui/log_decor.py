@@ -204,7 +204,7 @@ class DecoratedLines(TermLines):
         plain = not (self.wrap or self.times or self.visual)
         if plain or self.model.problem is not None:
             return super().render_line(y)
-        width = self.size.width
+        width = self.scrollable_content_region.width  # less the scrollbar
         gutter = GUTTER if self.times else 0
         text_width = max(1, width - gutter)
         base = self._base_style()
@@ -228,7 +228,9 @@ class DecoratedLines(TermLines):
         if self.visual and row < self.row_count:
             first, last = self.selection()
             if first <= row <= last:
-                line = line.apply_style(self.get_component_rich_style("log--selected"))
+                selected = self.get_component_rich_style("log--selected")
+                # Over the line's own styles (post_style): a selection shows on coloured text.
+                line = Strip(Segment.apply_style(list(line), post_style=selected), text_width)
         if gutter:
             stamp = self._stamp(row) if piece == 0 else ""
             style = base + self.get_component_rich_style("log--gutter")

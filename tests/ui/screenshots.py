@@ -1,6 +1,7 @@
 """``make screenshots``: the README's pictures, drawn from the snapshot tests' scenes.
 
-Each scene of :mod:`tests.ui.scenarios` and :mod:`tests.ui.scenarios_term` is built in a
+Each scene of :mod:`tests.ui.scenarios`, :mod:`tests.ui.scenarios_term` and
+:mod:`tests.ui.scenarios_log` is built in a
 throwaway store and drawn exactly as the snapshot tests draw it (the same Textual screenshot
 function pytest-textual-snapshot uses), then written to ``screenshots/<scene>.svg``.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from textual._doc import take_svg_screenshot
 
 from tests.ui.scenarios import SCENARIOS, build_app
+from tests.ui.scenarios_log import LOG_SCENARIOS
 from tests.ui.scenarios_term import TERM_SCENARIOS
 
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
@@ -27,7 +29,7 @@ def main() -> int:
     os.environ["TZ"] = "UTC"
     time.tzset()
     OUT.mkdir(exist_ok=True)
-    for scenario in [*SCENARIOS, *TERM_SCENARIOS]:
+    for scenario in [*SCENARIOS, *TERM_SCENARIOS, *LOG_SCENARIOS]:
         with tempfile.TemporaryDirectory(prefix="bgview-shot-") as tmp:
             app, store = build_app(scenario, Path(tmp) / "home")
             try:
