@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "output": "output",
     "kill": "kill",
     "restart": "restart",
+    "send": "send",
+    "attach": "attach",
     "wait": "wait",
     "notices": "notices",
     "prune": "prune",

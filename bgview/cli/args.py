@@ -66,6 +66,17 @@ def _not_a_size(text: str) -> str:
     return f"not a size: {text!r} (a finite number of bytes: 512M, 1G)"
 
 
+def winsize(text: str) -> tuple[int, int]:
+    """``120x40``: a job's terminal size (2x2 to 1000x1000)."""
+    from bgview.runtime.errors import InvalidRequest
+    from bgview.runtime.jobpty import parse_size
+
+    try:
+        return parse_size(text)
+    except InvalidRequest as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def port(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"not a TCP port: {text!r} (1 to 65535)")

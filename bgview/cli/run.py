@@ -29,6 +29,12 @@ def add_parser(sub: Subparsers) -> None:
     run.add_argument("--keep", action="store_true", help="outlive the host session, if any")
     run.add_argument("--max-log", type=types.size, metavar="SIZE", help="log cap (default 512M)")
     run.add_argument(
+        "--size",
+        type=types.winsize,
+        metavar="COLSxROWS",
+        help="its terminal's size (default: this terminal's, else 120x40)",
+    )
+    run.add_argument(
         "--ready",
         metavar="PATTERN",
         help="wait until its output matches this regex, or with 'auto' until it listens "
@@ -110,6 +116,7 @@ def run(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
         cwd=args.cwd,
         keep=args.keep,
         max_log=args.max_log,
+        size=args.size,
         ready=args.ready,
         ready_port=args.ready_port,
         notify_on=args.notify_on,

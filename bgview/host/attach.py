@@ -48,9 +48,9 @@ def attach(project: Project, job_id: str, *, stdin_fd: int = 0, stdout_fd: int =
 
     :class:`InvalidRequest` if the job has ended, or if there is no terminal to attach.
     """
-    if not (os.isatty(stdin_fd) and os.isatty(stdout_fd)):
-        raise InvalidRequest("bgview attach needs a terminal: run it in one (stdin and stdout)")
     with Attachment(project, job_id) as attachment:
+        if not (os.isatty(stdin_fd) and os.isatty(stdout_fd)):
+            raise InvalidRequest("bgview attach needs a terminal: run it in one (stdin and stdout)")
         job = attachment.job
         banner = f"[attached to {job.id}: {visible(job.command)} · detach with {DETACH_SHOWN}]"
         write_all(stdout_fd, banner.encode() + b"\r\n")
