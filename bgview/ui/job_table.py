@@ -281,17 +281,16 @@ class JobTable(ScrollView, can_focus=True):
                 self._refresh_row(key)
 
     def tick(self) -> None:
-        """The clock moved: running jobs' runtimes (running jobs are the top rows)."""
+        """The clock moved: running jobs' runtimes (running jobs are the top rows). Only
+        their rows are drawn again: an idle viewer's second costs a few lines, not the
+        table (a column that grew redraws it all, in :meth:`_measure`)."""
         self._now = self.clock()
-        running = False
         for _, key in self._order:
             job = self.jobs[key]
             if not job.running:
                 break
-            running = True
             self._measure(job)
-        if running:
-            self.refresh()
+            self._refresh_row(key)
 
     def _measure(self, job: Job) -> None:
         natural = self._natural
