@@ -126,3 +126,26 @@ async def test_a_running_multi_bar_progress_is_drawn_in_place(home: Path, tmp_pa
             assert got == whole, _first_difference(whole, got)
     finally:
         rt.kill(job.id, grace=0.5)
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"), [((60, 20), "a" * 60 + "ZZ" + "a" * 8), ((120, 40), "ZZ" + "a" * 68)]
+)
+async def test_the_pane_draws_at_the_job_s_terminal_size(
+    home: Path, tmp_path: Path, size: tuple[int, int], shown: str
+) -> None:
+    """A ``\\r`` after 70 characters returns to the start of the row the line wrapped onto
+    in a terminal 60 columns wide (``run --size 60x20``), and to the line's start in one of
+    120: the pane draws the line as the job's own terminal did."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    rt = Runtime(project, home=home)
+    code = "import sys; sys.stdout.write('a' * 70 + '\\rZZ\\n')"
+    job = rt.start([sys.executable, "-c", code], size=size)
+    rt.wait(job.id, timeout=20)
+    app = make_app(project, home=home)
+    async with app.run_test(size=(130, 40)) as pilot:
+        view = log_view(app)
+        await until(pilot, lambda: view.model.index.end > 0, what="the log")
+        await settled(pilot, view)
+        await until(pilot, lambda: shown in pane_rows(view), what=f"{shown!r} in the pane")
