@@ -150,11 +150,11 @@ class Scan:
         """The row of the first match after (before) offset ``ref``, wrapping around once;
         ``None``: there is none; :data:`WAIT`: not known until the scan gets further."""
         found = self.matches
-        if forward:
+        if forward:  # lines that start after ref: from ref + 1 on
             i = found.first_after(ref)
             if i is not None:
-                return i if self.scanned(ref, found.starts[i]) else WAIT
-            if not self.scanned(ref, end):
+                return i if self.scanned(ref + 1, found.starts[i]) else WAIT
+            if not self.scanned(ref + 1, end):
                 return WAIT
             if len(found):
                 return 0 if self.scanned(base, found.starts[0]) else WAIT

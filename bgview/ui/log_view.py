@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.message import Message
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from bgview.runtime.patterns import UserPattern
@@ -34,6 +35,10 @@ __all__ = ["LogState", "LogView"]
 
 KINDS: tuple[Kind, ...] = ("search", "filter")
 WORKER_NICENESS = 10
+BEAT = 0.015
+"""How often the UI thread says it runs while workers do."""
+MAX_GIVE_WAY = 0.05
+"""The longest a worker stands aside for the UI thread in one go (it always gets on)."""
 HAND_BACK = 0.1
 """How often a worker hands what it found (or counted) so far to the view."""
 
@@ -90,6 +95,30 @@ class LogView(DecoratedLines):
         self._workers_on: set[str] = set()
         """Workers under way: ``count``, ``search``, ``filter``."""
         self._scanners: dict[Kind, Worker[None]] = {}
+        self._beat = time.monotonic()
+        """When the UI thread last ran its heartbeat (see :meth:`_give_way`)."""
+        self._beat_timer: Timer | None = None
+
+    # ---- the UI thread first -------------------------------------------------------------
+
+    def _beating(self) -> None:
+        """While workers run, the UI thread notes every :data:`BEAT` that it got to run."""
+        self._beat = time.monotonic()
+        if self._beat_timer is None:
+            self._beat_timer = self.set_interval(BEAT, self._heartbeat)
+
+    def _heartbeat(self) -> None:
+        self._beat = time.monotonic()
+        if not self._workers_on and self._beat_timer is not None:
+            self._beat_timer.stop()
+            self._beat_timer = None
+
+    def _give_way(self) -> None:
+        """In a worker, between blocks: if the UI thread has not run for a while (it waits for
+        the GIL behind the workers), stand aside until it has, or :data:`MAX_GIVE_WAY`."""
+        deadline = time.monotonic() + MAX_GIVE_WAY
+        while time.monotonic() - self._beat > 2 * BEAT and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     @property
     def state(self) -> LogState:
@@ -137,6 +166,7 @@ class LogView(DecoratedLines):
         if job is None or "count" in self._workers_on or self.model.file is None:
             return
         self._workers_on.add("count")
+        self._beating()
         self._count_worker(self.model.file, *job)
         self._changed()
 
@@ -146,6 +176,7 @@ class LogView(DecoratedLines):
         _yield_to_keys()
         handed = time.monotonic()
         for _ in count_range(lmap, stop, file.read_at, lambda: worker.is_cancelled):
+            self._give_way()
             if time.monotonic() - handed >= HAND_BACK:
                 self.post_message(self._Counted(file, lmap.copy(), last=False))
                 handed = time.monotonic()
@@ -185,6 +216,7 @@ class LogView(DecoratedLines):
             return
         top = self.model.offset_of_row(self.scroll_offset.y) if kind == "search" else None
         self._workers_on.add(kind)
+        self._beating()
         self._scanners[kind] = self._scan_worker(self.model.file, scan, scan.plan(top or 0))
 
     @work(thread=True, group="scan")
@@ -196,6 +228,7 @@ class LogView(DecoratedLines):
             stops: list[int] = []
             handed, reached = time.monotonic(), a
             for end, got, ends in scan_range(file, a, b, scan.pattern, lambda: worker.is_cancelled):
+                self._give_way()
                 starts += got
                 stops += ends
                 if time.monotonic() - handed >= HAND_BACK or len(starts) > 50_000:

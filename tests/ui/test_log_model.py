@@ -298,6 +298,11 @@ def test_a_scan_says_what_it_cannot_know_yet() -> None:
     assert scan.next(300, True, 0, 1000) == 0  # wraps around to the first
     assert scan.next(100, False, 0, 1000) == 1  # and back to the last
     assert Scan("search", pattern("x"), 1, holes=[]).next(0, True, 0, 9) is None
+    # From just before a line (the top of the screen, less one): the line before it is not
+    # what the search must have seen first.
+    early = Scan("search", pattern("x"), 1, holes=[(0, 400)])
+    early.matches.add([600], [610])
+    assert early.next(399, True, 0, 1000) == 0
 
 
 def test_matches_are_kept_in_order_and_capped(monkeypatch: pytest.MonkeyPatch) -> None:
