@@ -23,13 +23,16 @@ from tests.ui.scenarios_term import TERM_SCENARIOS
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
 
 
-def main() -> int:
+def main(names: list[str] | None = None) -> int:
+    """Draw every scene, or only those ``names`` (``python -m tests.ui.screenshots search``)."""
     for var in ("NO_COLOR", "TEXTUAL_THEME", "FORCE_COLOR"):
         os.environ.pop(var, None)
     os.environ["TZ"] = "UTC"
     time.tzset()
     OUT.mkdir(exist_ok=True)
     for scenario in [*SCENARIOS, *TERM_SCENARIOS, *LOG_SCENARIOS]:
+        if names and scenario.name not in names:
+            continue
         with tempfile.TemporaryDirectory(prefix="bgview-shot-") as tmp:
             app, store = build_app(scenario, Path(tmp) / "home")
             try:
@@ -45,4 +48,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
