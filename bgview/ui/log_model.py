@@ -22,7 +22,6 @@ for what the job writes later, here as it is taken in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from bgview.runtime.patterns import UserPattern
@@ -30,6 +29,7 @@ from bgview.ui.log_file import LogFile, LogGone
 from bgview.ui.log_index import LineIndex
 from bgview.ui.log_map import LineMap, next_line_start, read_seat
 from bgview.ui.log_matches import Kind, Scan, scan_range
+from bgview.ui.log_state import LogState, Update
 
 OPEN_WINDOW = 4 * 1024 * 1024
 """How much of the tail is indexed when a log opens (the rest is counted by a worker)."""
@@ -39,54 +39,14 @@ JUMP_AFTER = 2 * 1024 * 1024
 """While following, a backlog bigger than this is skipped: we reopen at the tail."""
 JUMP_WINDOW = 256 * 1024
 """How much of the tail a jump reopens with (a firehose would bury more before it is read)."""
+LINE_BACK = 64 * 1024
+"""How far back from an offset the start of its line is looked for."""
 SEAT_MARGIN = 200
 """Lines a seat starts before the first line asked for (scrolling up reads no new seat)."""
 
 Span = tuple[int, int]
 
-
-@dataclass(frozen=True)
-class LogState:
-    """What the panel around the log shows about it."""
-
-    follow: bool
-    size: int
-    """Logical size of the log: every byte the job wrote."""
-    dropped: int
-    """Bytes the runtime's size cap dropped from the front."""
-    lines: int
-    shown: int
-    """Rows (fewer than ``lines`` under a filter)."""
-    counting: bool = False
-    """The lines before the tail are still being counted: ``lines`` is an estimate."""
-    problem: str | None = None
-    """A message instead of the log: gone, unreadable, truncated."""
-    busy: str | None = None
-    """A scan under way, and how far it got: ``filtering… 40%``."""
-    match: str | None = None
-    """Where the search stands: ``match 3 of 41`` (``41+`` while it scans)."""
-
-
-@dataclass(frozen=True)
-class Update:
-    """What one look at the log file changed, for the widget to act on."""
-
-    changed: bool = False
-    """Rows, sizes or the problem changed: size the view again, redraw, redraw the bar."""
-    reopened: bool = False
-    """Another file, a truncation: drawn lines are stale, scans start over."""
-    jumped: bool = False
-    """A backlog was skipped to the tail: the lines in between are to be counted and
-    scanned (:meth:`LogModel.count_job`, the scans' holes)."""
-    truncated: bool = False
-    retry: bool = False
-    """The size cap is swapping the file right now: look again very soon."""
-    more: bool = False
-    """More output waits than one step takes in: look again shortly."""
-    took: int = 0
-    """Bytes of output taken in (what the widget's rate limit counts)."""
-    rows_gone: int = 0
-    """Rows dropped from the top (a paused view moves up by as many to stay put)."""
+__all__ = ["LogModel", "LogState", "Update"]
 
 
 class LogModel:
@@ -317,6 +277,29 @@ class LogModel:
         except LogGone:
             return None
         return self.seat
+
+    def seat_at(self, offset: int) -> None:
+        """Make sure the line holding ``offset`` and a few hundred before it can be drawn
+        where :meth:`row_of_offset` puts them while the lines before the tail are still being
+        counted: a seat numbered by the estimate (made exact when the count lands)."""
+        if not self.gap or self.file is None or not self.map.end < offset < self.tail.base:
+            return
+        lo = max(self.map.end, offset - LINE_BACK)
+        try:
+            before = self.file.read(lo, offset)
+        except LogGone:
+            return
+        cuts: list[int] = []  # line starts, the last few hundred before offset
+        end = len(before)
+        while len(cuts) < SEAT_MARGIN and (newline := before.rfind(b"\n", 0, end)) >= 0:
+            cuts.insert(0, newline + 1)
+            end = newline
+        begin = lo + cuts[0] if cuts else offset
+        line = self._estimate(offset) - (len(cuts) - 1 if cuts else 0)
+        try:
+            self.seat = read_seat(self.file.read, begin, line, self.tail.base, line + 400)
+        except LogGone:
+            return
 
     def row_of_offset(self, offset: int) -> int | None:
         """The row that draws the line starting at (or holding) ``offset``."""

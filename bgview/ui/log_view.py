@@ -1,7 +1,8 @@
 """The log pane's view: every line of a job's log (:class:`~bgview.ui.log_lines.LogLines`),
 counted, searched and filtered off the UI thread.
 
-Three kinds of thread worker, each one at a time: the *count* of the lines before the tail
+Three kinds of thread worker, each one at a time (and the count only while no scan runs:
+the UI thread shares the GIL with one worker, not two): the *count* of the lines before the tail
 (a big log opens at its tail at once, the rest is counted meanwhile: ~1 s a gigabyte), and a
 *scan* each for the search and the filter, over the whole log (:mod:`bgview.ui.log_matches`).
 A scan hands back what it found every :data:`HAND_BACK` seconds, so the filter's rows stream
@@ -165,6 +166,8 @@ class LogView(DecoratedLines):
         job = self.model.count_job()
         if job is None or "count" in self._workers_on or self.model.file is None:
             return
+        if self._workers_on & set(KINDS):
+            return  # one worker at a time beside the UI thread: counting goes on after the scan
         self._workers_on.add("count")
         self._beating()
         self._count_worker(self.model.file, *job)
@@ -215,6 +218,9 @@ class LogView(DecoratedLines):
         if scan is None or scan.done or kind in self._workers_on or self.model.file is None:
             return
         top = self.model.offset_of_row(self.scroll_offset.y) if kind == "search" else None
+        if "count" in self._workers_on:  # it hands back what it counted: little is lost
+            self.workers.cancel_group(self, "count")
+            self._workers_on.discard("count")
         self._workers_on.add(kind)
         self._beating()
         self._scanners[kind] = self._scan_worker(self.model.file, scan, scan.plan(top or 0))
@@ -248,6 +254,7 @@ class LogView(DecoratedLines):
         if message.last:
             self._workers_on.discard(scan.kind)
             self._scan_on(scan.kind)  # a backlog skipped meanwhile is still to be matched
+            self._start_count()  # set aside while the scan ran
         count = len(message.starts)
         if scan.kind == "filter" and count:
             self._sync_size()
@@ -310,6 +317,7 @@ class LogView(DecoratedLines):
     def _go_to_match(self, offset: int) -> None:
         self._pending = None
         self.model.current_match = offset
+        self.model.seat_at(offset)  # not counted yet: seated where the match is
         row = self.model.row_of_offset(offset)
         self.follow = False
         if row is not None:

@@ -99,7 +99,7 @@ def main() -> None:
                 shown = term.seen("keep only lines", 2.0)
                 latencies.append((shown - pressed) * 1000 if shown is not None else 2000.0)
                 term.send("\x1b")
-                time.sleep(0.05)  # a person's pace: esc is not read as the start of a sequence
+                time.sleep(0.15)  # a person's pace: esc is not read as the start of a sequence
                 total = term.seen(f"match 1 of {NEEDLES} ", 0.05)
                 if total is None:
                     term.expect(f"match 1 of {NEEDLES} ")

@@ -31,6 +31,7 @@ PLAIN = (
     "styled_term",
     "log_map",
     "log_matches",
+    "log_state",
 )
 """The model's modules: plain Python (Rich for styling lines), never Textual."""
 
@@ -326,3 +327,23 @@ def test_a_scan_passes_over_a_line_longer_than_a_block(
     starts = [s for _, got, _ in found for s in got]
     stops = [s for _, _, got in found for s in got]
     assert starts == [0, 512] and stops == [508, len(data)]
+
+
+def test_a_match_found_before_the_count_gets_there_is_drawn_where_its_row_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(log_model, "OPEN_WINDOW", 1000)
+    data = b"".join(b"line %05d\n" % i for i in range(50_000))  # 11 B a line
+    job_dir = job_with(tmp_path, data)
+    model = LogModel()
+    model.open(job_dir)
+    assert model.gap and model.map.end == 0  # nothing counted yet
+    offset = 11 * 30_000
+    model.seat_at(offset)
+    row = model.row_of_offset(offset)
+    assert row is not None
+    assert lines_of(model, range(row - 2, row + 1)) == [
+        b"line 29998\n",
+        b"line 29999\n",
+        b"line 30000\n",
+    ]
