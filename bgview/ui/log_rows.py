@@ -29,6 +29,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from bgview.runtime.clean import _MOVES_CURSOR, needs_cleaning, plain_text
 from bgview.runtime.notices import format_size
@@ -118,9 +119,17 @@ class Splice:
         return self.marks[i][1] if i < len(self.marks) else (self.end or self.start)
 
     def row_of(self, offset: int) -> int:
-        """About which row drew what the log holds at ``offset``."""
-        rows = next((r for r, fed in self.marks if fed > offset), len(self.final))
-        return max(0, min(rows, self.rows - 1))
+        """About which row drew what the log holds at ``offset``: between two steps' marks,
+        as far down as the offset is between the bytes they had fed (the last step's reach
+        being the last row drawn)."""
+        if not self.rows:
+            return 0
+        points = [*self.marks[:-1], (self.rows - 1, self.marks[-1][1])] if self.marks else []
+        for (rows_a, fed_a), (rows_b, fed_b) in pairwise(points):
+            if fed_a <= offset < fed_b:
+                share = (offset - fed_a) / (fed_b - fed_a)
+                return min(self.rows - 1, rows_a + int(share * (rows_b - rows_a)))
+        return self.rows - 1 if points and offset >= points[-1][1] else 0
 
 
 @dataclass

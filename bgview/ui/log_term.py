@@ -162,6 +162,21 @@ class TermLines(LogLines):
         row -= shift
         return row if 0 <= row < self.model.row_count else None
 
+    def view_row_of_offset(self, offset: int) -> int | None:
+        """The view row that draws what the log holds at ``offset`` (a search's match): the
+        model's row, moved by the terminal's rows above it, or about where a terminal drew it.
+        """
+        layout = self._layout()
+        shift = 0
+        for first, last, splice in layout:
+            if splice.start <= offset and (splice.end is None or offset < splice.end):
+                return first + shift + splice.row_of(offset) if splice.rows else None
+            if offset < splice.start:
+                break
+            shift += splice.rows - (last - first)
+        row = self.model.row_of_offset(offset)
+        return None if row is None else row + shift
+
     def _screen_row(self) -> int | None:
         """Where a full-screen program's screen starts, when the log ends in one."""
         shift = 0

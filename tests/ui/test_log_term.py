@@ -149,3 +149,27 @@ async def test_the_pane_draws_at_the_job_s_terminal_size(
         await until(pilot, lambda: view.model.index.end > 0, what="the log")
         await settled(pilot, view)
         await until(pilot, lambda: shown in pane_rows(view), what=f"{shown!r} in the pane")
+
+
+async def test_an_offset_of_the_log_finds_its_row_among_a_terminal_s_rows(
+    home: Path, tmp_path: Path
+) -> None:
+    """Where a search's match is (a byte offset of the log), the view row drawing it: plain
+    lines after a terminal's rows are found exactly, a redrawn bar about where it was drawn."""
+    after = b"".join(b"after the bars %d\n" % n for n in range(2000))
+    data = (RECORDINGS / "rich_download.bytes").read_bytes() + after
+    store = StoreBuilder(home, tmp_path / "proj")
+    store.add("fetch", data, status="exited", exit_code=0)
+    app = make_app(tmp_path / "proj", home=home)
+    try:
+        async with app.run_test(size=(130, 50)) as pilot:
+            view = log_view(app)
+            await until(pilot, lambda: view.model.index.end == len(data), what="the log")
+            await settled(pilot, view)
+            rows = pane_rows(view)
+            last = view.view_row_of_offset(data.index(b"after the bars 1999"))
+            assert last is not None and rows[last].rstrip() == "after the bars 1999"
+            bar = view.view_row_of_offset(data.index(b"pillow-11.0.0.whl"))
+            assert bar is not None and bar < last
+    finally:
+        store.close()
