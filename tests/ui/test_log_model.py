@@ -15,10 +15,9 @@ import pytest
 from bgview.runtime.patterns import UserPattern
 from bgview.ui import log_model
 from bgview.ui.log_file import LogFile
-from bgview.ui.log_index import LineIndex
-from bgview.ui.log_model import LogModel
 from bgview.ui.log_map import STEP, LineMap, count_range
 from bgview.ui.log_matches import WAIT, Matches, Scan, scan_range
+from bgview.ui.log_model import LogModel
 from bgview.ui.log_scan import compile_query, matching_rows
 
 PLAIN = (
