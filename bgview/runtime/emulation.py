@@ -98,13 +98,15 @@ class Emulation:
             self._columns_rows = self._size()
         return self._columns_rows
 
-    def classify(self, block: bytes, end: int) -> bool | str:
+    def classify(self, block: bytes, end: int, plain: bool = False) -> bool | str:
         """How ``block[:end]`` is read: ``True`` through the terminal; ``False`` as it is (no
-        cleaning needed); or its cleaned text. A settled terminal is released here."""
+        cleaning needed); or its cleaned text. ``plain``: the log's map already says the whole
+        block is plain ASCII (:mod:`~bgview.runtime.dirtymap`). A settled terminal is released
+        here."""
         if self.term is not None and not self.term.settled:
             return True
         cleaned: bool | str = False
-        if needs_cleaning(block):  # the whole block: quicker than a copy, and as good
+        if not plain and needs_cleaning(block):  # the whole block: quicker than a copy, and as good
             text = plain_text(block[:end], self.size[0])
             if text is None:
                 return True

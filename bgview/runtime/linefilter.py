@@ -24,10 +24,12 @@ def filter_block(
     keep: UserPattern | None,
     drop: UserPattern | None,
     cleaned: bool | str,
+    ascii: bool | None = None,
 ) -> tuple[str, int]:
     """The cleaned lines of ``block[:end]`` that ``keep`` and ``drop`` let through;
     ``cleaned`` is the block's text cleaned without a terminal, or ``False`` if it needed no
-    cleaning (:meth:`Emulation.classify`).
+    cleaning (:meth:`Emulation.classify`); ``ascii`` whether the whole block is ASCII, when
+    the caller knows already (``None``: look).
 
     Matching is on the cleaned text, so a colour code inside a word does not hide it. Most
     logs are plain ASCII, which cleaning leaves as it is: there RE2 searches the raw bytes
@@ -39,7 +41,7 @@ def filter_block(
             return cleaned, count_lines(cleaned)
         text = (block if end == len(block) else block[:end]).decode("utf-8", "replace")
         return text, count_lines(text)
-    if cleaned is False and block.isascii():
+    if cleaned is False and (block.isascii() if ascii is None else ascii):
         return _select(block, end, True, keep, drop)
     text = cleaned if isinstance(cleaned, str) else block[:end].decode("utf-8", "replace")
     data = text.encode("utf-8", "surrogatepass")

@@ -20,7 +20,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
+from bgview.runtime import dirtymap
 from bgview.runtime.cursor import CursorLock
 from bgview.runtime.emulation import Emulation, Saved, job_size, load_saved, store_saved
 from bgview.runtime.errors import InvalidRequest
@@ -161,10 +163,12 @@ def scan(
     max_chars: int = MAX_CHARS,
     screen: Saved | None = None,
     winsize: Callable[[], tuple[int, int]] = lambda: (PTY_COLS, PTY_ROWS),
+    job_dir: Path | None = None,
 ) -> _Scan:
     """Read cleaned lines from logical ``offset``; the heart of :func:`read`. ``screen`` is
     the terminal a previous read left (used only if it is for ``offset``); ``winsize`` gives the
-    job's terminal size, asked only when output needs it."""
+    job's terminal size, asked only when output needs it; ``job_dir``, where the log's map of
+    regions that need cleaning is (:mod:`~bgview.runtime.dirtymap`)."""
     patterns = [p for p in (keep, drop) if p is not None]
     if patterns:  # the fallback's time bound is per read (not per wait), for both at once
         deadline = time.monotonic() + max(p.budget for p in patterns)
@@ -175,6 +179,8 @@ def scan(
     # Keep room for the notes render() adds (a cut, dropped bytes) inside the cap.
     max_chars -= NOTE_ROOM if max_chars >= 10 * NOTE_ROOM else max_chars // 10
     size = os.fstat(fd).st_size if fd >= 0 else 0
+    # After the size: the map then covers every byte up to it, or it is gone (given up).
+    regions = dirtymap.load(job_dir) if job_dir is not None and size else None
     pos = offset - dropped
     if pos > size:
         pos = 0  # the log was truncated or replaced by hand: what is there now is all new
@@ -186,7 +192,8 @@ def scan(
     more = not emulation.drain(parts)  # lines the last read's cap kept back come first
     if fd >= 0 and pos < size and not more:
         for start, block, end in _blocks(fd, pos, size, final):
-            cleaned = emulation.classify(block, end)
+            plain = regions is not None and regions.plain(start + dropped, len(block))
+            cleaned = emulation.classify(block, end, plain)
             if cleaned is True:  # through the terminal
                 fed = emulation.feed(block, end, start, final, parts)
                 pos = start + fed
@@ -199,7 +206,7 @@ def scan(
             if not emulation.drain(parts):  # a settled terminal's last lines first
                 more = True
                 break
-            text, count = filter_block(block, end, keep, drop, cleaned)
+            text, count = filter_block(block, end, keep, drop, cleaned, True if plain else None)
             if len(text) <= parts.budget:
                 parts.add(text, count)
                 pos = start + end
@@ -268,6 +275,7 @@ def read(
                     max_chars=max_chars,
                     screen=saved,
                     winsize=partial(job_size, job.dir),
+                    job_dir=job.dir,
                 ),
             )
             # The terminal first: if the cursor's move is lost, lines may be read again,
@@ -372,7 +380,15 @@ def wait_for_pattern(
         final = job.status.ended
         found = consistent_read(
             job_dir,
-            partial(scan, offset=offset, final=final, keep=regex, screen=screen, winsize=winsize),
+            partial(
+                scan,
+                offset=offset,
+                final=final,
+                keep=regex,
+                screen=screen,
+                winsize=winsize,
+                job_dir=job_dir,
+            ),
         )
         if found.lines:
             return job, True
