@@ -260,6 +260,13 @@ class LogLines(ScrollView, can_focus=True):
         """The drawn line from the cache, reading every missing line on screen in one go (one
         open, one pread each); ``None`` while the size cap swaps the file (drawn again soon)."""
         model = self.model
+        # The usual frame finds its line drawn already: look that one up alone (the spans of
+        # the whole screen, for every line of every frame, were most of an idle frame's work).
+        one = model.row_spans(range(row, row + 1))
+        if one and one[0] is not None:
+            cached = self._cache.get(self._key(one[0]))
+            if cached is not None:
+                return cached
         top = max(0, self.scroll_offset.y)
         rows = range(top, min(model.row_count, top + self.size.height + 1))
         if row not in rows:
