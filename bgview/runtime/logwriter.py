@@ -7,8 +7,6 @@ swapped under a running job cannot redirect its output.
 - Past the cap (``max_log``) the newest half is kept and the front dropped; ``log.state`` says
   how much (:mod:`logstate`), in a way that survives a SIGKILL at any step of the trim.
 - When output arrived is noted in ``output.times`` (:mod:`timeindex`), by logical offset.
-- Which regions need cleaning is noted in ``output.dirty`` (:mod:`dirtymap`) before their
-  bytes are written, so readers skip looking at plain ones.
 - A full disk loses output, never the job: the writer counts what it could not write and says
   from which byte output was lost.
 - ``output.log`` deleted, replaced by hand, or replaced by a FIFO, a directory or a device:
@@ -24,7 +22,6 @@ import fcntl
 import os
 import time
 
-from bgview.runtime.dirtymap import DirtyMapWriter
 from bgview.runtime.fsio import FILE_MODE, FULL_DISK, DirFd
 from bgview.runtime.logstate import LogState, write_state
 from bgview.runtime.record import JobFiles
@@ -55,8 +52,6 @@ class LogWriter:
         self.next_check = 0.0
         self.times = TimeIndexWriter(job)
         """When output arrived (``output.times``), by logical offset: trims never touch it."""
-        self.dirty = DirtyMapWriter(job, self.size)
-        """Which regions need cleaning (``output.dirty``), written before the bytes."""
 
     @property
     def dropped(self) -> int:
@@ -84,11 +79,8 @@ class LogWriter:
         except FileNotFoundError:
             named = None
         if st.st_nlink > 0 and named is not None and named.st_ino == st.st_ino:
-            if st.st_size != self.size:  # truncated or written by hand: bytes not looked at
-                self.dirty.give_up()
-            self.size = st.st_size
+            self.size = st.st_size  # also notices a truncation by hand
             return
-        self.dirty.give_up()  # whatever is in the file opened next was not looked at
         with contextlib.suppress(OSError):
             fd = self._open_fresh()
             os.close(self.fd)
@@ -105,7 +97,6 @@ class LogWriter:
         if self.lost_at is not None:
             return  # the disk was full: the job runs on, its output is dropped
         self.times.note(self.state.dropped + self.size)
-        self.dirty.note(self.state.dropped + self.size, data)
         view = memoryview(data)
         while view:
             try:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bgview.runtime import JobStatus, Runtime, dirtymap
+from bgview.runtime.fsio import DirFd
 from bgview.runtime.logstate import consistent_read
 from bgview.runtime.output import scan
 from bgview.runtime.patterns import compile_pattern
@@ -40,6 +41,11 @@ def test_a_read_through_the_map_is_the_read_that_looks_at_every_byte(tmp_path: P
     job = rt.start([sys.executable, "-c", WRITER])
     job, done = rt.wait(job.id, timeout=60)
     assert done and job.status is JobStatus.EXITED
+    # The map as a writer notes it, chunk by chunk, before each chunk is written.
+    data = job.log_path.read_bytes()
+    writer = dirtymap.DirtyMapWriter(DirFd.open(job.dir), 0)
+    for at in range(0, len(data), 65536):
+        writer.note(at, data[at : at + 65536])
     regions = dirtymap.load(job.dir)
     assert regions is not None
     assert 0 < len(regions.regions) < job.output_bytes // dirtymap.REGION  # some, not all
