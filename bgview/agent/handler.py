@@ -42,6 +42,7 @@ from bgview.runtime import (
     notice_text,
 )
 from bgview.runtime.facts import FactKind
+from bgview.runtime.jobpty import DEFAULT_SIZE, parse_size
 from bgview.runtime.notices import Notice, readiness_text
 from bgview.runtime.present import format_duration, restart_line
 from bgview.runtime.readiness import ready_settled
@@ -235,6 +236,9 @@ class ToolHandler:
             ready=ready if port is None and not disabled else None,
             ready_port=port if not disabled else None,
             notify_on=args.get("notify_on"),
+            # An agent reads at a fixed width: its own size, or 120x40 (not the size of
+            # whatever terminal the harness happens to run in).
+            size=parse_size(args["size"]) if "size" in args else DEFAULT_SIZE,
             # A foreground command has nothing to restart: the call waits for its one end.
             **_policy(args if not disabled else {}),
         )

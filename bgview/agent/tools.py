@@ -156,6 +156,13 @@ BASH = ToolSpec(
                 "minimum": 0,
                 "maximum": 60,
             },
+            "size": {
+                "type": "string",
+                "description": (
+                    'The terminal\'s size, "COLUMNSxROWS" (default "120x40"): output is laid '
+                    "out for it, and cleaned reads are what a terminal of that size shows."
+                ),
+            },
             "notify_on": {
                 "type": "string",
                 "description": (

@@ -39,6 +39,7 @@ def test_the_arguments_the_issue_names() -> None:
         "restart",
         "max_restarts",
         "backoff",
+        "size",
     } == props["bash"]
     assert {"shell_id", "filter", "exclude", "wait_seconds", "since"} == props["bash_output"]
     assert props["kill_shell"] == {"shell_id"}
