@@ -11,11 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from bgview.agent import ToolHandler, ToolResult
-from bgview.runtime import Runtime
-from tests.agent.helpers import until
+from bgview.agent import ToolHandler
+from tests.agent.helpers import ok, until
 from tests.agent.test_mcp_server import call, connect
 from tests.support import free_port
 
@@ -25,16 +22,6 @@ PY = sys.executable
 def gate(path: Path) -> str:
     """Shell that waits until ``path`` exists."""
     return f"while [ ! -e {path} ]; do sleep 0.01; done"
-
-
-@pytest.fixture
-def handler(rt: Runtime) -> ToolHandler:
-    return ToolHandler(rt)
-
-
-def ok(result: ToolResult) -> str:
-    assert not result.is_error, result.text
-    return result.text
 
 
 def test_ready_auto_answers_once_a_real_server_is_up(handler: ToolHandler) -> None:

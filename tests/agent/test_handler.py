@@ -15,33 +15,12 @@ import pytest
 
 from bgview.agent import ToolHandler, ToolResult
 from bgview.runtime import JobStatus, Runtime
-from tests.agent.helpers import until
+from tests.agent.helpers import error, ok, started_id, until
 
 
 def gate(path: Path) -> str:
     """Shell that waits until ``path`` exists."""
     return f"while [ ! -e {path} ]; do sleep 0.01; done"
-
-
-@pytest.fixture
-def handler(rt: Runtime) -> ToolHandler:
-    return ToolHandler(rt)
-
-
-def ok(result: ToolResult) -> str:
-    assert not result.is_error, result.text
-    return result.text
-
-
-def error(result: ToolResult) -> str:
-    assert result.is_error, result.text
-    return result.text
-
-
-def started_id(text: str) -> str:
-    match = re.match(r"started (bash_\d+)", text)
-    assert match, text
-    return match.group(1)
 
 
 # ---- bash -------------------------------------------------------------------------------------

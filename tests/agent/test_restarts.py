@@ -8,25 +8,9 @@ import re
 
 import pytest
 
-from bgview.agent import ToolHandler, ToolResult
+from bgview.agent import ToolHandler
 from bgview.runtime import JobStatus, Runtime
-from tests.agent.helpers import until
-
-
-@pytest.fixture
-def handler(rt: Runtime) -> ToolHandler:
-    return ToolHandler(rt)
-
-
-def ok(result: ToolResult) -> str:
-    assert not result.is_error, result.text
-    return result.text
-
-
-def started_id(text: str) -> str:
-    match = re.match(r"started (bash_\d+)", text)
-    assert match, text
-    return match.group(1)
+from tests.agent.helpers import ok, started_id, until
 
 
 def test_bash_with_restart_runs_again_under_one_id(handler: ToolHandler, rt: Runtime) -> None:

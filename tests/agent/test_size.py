@@ -9,11 +9,6 @@ from bgview.agent import ToolHandler
 from bgview.runtime import Runtime
 
 
-@pytest.fixture
-def handler(rt: Runtime) -> ToolHandler:
-    return ToolHandler(rt)
-
-
 def test_bash_runs_in_a_terminal_of_the_size_asked_for(handler: ToolHandler) -> None:
     result = handler.call("bash", {"command": "stty size", "size": "80x24"})
     assert not result.is_error, result.text

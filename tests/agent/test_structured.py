@@ -11,18 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 
 from bgview.agent import TOOLS, ToolHandler, ToolResult, openai_tools
 from bgview.agent.tools import BY_NAME
 from bgview.runtime import Runtime
 from tests.agent.helpers import until
 from tests.conftest import RunCli
-
-
-@pytest.fixture
-def handler(rt: Runtime) -> ToolHandler:
-    return ToolHandler(rt)
 
 
 def data(tool: str, result: ToolResult) -> dict[str, Any]:
