@@ -10,6 +10,7 @@ the log has the focus); this mixin carries their actions.
 | : | go to a line number (``1200``) or a percentage (``50%``) |
 | y | copy the current line (in visual mode: the lines selected) |
 | v | visual mode: movement keys select lines, ``y`` copies them, ``esc`` leaves |
+| mouse drag | select lines as ``v`` does, copied on release (:mod:`bgview.ui.log_mouse`) |
 | o / e | open the log in ``$PAGER`` (``less -R``) / ``$EDITOR``, at the line on screen |
 | w | wrap long lines (or cut them at the pane's edge again) |
 | t | a gutter with each line's arrival time |
@@ -33,9 +34,11 @@ from textual.binding import Binding, BindingType
 
 from bgview.runtime.clean import clean_bytes
 from bgview.runtime.text import visible
+from bgview.ui.ansi import render_row
 from bgview.ui.log_file import LogGone
 
 if TYPE_CHECKING:
+    from bgview.ui.log_decor import DecoratedLines
     from bgview.ui.log_view import LogView
 
 MAX_COPY = 1024 * 1024
@@ -51,7 +54,13 @@ LOG_BINDINGS: list[BindingType] = [
     Binding("G", "log_bottom", "End", key_display="G", tooltip="The last line; follow", group=_GO),
     Binding("colon", "goto", "Line", key_display=":", tooltip="Go to a line or a %", group=_GO),
     Binding("y", "copy", "Copy", tooltip="Copy the current line (or the selection)", group=_COPY),
-    Binding("v", "visual", "Select", tooltip="Select lines; y copies them", group=_COPY),
+    Binding(
+        "v",
+        "visual",
+        "Select",
+        tooltip="Select lines (or drag the mouse over them); y copies them",
+        group=_COPY,
+    ),
     Binding("o", "pager", "Pager", tooltip="Open the log in $PAGER at this line", group=_OPEN),
     Binding("e", "editor", "Editor", tooltip="A copy of the log in $EDITOR", group=_OPEN),
     Binding("w", "wrap", "Wrap", tooltip="Wrap long lines", group=_SHOW),
@@ -73,26 +82,66 @@ def parse_goto(text: str, rows: int) -> int | None:
     return max(0, min(rows - 1, int(number) - 1))
 
 
-def copy_text(view: LogView, first: int, last: int) -> tuple[str, bool]:
-    """The cleaned text of rows ``first``..``last`` (inclusive), and whether it was cut to
-    :data:`MAX_COPY`."""
+def copy_text(view: DecoratedLines, first: int, last: int) -> tuple[str, bool]:
+    """The cleaned text of view rows ``first``..``last`` (inclusive), and whether it was cut
+    to :data:`MAX_COPY`: a line of the log cleaned as a cleaned read cleans it, a row a
+    terminal drew (a multi-bar progress, a full-screen program) as that terminal shows it."""
     model = view.model
-    if model.file is None:
+    if model.file is None or last < first:
         return "", False
-    spans = [s for s in model.row_spans(range(first, last + 1)) if s is not None]
-    parts: list[bytes] = []
-    taken, cut = 0, False
+    # A line is a byte at least: more rows than MAX_COPY cannot all be copied.
+    rows = view.model_rows(first, min(last, first + MAX_COPY))
+    pieces: list[str] = []
+    raw: list[bytes] = []
+    taken, cut = 0, last > first + MAX_COPY
+
+    def flush() -> None:
+        if raw:
+            pieces.append(clean_bytes(b"".join(raw)).rstrip("\n"))
+            raw.clear()
+
     try:
-        for start, stop in spans:
-            if taken + stop - start > MAX_COPY:
+        lines = [r for r in rows if isinstance(r, int)]
+        span_list = model.row_spans(range(lines[0], lines[-1] + 1)) if lines else []
+        spans = {lines[0] + i: s for i, s in enumerate(span_list)} if lines else {}
+        for row in rows:
+            if isinstance(row, str):
+                flush()
+                line = render_row(row).plain.rstrip()
+                taken += len(line) + 1
+                pieces.append(line)
+            else:
+                span = spans.get(row)
+                if span is None:
+                    continue
+                start, stop = span
+                taken += stop - start
+                if taken > MAX_COPY:
+                    cut = True
+                    break
+                data = model.file.read(start, stop)
+                raw.append(data if data.endswith(b"\n") else data + b"\n")
+            if taken > MAX_COPY:
                 cut = True
                 break
-            raw = model.file.read(start, stop)
-            parts.append(raw if raw.endswith(b"\n") else raw + b"\n")
-            taken += stop - start
     except LogGone:
         return "", False
-    return clean_bytes(b"".join(parts)).rstrip("\n"), cut
+    flush()
+    return "\n".join(pieces), cut
+
+
+def copy_rows(view: DecoratedLines, first: int, last: int) -> None:
+    """Copy view rows ``first``..``last`` to the clipboard through the terminal (OSC 52) and
+    say so: what ``y``, ``v`` … ``y`` and a mouse drag over the log do."""
+    text, cut = copy_text(view, first, last)
+    if not text and last < first:
+        return
+    view.app.copy_to_clipboard(text)
+    lines = last - first + 1
+    said = f"copied {lines:,} line{'s' if lines != 1 else ''}"
+    if cut:
+        said = "copied the first 1 MB of the selection (the most a terminal takes at once)"
+    view.app.notify(said, markup=False)
 
 
 def file_line(view: LogView, row: int) -> int:

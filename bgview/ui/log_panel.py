@@ -26,7 +26,7 @@ from bgview.runtime.notices import format_size
 from bgview.runtime.text import visible
 from bgview.ui.log_actions import (
     LOG_BINDINGS,
-    copy_text,
+    copy_rows,
     editor_argv,
     file_line,
     pager_argv,
@@ -251,15 +251,7 @@ class LogPanel(Vertical):
         view = self.view
         first, last = view.selection() if view.visual else (view.current_row(),) * 2
         view.visual = False
-        text, cut = copy_text(view, first, last)
-        if not text and last < first:
-            return
-        self.app.copy_to_clipboard(text)
-        lines = last - first + 1
-        said = f"copied {lines:,} line{'s' if lines != 1 else ''}"
-        if cut:
-            said = "copied the first 1 MB of the selection (the most a terminal takes at once)"
-        self.app.notify(said, markup=False)
+        copy_rows(view, first, last)
 
     def action_visual(self) -> None:
         self.view.start_visual()

@@ -26,11 +26,11 @@ from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from bgview.runtime.patterns import UserPattern
-from bgview.ui.log_decor import DecoratedLines
 from bgview.ui.log_file import LogFile
 from bgview.ui.log_map import LineMap, count_range
 from bgview.ui.log_matches import WAIT, Kind, Scan, scan_range
 from bgview.ui.log_model import LogState
+from bgview.ui.log_mouse import MouseSelectLines
 
 __all__ = ["LogState", "LogView"]
 
@@ -51,7 +51,7 @@ def _yield_to_keys() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
 
 
-class LogView(DecoratedLines):
+class LogView(MouseSelectLines):
     """A job's output, following its tail until you scroll up; searched (:meth:`find`) and
     filtered (:attr:`filter`) over the whole log, off the UI thread."""
 

@@ -80,6 +80,26 @@ def test_y_and_visual_mode_copy_into_the_terminal_s_clipboard(viewer: tuple[Tmux
     until(lambda: buffer(tmux) == "red 1800\nline 1801\nline 1802", 10, "three lines")
 
 
+def mouse(tmux: Tmux, button: int, x: int, y: int, release: bool = False) -> None:
+    """What a terminal sends for a mouse event when the program asked for SGR mouse reports
+    (as Textual does), typed into the pane: tmux has no other way to drag without a mouse."""
+    tmux.keys("-l", f"\x1b[<{button};{x + 1};{y + 1}{'m' if release else 'M'}")
+
+
+def test_a_mouse_drag_copies_into_the_terminal_s_clipboard(viewer: tuple[Tmux, Path]) -> None:
+    """With tmux's own mouse on too: the viewer asks for the mouse, so the drag is its."""
+    tmux, _ = viewer
+    subprocess.run([*tmux.base, "set", "-g", "mouse", "on"], check=True)
+    tmux.keys(":", "1801", "Enter")
+    until(lambda: shown(tmux, "red 1800"), 10, "line 1801 on screen")
+    top = next(y for y, line in enumerate(tmux.screen()) if line.split() == ["red", "1800"])
+    mouse(tmux, 0, 4, top)  # left button down on "red 1800"
+    mouse(tmux, 32, 6, top + 1)  # moved with the button held (32: motion)
+    mouse(tmux, 32, 2, top + 2)
+    mouse(tmux, 0, 2, top + 2, release=True)
+    until(lambda: buffer(tmux) == "red 1800\nline 1801\nline 1802", 10, "the dragged lines")
+
+
 def test_o_opens_less_at_the_line_on_screen_and_q_comes_back(viewer: tuple[Tmux, Path]) -> None:
     tmux, _ = viewer
     tmux.keys(":", "1501", "Enter")
