@@ -3,7 +3,7 @@
 ``⚙ 3 jobs · 1 waiting · 1 failed``: the running jobs, then only the counts that are not 0
 (``⚙ 0 jobs`` when idle); ``--format`` fills ``{running}``, ``{waiting}``, ``{failed}``,
 ``{ready}``; ``--json`` gives the four. **running**: the supervisor holds ``supervisor.lock``
-(as :func:`bgview.runtime.store.supervisor_alive` asks). **waiting**, **ready**: running jobs
+(as :func:`bgview.runtime.jobread.supervisor_alive` asks). **waiting**, **ready**: running jobs
 whose ``facts.json`` (their supervisor's) says ``"waiting_for_input": true`` / ``"ready":
 true``; without the file (older jobs, or not looked at yet) neither. **failed**: ended within
 :data:`FAILED_WINDOW` — exited non-zero, could not start, timed out, or ``lost``; a job whose
@@ -428,7 +428,7 @@ def _read_json(name: str, directory: int) -> dict[str, object] | None:
 
 def _supervisor_alive(job: int) -> bool:
     """Whether the job's supervisor lives: it holds ``supervisor.lock`` for as long as it does
-    (:func:`bgview.runtime.store.supervisor_alive`). A shared lock taken and let go at once
+    (:func:`bgview.runtime.jobread.supervisor_alive`). A shared lock taken and let go at once
     tells; it writes nothing."""
     import fcntl
 

@@ -44,5 +44,5 @@ def print_table(jobs: list[Job], show_project: bool) -> None:
     if sys.stdout.isatty():
         with contextlib.suppress(OSError, ValueError):
             width = max(os.get_terminal_size(sys.stdout.fileno()).columns, 40)
-    for line in present.table(present.rows(jobs, show_project=show_project), width=width):
-        print(line)
+    lines = present.table(present.rows(jobs, show_project=show_project), width=width)
+    sys.stdout.write("\n".join(lines) + "\n")  # one write: ten thousand prints cost 50 ms

@@ -3,7 +3,7 @@
 A job's supervisor gathers its facts while it runs, whoever watches or not
 (:mod:`bgview.runtime.factkeeper`), and is their one writer: ``facts.json`` beside the rest of
 the record, rewritten only when a fact changed; the final record keeps the last of them
-(processes and ports cleared: nothing runs any more). Readers (:func:`store.load_job`) turn
+(processes and ports cleared: nothing runs any more). Readers (:func:`jobread.load_job`) turn
 it into :attr:`Job.facts <bgview.runtime.model.Job.facts>`.
 
 The conditions come from the starter, in the request (``meta.json``): a readiness condition

@@ -236,10 +236,15 @@ class DirFd:
 
     def write_json_atomic(self, name: str, data: dict[str, Any]) -> None:
         """Temp file and rename, in this directory."""
+        self.write_bytes_atomic(name, _dumps(data))
+
+    def write_bytes_atomic(self, name: str, payload: bytes) -> None:
+        """``payload`` as the whole of ``name``: a temp file renamed over it, in this
+        directory, so a reader sees the old file or the new one."""
         tmp = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         fd = self.open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
-            _write_all(fd, _dumps(data))
+            _write_all(fd, payload)
         except OSError:
             os.close(fd)
             self.unlink(tmp)

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from bgview.runtime.errors import BgviewError
 from bgview.runtime.facts import FactEvent, FactKind, shown_pattern
 from bgview.runtime.fsio import FULL_DISK, open_private, private_dir
+from bgview.runtime.jobread import load_job
 from bgview.runtime.journal import read_number, write_number
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.present import format_duration, format_size, status_words
-from bgview.runtime.store import ID_RE, Project, load_job, notices_log, validate_consumer
+from bgview.runtime.store import ID_RE, Project, notices_log, validate_consumer
 from bgview.runtime.text import visible
 
 format_seconds = format_duration

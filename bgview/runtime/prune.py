@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 
+from bgview.runtime import ended
+from bgview.runtime.jobread import load_job, supervisor_alive
 from bgview.runtime.model import Job
-from bgview.runtime.store import Project, load_job, supervisor_alive, validate_id
+from bgview.runtime.store import Project, validate_id
 
 
 def prune(project: Project, *, older_than: float = 0.0, ids: list[str] | None = None) -> list[Job]:
@@ -33,4 +36,7 @@ def prune(project: Project, *, older_than: float = 0.0, ids: list[str] | None = 
             continue
         shutil.rmtree(job.dir, ignore_errors=True)
         removed.append(job)
+    if removed:
+        # Their ids could come back (a counter reset by hand): no snapshot may outlive them.
+        ended.forget(os.fspath(project.dir), {job.id for job in removed})
     return removed

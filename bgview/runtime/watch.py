@@ -20,10 +20,11 @@ from pathlib import Path
 
 from bgview.runtime.events import EventKind, JobEvent, diff
 from bgview.runtime.fsio import private_dir, read_json
+from bgview.runtime.jobread import load_job
 from bgview.runtime.logstate import read_state
 from bgview.runtime.model import Job
 from bgview.runtime.record import JobFiles
-from bgview.runtime.store import ID_RE, LOG, META, Project, all_projects, load_job
+from bgview.runtime.store import ID_RE, LOG, META, Project, all_projects
 
 STEP_MS = 2
 """How long watchfiles waits for more changes once it has some: the floor of our latency."""
