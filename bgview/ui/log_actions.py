@@ -115,6 +115,13 @@ def copy_text(view: DecoratedLines, first: int, last: int) -> tuple[str, bool]:
                 if span is None:
                     continue
                 start, stop = span
+                drawn = model.drawn_row(start)
+                if drawn is not None:  # a filter's row that a terminal drew: as drawn
+                    flush()
+                    line = render_row(drawn).plain.rstrip()
+                    taken += len(line) + 1
+                    pieces.append(line)
+                    continue
                 taken += stop - start
                 if taken > MAX_COPY:
                     cut = True

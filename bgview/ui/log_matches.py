@@ -7,7 +7,10 @@ as the byte spans of the matching lines (:class:`Matches`: 16 bytes a match, at 
 counted, and the filter draws its rows straight from them.
 
 Matching is what the command line's filters do (:func:`~bgview.ui.log_scan.matching_rows`:
-each line's plain text, RE2 over a whole block at a time).
+each line's plain text, RE2 over a whole block at a time). Output that moves the cursor (a
+multi-bar progress, a spinner, a full-screen program) is matched as the pane draws it: the
+rows a terminal of the job's size draws for it (:mod:`bgview.ui.log_termscan`), each a match
+of its own, its text kept (:attr:`Matches.drawn`) for the filter to show.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Final, Literal
 
+from bgview.runtime.clean import needs_cleaning
+from bgview.runtime.emulation import job_size
 from bgview.runtime.patterns import UserPattern
+from bgview.ui.ansi import render_row
 from bgview.ui.log_file import LogFile, LogGone
 from bgview.ui.log_scan import LINE_CAP, matching_rows
+from bgview.ui.log_termscan import Piece, Rows, TermScan, needs_terminal
 
 SCAN_BLOCK = 256 * 1024
 """Bytes read and matched in one step of a scan (a few milliseconds at most)."""
@@ -40,6 +47,9 @@ class Matches:
         self.stops = array("q")
         self.full = False
         """:data:`MAX_MATCHES` were reached: some matches were not kept."""
+        self.drawn: dict[int, str] = {}
+        """The rows a terminal drew (with their SGR and OSC 8 escapes), by the offset their
+        match starts at: what the filter shows for them. Written by a scan's worker."""
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -64,6 +74,7 @@ class Matches:
         gone = bisect_left(self.starts, offset)
         del self.starts[:gone]
         del self.stops[:gone]
+        self._forget_drawn(lambda at: at < offset)
         return gone
 
     def drop_from(self, offset: int) -> None:
@@ -71,6 +82,12 @@ class Matches:
         keep = bisect_left(self.starts, offset)
         del self.starts[keep:]
         del self.stops[keep:]
+        self._forget_drawn(lambda at: at >= offset)
+
+    def _forget_drawn(self, gone: Callable[[int], bool]) -> None:
+        if self.drawn:
+            for at in [at for at in list(self.drawn) if gone(at)]:  # a worker may be adding
+                self.drawn.pop(at, None)
 
     def row_of(self, start: int) -> int | None:
         """The row of the match starting at ``start``, or ``None``."""
@@ -176,10 +193,14 @@ def scan_range(
     stop: int,
     pattern: UserPattern,
     cancelled: Callable[[], bool],
+    drawn: dict[int, str] | None = None,
 ) -> Iterator[Found]:
     """The matching lines in ``[start, stop)`` (both line starts), a block at a time, until
-    done or ``cancelled()``. Lines the size cap drops meanwhile are passed over."""
+    done or ``cancelled()``. Lines the size cap drops meanwhile are passed over. Rows a
+    terminal drew are matched as drawn, their text put in ``drawn``."""
     pos = start
+    term: TermScan | None = None
+    columns: int | None = None
     while pos < stop:
         if cancelled():
             return
@@ -188,6 +209,7 @@ def scan_range(
         except LogGone:
             return
         if lo > pos:  # dropped under us: go on from the next line start
+            term = None
             cut = data.find(b"\n") + 1
             if not cut:
                 pos = lo + len(data)
@@ -196,17 +218,55 @@ def scan_range(
         pos = lo
         if not data:
             return
+        drawing = term is not None and term.drawing
         if pos + len(data) < stop:
             last = data.rfind(b"\n")
-            if last < 0:  # one line longer than a block: match its start, pass its rest
+            if last < 0 and not drawing:  # one line longer than a block: match its start
                 end = _line_end(file, pos + len(data), stop)
                 rows = matching_rows(data[:LINE_CAP], 1, pattern)
                 yield end, [pos] * len(rows), [end] * len(rows)
                 pos = end
                 continue
-            data = data[: last + 1]
-        yield _block(pos, data, pattern)
+            if last >= 0:
+                data = data[: last + 1]
+        if not drawing and needs_cleaning(data):
+            columns = columns or job_size(file.job_dir)[0]
+            drawing = needs_terminal(data, columns)
+        if not drawing:
+            yield _block(pos, data, pattern)
+            pos += len(data)
+            continue
+        term = term or TermScan(file, pos)
+        pieces = term.block(pos, pos + len(data), cancelled)
+        yield _pieces(pos, data, pieces, pattern, drawn)
         pos += len(data)
+    if term is not None and not cancelled():
+        yield _pieces(pos, b"", [term.finish()], pattern, drawn)
+
+
+def _pieces(
+    pos: int, data: bytes, pieces: list[Piece], pattern: UserPattern, drawn: dict[int, str] | None
+) -> Found:
+    """The matches in a block told apart (:class:`TermScan`), at ``pos``, as one step."""
+    starts: list[int] = []
+    stops: list[int] = []
+    for piece in pieces:
+        if isinstance(piece, tuple):
+            a, b = piece
+            _, got, ends = _block(a, data[a - pos : b - pos], pattern)
+            starts += got
+            stops += ends
+        else:
+            for at, row in _matching(piece, pattern):
+                starts.append(at)
+                stops.append(at + 1)
+                if drawn is not None:
+                    drawn[at] = row
+    return pos + len(data), starts, stops
+
+
+def _matching(rows: Rows, pattern: UserPattern) -> Rows:
+    return [(at, row) for at, row in rows if pattern.search(render_row(row).plain)]
 
 
 def _block(pos: int, data: bytes, pattern: UserPattern) -> Found:

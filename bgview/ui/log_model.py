@@ -368,11 +368,19 @@ class LogModel:
             return
         for scan in [only] if only is not None else list(self.scans.values()):
             scan.matches.drop_from(self.live_from)
-            found = scan_range(self.file, self.live_from, end, scan.pattern, _never)
+            found = scan_range(
+                self.file, self.live_from, end, scan.pattern, _never, scan.matches.drawn
+            )
             for _, starts, stops in found:
                 scan.matches.add(starts, stops)
         if only is None:
             self.live_from = self._complete_end()
+
+    def drawn_row(self, start: int) -> str | None:
+        """The row a terminal drew that the filter's match at ``start`` stands for (text with
+        SGR and OSC 8 escapes), or ``None``: that match is a line of the log."""
+        scan = self.scans.get("filter")
+        return scan.matches.drawn.get(start) if scan is not None else None
 
     def match_text(self) -> str | None:
         scan = self.scans.get("search")

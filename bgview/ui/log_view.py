@@ -27,6 +27,7 @@ from textual.worker import Worker, get_current_worker
 
 from bgview.runtime.patterns import UserPattern
 from bgview.ui.log_file import LogFile
+from bgview.ui.log_filtered import FilteredLines
 from bgview.ui.log_map import LineMap, count_range
 from bgview.ui.log_matches import WAIT, Kind, Scan, scan_range
 from bgview.ui.log_model import LogState
@@ -51,7 +52,7 @@ def _yield_to_keys() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
 
 
-class LogView(MouseSelectLines):
+class LogView(MouseSelectLines, FilteredLines):
     """A job's output, following its tail until you scroll up; searched (:meth:`find`) and
     filtered (:attr:`filter`) over the whole log, off the UI thread."""
 
@@ -233,7 +234,8 @@ class LogView(MouseSelectLines):
             starts: list[int] = []
             stops: list[int] = []
             handed, reached = time.monotonic(), a
-            for end, got, ends in scan_range(file, a, b, scan.pattern, lambda: worker.is_cancelled):
+            drawn, cancelled = scan.matches.drawn, lambda: worker.is_cancelled
+            for end, got, ends in scan_range(file, a, b, scan.pattern, cancelled, drawn):
                 self._give_way()
                 starts += got
                 stops += ends

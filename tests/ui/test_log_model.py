@@ -30,6 +30,7 @@ PLAIN = (
     "styled_term",
     "log_map",
     "log_matches",
+    "log_termscan",
     "log_state",
 )
 """The model's modules: plain Python (Rich for styling lines), never Textual."""
