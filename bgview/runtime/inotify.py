@@ -52,6 +52,9 @@ DIR_EVENTS = (
 """What a watched directory reports: its entries changing, and itself going away."""
 
 _HEADER = struct.Struct("iIII")
+_READ = 65536
+_LONGEST = _HEADER.size + 256
+"""The longest event: its header and a name of NAME_MAX bytes, NUL-padded."""
 
 
 class Unwatchable(OSError):
@@ -104,7 +107,7 @@ class Inotify:
         """Every event queued now (none if there are none: never blocks)."""
         while True:
             try:
-                data = os.read(self.fd, 65536)
+                data = os.read(self.fd, _READ)
             except BlockingIOError:
                 return
             offset = 0
@@ -114,6 +117,8 @@ class Inotify:
                 raw = data[offset : offset + length].split(b"\0", 1)[0]
                 offset += length
                 yield Change(wd, mask, os.fsdecode(raw))
+            if len(data) <= _READ - _LONGEST:  # the queue fitted with room left: it is empty
+                return  # (one system call, not a second one for EAGAIN: a keystroke's echo)
 
     def close(self) -> None:
         if self.fd >= 0:

@@ -180,15 +180,17 @@ def log(message: str) -> None:
 
 
 def drain(fd: int) -> bytes:
+    """What a FIFO or pipe holds now. A read shorter than asked for took all there was: no
+    second read to be told so (EAGAIN) — a typed key's way into the job is that much shorter."""
     data = b""
     while True:
         try:
             chunk = os.read(fd, 65536)
         except BlockingIOError:
             return data
-        if not chunk:
-            return data
         data += chunk
+        if len(chunk) < 65536:
+            return data
 
 
 def become_subreaper() -> None:

@@ -69,6 +69,11 @@ EXIT_DRAIN = 0.5
 exited by itself; whatever is left then is ended."""
 ENDING_LOOK = 0.25
 """While ending, how often to look for processes no pidfd told us about (new forks)."""
+SHORT_READ = 2048
+"""A pty read shorter than this, while the job runs, is handed over at once, without a
+read to be told EAGAIN (a typed key's echo is a system call sooner; poll says when there is
+more). Once it is ending the pty is read until EAGAIN: only that says the kernel has pushed
+everything the job wrote into the pty's buffer."""
 
 
 class Supervisor:
@@ -182,6 +187,8 @@ class Supervisor:
                     return
                 batch.append(data)
                 size += len(data)
+                if len(data) < SHORT_READ and self.phase is Phase.RUNNING:
+                    return  # see SHORT_READ
                 if size >= CHUNK:
                     self.write_output(b"".join(batch))
                     batch.clear()
