@@ -5,7 +5,11 @@ Both faces that attach use this: ``bgview attach`` (the user's own terminal, raw
 viewer's ``a`` (an emulated screen in the viewer's pane). Output comes from ``output.log``,
 read by logical offset as the supervisor appends to it; the job's directory is watched with
 inotify (:mod:`bgview.runtime.inotify`), so a keystroke's echo is read microseconds after the
-supervisor wrote it, and looked at every :data:`POLL` seconds where it cannot be watched. Keys
+supervisor wrote it, and looked at every :data:`POLL` seconds where it cannot be watched.
+While watched, the log stays open and is read only when inotify says it grew (one ``pread``
+per change: a key's echo is a handful of system calls end to end, each of which counts on a
+slow machine); it is opened afresh only when it is replaced (a trim, a log deleted by hand:
+``output.log`` or ``log.state`` created, moved or deleted), or when events were lost. Keys
 go through the one write path into a job (:class:`~bgview.runtime.control.JobInput`), held
 open for the whole attachment. The size the job's terminal had when the attachment began is
 given back when it ends.
@@ -21,7 +25,7 @@ from collections.abc import Sequence
 from bgview.runtime import control
 from bgview.runtime.emulation import job_size
 from bgview.runtime.errors import BgviewError, InvalidRequest
-from bgview.runtime.inotify import Inotify, Unwatchable
+from bgview.runtime.inotify import IN_MODIFY, Change, Inotify, Unwatchable
 from bgview.runtime.jobpty import clamp_size, tty_mode
 from bgview.runtime.logstate import consistent_read
 from bgview.runtime.model import Job
@@ -38,6 +42,7 @@ READ_BYTES = 1 << 20
 POLL = 0.01
 """Seconds between looks at the log where the job's directory cannot be watched."""
 _RECORD = frozenset({JobFiles.RESULT, JobFiles.STATE, JobFiles.CLAIM, JobFiles.META})
+_LOG, _LOG_STATE = str(JobFiles.LOG), str(JobFiles.LOG_STATE)
 
 
 class Attachment:
@@ -63,6 +68,10 @@ class Attachment:
         """The job's terminal size when the attachment began: given back at the end."""
         self.size = self.size_before
         self.input = control.JobInput.open(project, job_id)
+        self._log: tuple[int, int] | None = None
+        """The log held open while watched, and the logical offset of its first byte."""
+        self._grown = True
+        """The log may hold bytes not handed over yet (always, while unwatched)."""
         self._notify: Inotify | None = None
         try:
             self._notify = Inotify()
@@ -93,7 +102,31 @@ class Attachment:
         return data
 
     def output(self) -> bytes:
-        """What the job wrote since the last call (at most :data:`READ_BYTES`)."""
+        """What the job wrote since the last call (at most :data:`READ_BYTES`); ``b""``
+        without a look at the log while watched and nothing has changed it."""
+        if not self._grown:
+            return b""
+        if self._notify is None:
+            return self._output_afresh()
+        if self._log is None:
+            self._log = consistent_read(self.job.dir, self._hold)
+        fd, dropped = self._log
+        if fd < 0:  # no log yet: its creation is an event
+            self._forget_log()
+            self._grown = False
+            return b""
+        start = max(self.offset, dropped)
+        data = os.pread(fd, READ_BYTES, start - dropped)
+        self.offset = start + len(data)
+        self._grown = len(data) == READ_BYTES
+        return data
+
+    def _hold(self, fd: int, dropped: int) -> tuple[int, int]:
+        """The log (``consistent_read`` closes the descriptor it gives: this one is ours)."""
+        return (os.dup(fd) if fd >= 0 else -1), dropped
+
+    def _output_afresh(self) -> bytes:
+        """The log opened and read for one look (unwatched: it may be replaced any time)."""
 
         def take(fd: int, dropped: int) -> tuple[bytes, int]:
             size = os.fstat(fd).st_size if fd >= 0 else 0
@@ -104,6 +137,12 @@ class Attachment:
 
         data, self.offset = consistent_read(self.job.dir, take)
         return data
+
+    def _forget_log(self) -> None:
+        if self._log is not None:
+            if self._log[0] >= 0:
+                os.close(self._log[0])
+            self._log = None
 
     def wait(self, timeout: float | None, fds: Sequence[int] = ()) -> tuple[list[int], bool]:
         """Wait until the job's directory changes, one of ``fds`` is readable, or ``timeout``
@@ -118,9 +157,24 @@ class Attachment:
         record = self._notify is None or not ready
         if self._notify is not None and self._notify.fd in ready:
             for change in self._notify.read():
-                if change.overflow or change.name in _RECORD or not change.name:
-                    record = True
+                record = self._note(change) or record
         return [fd for fd in ready if fd in fds], record
+
+    def _note(self, change: Change) -> bool:
+        """What an event says for the log (grown, or replaced); whether the record may have
+        changed."""
+        if change.overflow or not change.name:  # events lost, or the directory itself
+            self._forget_log()
+            self._grown = True
+            return True
+        if change.name == _LOG:
+            if change.mask & ~IN_MODIFY:  # created, moved or deleted: another file now
+                self._forget_log()
+            self._grown = True
+        elif change.name == _LOG_STATE:  # a trim: the log is another file, or is about to be
+            self._forget_log()
+            self._grown = True
+        return change.name in _RECORD
 
     def ended(self) -> Job | None:
         """The job, if it has ended (every byte it wrote is in the log by then)."""
@@ -148,6 +202,7 @@ class Attachment:
                 control.resize(self.project, self.job.id, *self.size_before)
             self.size = self.size_before
         self.input.close()
+        self._forget_log()
         if self._notify is not None:
             self._notify.close()
             self._notify = None
