@@ -21,7 +21,7 @@ from pathlib import Path
 
 import bgview
 from bgview.runtime import Runtime
-from bgview.statusline import FAILED_WINDOW
+from bgview.statuscount import FAILED_WINDOW
 from tests.bench.bench_runtime import _bgview, _row, _timed
 from tests.bench.bench_store import fill
 

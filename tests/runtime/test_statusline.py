@@ -22,7 +22,7 @@ import pytest
 
 from bgview.runtime import JobStatus, Runtime
 from bgview.runtime.paths import project_key
-from bgview.statusline import _store_key
+from bgview.statuscount import _store_key
 from tests.runtime.helpers import FakeJob, ended, until
 from tests.term import Term
 
@@ -260,7 +260,7 @@ def test_status_in_a_run_command_is_not_the_status_command(cli: Bgview, rt: Runt
     assert ended(rt, job_id).exit_code == 0
 
 
-def test_the_status_path_imports_nothing_but_json_and_two_small_modules(home: Path) -> None:
+def test_the_status_path_imports_nothing_but_json_and_small_modules(home: Path) -> None:
     code = (
         "import sys, json, bgview; before = set(sys.modules)\n"
         "from bgview.statusline import main; main(['status'])\n"
@@ -271,7 +271,7 @@ def test_the_status_path_imports_nothing_but_json_and_two_small_modules(home: Pa
     )
     assert result.stdout == "⚙ 0 jobs\n"
     loaded = set(eval(result.stderr))
-    allowed = {"bgview.statusline", "fcntl", "select", "_sha2", "_sha256"}
+    allowed = {"bgview.statusline", "bgview.statuscount", "fcntl", "select", "_sha2", "_sha256"}
     assert loaded - allowed <= {"json", "json.decoder", "json.scanner", "json.encoder", "_json"}
 
 
