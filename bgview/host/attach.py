@@ -21,7 +21,7 @@ import os
 import signal
 from dataclasses import dataclass
 
-from bgview.host.terminal import TerminalModes, keys_raw, window_size, write_all
+from bgview.host.terminal import TerminalModes, job_size, keys_raw, window_size, write_all
 from bgview.runtime.attaching import DETACH_KEY, Attachment
 from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.model import Job
@@ -108,7 +108,7 @@ class _Session:
         write_all(self.stdout_fd, screen.paint_lines())
 
     def _resize(self) -> None:
-        self.attachment.resize(*window_size(self.stdout_fd))
+        self.attachment.resize(*job_size(self.stdout_fd))
 
     def _loop(self, wake_r: int) -> bool:
         """Copy both ways until Ctrl+] (``False``), end of file on the keys (``False``) or

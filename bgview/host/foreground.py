@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bgview.host.terminal import TerminalModes, keys_raw, window_size, write_all
+from bgview.host.terminal import TerminalModes, job_size, keys_raw, write_all
 from bgview.host.typeahead import JobTerminal
 from bgview.runtime import BgviewError, InvalidRequest, Job, Runtime
 from bgview.runtime.inotify import Inotify
@@ -296,7 +296,7 @@ class Foreground:
         """The user's window changed size: so does the job's terminal (and it gets SIGWINCH)."""
         if self._finished():
             return
-        columns, rows = window_size(self.stdout_fd)
+        columns, rows = job_size(self.stdout_fd)
         with contextlib.suppress(BgviewError):  # it ended meanwhile: nothing to resize
             self.runtime.resize(self.job.id, columns, rows)
 

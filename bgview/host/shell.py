@@ -42,7 +42,7 @@ from bgview.host.listing import help_text, job_table
 from bgview.host.notices import PromptNotices
 from bgview.host.prompt import STYLE, ShellPrompt
 from bgview.host.state import evaluate
-from bgview.host.terminal import window_size
+from bgview.host.terminal import job_size, window_size
 from bgview.host.watch import StoreWatcher
 from bgview.runtime import BgviewError, Job, JobStatus, Notice, Session, notice_text
 from bgview.runtime.facts import FactKind
@@ -180,7 +180,7 @@ class Shell:
     # ---- commands ---------------------------------------------------------------------------
 
     async def _foreground(self, line: Line) -> None:
-        size = window_size(sys.stdout.fileno())
+        size = job_size(sys.stdout.fileno())
         job = self.session.start(line.command, cwd=os.getcwd(), size=size)
         if job.status is JobStatus.FAILED:
             self.seen.add(job.id)

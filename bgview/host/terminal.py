@@ -103,6 +103,15 @@ def window_size(fd: int) -> tuple[int, int]:
     return size.columns, size.lines
 
 
+def job_size(fd: int) -> tuple[int, int]:
+    """The size a job's terminal takes from the terminal on ``fd``: its window's, brought into
+    the range a job's terminal may have (a window 1,200 columns wide gives a job 1,000 columns
+    rather than a refused size), as ``bgview run`` and attaching do (:func:`clamp_size`)."""
+    from bgview.runtime.jobpty import clamp_size
+
+    return clamp_size(*window_size(fd))
+
+
 def write_all(fd: int, data: bytes) -> None:
     """Write every byte to ``fd`` (a blocking terminal may take them in pieces)."""
     view = memoryview(data)
