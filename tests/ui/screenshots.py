@@ -1,9 +1,10 @@
 """``make screenshots``: the README's pictures, drawn from the snapshot tests' scenes.
 
-Each scene of :mod:`tests.ui.scenarios`, :mod:`tests.ui.scenarios_term` and
-:mod:`tests.ui.scenarios_log` is built in a
-throwaway store and drawn exactly as the snapshot tests draw it (the same Textual screenshot
-function pytest-textual-snapshot uses), then written to ``screenshots/<scene>.svg``.
+Each scene of :mod:`tests.ui.scenarios`, :mod:`tests.ui.scenarios_term`,
+:mod:`tests.ui.scenarios_log` and :mod:`tests.ui.typing_scenes` (the input box, at a prompt
+and at a password prompt, and htop attached) is built in a throwaway store and drawn exactly
+as the snapshot tests draw it (the same Textual screenshot function pytest-textual-snapshot
+uses), then written to ``screenshots/<scene>.svg``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual._doc import take_svg_screenshot
 from tests.ui.scenarios import SCENARIOS, build_app
 from tests.ui.scenarios_log import LOG_SCENARIOS
 from tests.ui.scenarios_term import TERM_SCENARIOS
+from tests.ui.typing_scenes import TYPING_SCENARIOS
 
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
 
@@ -30,7 +32,7 @@ def main(names: list[str] | None = None) -> int:
     os.environ["TZ"] = "UTC"
     time.tzset()
     OUT.mkdir(exist_ok=True)
-    for scenario in [*SCENARIOS, *TERM_SCENARIOS, *LOG_SCENARIOS]:
+    for scenario in [*SCENARIOS, *TERM_SCENARIOS, *LOG_SCENARIOS, *TYPING_SCENARIOS]:
         if names and scenario.name not in names:
             continue
         with tempfile.TemporaryDirectory(prefix="bgview-shot-") as tmp:
