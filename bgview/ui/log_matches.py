@@ -229,11 +229,12 @@ def scan_range(
                 continue
             if last >= 0:
                 data = data[: last + 1]
-        if not drawing and needs_cleaning(data):
+        dirty = drawing or needs_cleaning(data)
+        if dirty and not drawing:
             columns = columns or job_size(file.job_dir)[0]
             drawing = needs_terminal(data, columns)
         if not drawing:
-            yield _block(pos, data, pattern)
+            yield _block(pos, data, pattern, dirty)
             pos += len(data)
             continue
         term = term or TermScan(file, pos)
@@ -269,12 +270,12 @@ def _matching(rows: Rows, pattern: UserPattern) -> Rows:
     return [(at, row) for at, row in rows if pattern.search(render_row(row).plain)]
 
 
-def _block(pos: int, data: bytes, pattern: UserPattern) -> Found:
+def _block(pos: int, data: bytes, pattern: UserPattern, dirty: bool | None = None) -> Found:
     """The matching lines of whole lines ``data`` found at ``pos``."""
     # Without its last newline, the block holds exactly its lines: no count of them needed
     # (the empty "line" after a final newline is no line).
     whole = data[:-1] if data.endswith(b"\n") else data
-    rows = matching_rows(whole, len(data) + 1, pattern)
+    rows = matching_rows(whole, len(data) + 1, pattern, dirty)
     end = pos + len(data)
     if not rows:
         return end, [], []

@@ -46,14 +46,17 @@ def no_match_text(query: str) -> str:
     return f"no match for {visible(query)!r}"
 
 
-def matching_rows(data: bytes, count: int, pattern: UserPattern) -> list[int]:
+def matching_rows(
+    data: bytes, count: int, pattern: UserPattern, needs: bool | None = None
+) -> list[int]:
     """Which of the ``count`` lines in ``data`` match, counted from 0 (see the module's
     docstring for how).
 
     A block where only a few lines hold escapes or controls (a coloured warning among plain
     lines) has those lines cleaned one by one and the rest searched raw: cleaning a whole
-    block costs ~40 times what searching it does."""
-    if needs_cleaning(data):
+    block costs ~40 times what searching it does. ``needs``: whether ``data`` needs cleaning,
+    when the caller knows already (looking costs a pass over it)."""
+    if needs_cleaning(data) if needs is None else needs:
         dirty = dirty_lines(data)
         if len(dirty) * FEW_DIRTY <= count:
             return _mixed_rows(data, count, pattern, dirty)
