@@ -17,6 +17,13 @@ import time
 from collections.abc import Sequence
 
 from bgview.runtime import proc
+from bgview.runtime.controlmsg import (
+    MAX_GRACE,
+    ControlRequest,
+    KillRequest,
+    ResizeRequest,
+    encode_control,
+)
 from bgview.runtime.errors import BgviewError, InvalidRequest
 from bgview.runtime.fsio import (
     read_json,
@@ -24,17 +31,12 @@ from bgview.runtime.fsio import (
 from bgview.runtime.journal import finalize_path
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.record import (
-    MAX_GRACE,
-    ControlRequest,
     FinalRecord,
     JobFiles,
     KillReason,
-    KillRequest,
     Request,
-    ResizeRequest,
     Result,
     RunState,
-    encode_control,
 )
 from bgview.runtime.starter import StartRequest, check_size, shell_argv, start, which
 from bgview.runtime.store import Project

@@ -19,16 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bgview.runtime import proc
+from bgview.runtime.controlmsg import KillRequest, ResizeRequest, parse_control
 from bgview.runtime.fsio import DirFd
 from bgview.runtime.ptyexec import set_winsize
 from bgview.runtime.record import (
     JobFiles,
     KillReason,
-    KillRequest,
     Phase,
     Request,
-    ResizeRequest,
-    parse_control,
 )
 
 if TYPE_CHECKING:

@@ -41,6 +41,7 @@ import sys
 import time
 
 from bgview.runtime import proc, rerun
+from bgview.runtime.controlmsg import KillRequest
 from bgview.runtime.factkeeper import FactKeeper
 from bgview.runtime.fsio import FULL_DISK, DirFd
 from bgview.runtime.jobprocs import JobProcesses, run_result
@@ -54,7 +55,6 @@ from bgview.runtime.record import (
     JobFiles,
     JobStatus,
     KillReason,
-    KillRequest,
     Phase,
     Request,
     Result,

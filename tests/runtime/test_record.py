@@ -14,19 +14,16 @@ from pathlib import Path
 import pytest
 
 from bgview.runtime import JobStatus, Runtime, notice_text
+from bgview.runtime.controlmsg import KillRequest, ResizeRequest, encode_control, parse_control
 from bgview.runtime.errors import BgviewError
 from bgview.runtime.notices import status_words
 from bgview.runtime.prune import prune
 from bgview.runtime.record import (
     FinalRecord,
     KillReason,
-    KillRequest,
     Request,
-    ResizeRequest,
     Result,
     RunState,
-    encode_control,
-    parse_control,
 )
 from tests.conftest import RunCli
 from tests.runtime.helpers import until
