@@ -10,9 +10,13 @@ so whenever the job under it changes. Columns fit their content (:mod:`table_lay
 
 A job waiting for input keeps its place in the order (the one of ``bgview list``) but its row
 stands out in the warning colour, with ``⌨ input`` as its status, and :attr:`JobTable.waiting`
-counts such jobs for the footer's chip. Its facts (CPU, memory, where it serves) change every
-second for a busy job: a row whose facts alone changed is redrawn at most once every
-:data:`FACTS_SECONDS`.
+counts such jobs for the footer's chip.
+
+An idle viewer draws as little as it can: what changes by the second (runtimes, a growing
+log's size, a busy job's CPU and memory) is drawn at :meth:`JobTable.tick`, all in one frame,
+which the screen calls once a second or along with a frame it draws anyway (:data:`DUE_SECONDS`
+is the longest a change waits without a tick). A store of 10,000 jobs is measured for its
+columns' widths a chunk at a time after the first frame, the rows on screen first.
 
 Bindings:
 
@@ -26,13 +30,11 @@ Bindings:
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -45,26 +47,17 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from bgview.runtime.model import Job
-from bgview.runtime.present import sort_key
 from bgview.ui.format import Clock
-from bgview.ui.table_layout import (
-    COLUMNS,
-    FIXED,
-    PAD,
-    cells,
-    fit,
-    header_widths,
-    serves_cell,
-    status_cell,
-    widths_of,
-)
+from bgview.ui.table_layout import COLUMNS, FIXED, cells, fit
+from bgview.ui.table_order import JobOrder
+from bgview.ui.table_row import RowStrips, draw_row
 
-SIZE_SECONDS = 0.25
-"""How often the output column catches up with growing logs."""
-FACTS_SECONDS = 1.0
-"""The least time between two redraws of a row for its facts alone (CPU, memory...)."""
-RowKey = tuple[tuple[int, float, int], str]
-"""A row's place: the job's sort key, then its directory (unique)."""
+DUE_SECONDS = 1.0
+"""The longest a row's new size or facts wait for a tick before they are drawn anyway."""
+MEASURED_FIRST = 200
+"""Rows measured for their columns' widths before the first frame (the rest after it)."""
+MEASURE_STEP = 2000
+"""Rows measured in one go after the first frame."""
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -146,20 +139,15 @@ class JobTable(ScrollView, can_focus=True):
         moments (one redrawn for its output) then agree."""
         self._shown_clock: Clock = lambda: self._now
         self.show_project = show_project
-        self.jobs: dict[str, Job] = {}
+        self._order = JobOrder()
+        self.jobs = self._order.jobs
         """Row key (the job's directory) -> the latest snapshot."""
-        self._order: list[RowKey] = []
-        self._natural = header_widths()
-        """The widest cell of each fixed column so far."""
         self._cursor = 0
         self._cursor_key: str | None = None
-        self._sizes: dict[str, int] = {}
-        """Output sizes not drawn yet (see :meth:`set_size`)."""
-        self._sizes_timer: Timer | None = None
-        self._facts: dict[str, Job] = {}
-        """Snapshots whose facts alone changed, not drawn yet (see :meth:`upsert`)."""
-        self._facts_timer: Timer | None = None
+        self._due_timer: Timer | None = None
+        """Draws sizes and facts left waiting when no tick comes (see :data:`DUE_SECONDS`)."""
         self._waiting: set[str] = set()
+        self._strips = RowStrips()
 
     # ---- what is where ----------------------------------------------------------------------
 
@@ -172,14 +160,10 @@ class JobTable(ScrollView, can_focus=True):
         return self._cursor
 
     def job_at(self, row: int) -> Job:
-        return self.jobs[self._order[row][1]]
+        return self.jobs[self._order.key_at(row)]
 
     def row_of(self, job_dir: Path | str) -> int | None:
-        key = str(job_dir)
-        job = self.jobs.get(key)
-        if job is None:
-            return None
-        return bisect_left(self._order, (sort_key(job), key))
+        return self._order.row_of(str(job_dir))
 
     def selected_key(self) -> str | None:
         return self._cursor_key
@@ -197,12 +181,11 @@ class JobTable(ScrollView, can_focus=True):
     def load(self, jobs: Iterable[Job]) -> None:
         """Every job at once (the first look at the store): one sort, the cursor on top."""
         self._now = self.clock()
-        for job in jobs:
-            self.jobs[str(job.dir)] = job
-        self._order = sorted((sort_key(job), key) for key, job in self.jobs.items())
-        self._natural = header_widths()
-        for job in self.jobs.values():
-            self._measure(job)
+        # The rows on top (every running job among them) measured before the first frame; the
+        # others once it is drawn: 10,000 jobs' cells were most of a big store's first frame.
+        self._order.load(jobs, self._shown_clock, MEASURED_FIRST)
+        if self._order.unmeasured:
+            self.call_after_refresh(self._measure_rest)
         self._waiting = {key for key, job in self.jobs.items() if _waits(job)}
         self.waiting = len(self._waiting)
         self._cursor = 0
@@ -214,38 +197,39 @@ class JobTable(ScrollView, can_focus=True):
         old = self.jobs.get(key)
         self._count_waiting(key, job)
         if old is not None and _facts_only(old, job) and _waits(old) == _waits(job):
-            # CPU and memory tick with every sample: such a row is drawn a second at a time.
-            self._facts[key] = job
-            if self._facts_timer is None:
-                self._flush_facts()
-                self._facts_timer = self.set_timer(FACTS_SECONDS, self._facts_due)
+            # CPU and memory change with every sample: drawn with the next tick.
+            self._order.hold_facts(job)
+            self._due()
             return
-        self._facts.pop(key, None)
-        self.jobs[key] = job
+        size = self._order.held(key)
+        if size is not None and size > job.output_bytes:  # a size the record has not caught
+            job = replace(job, output_bytes=size)
+        moved = self._order.put(job)
         self._measure(job)
-        if old is None:
-            insort(self._order, (sort_key(job), key))
-        elif sort_key(old) != sort_key(job):
-            del self._order[bisect_left(self._order, (sort_key(old), key))]
-            insort(self._order, (sort_key(job), key))
+        if moved:
+            self._changed()
         else:
             self._refresh_row(key)
-            return
-        self._changed()
 
-    def _flush_facts(self) -> None:
-        pending, self._facts = self._facts, {}
-        for key, job in pending.items():
-            if key in self.jobs:
-                self.jobs[key] = job
-                self._measure(job)
-                self._refresh_row(key)
+    def _measure_rest(self) -> None:
+        """Measure the next :data:`MEASURE_STEP` jobs of the first look, and the rest later."""
+        if self._order.measure_some(MEASURE_STEP, self._shown_clock):
+            self.refresh()
+        if self._order.unmeasured:
+            self.set_timer(0.01, self._measure_rest)  # keys pressed meanwhile go first
 
-    def _facts_due(self) -> None:
-        self._facts_timer = None
-        if self._facts:  # more came within the second: draw them, and wait another
-            self._flush_facts()
-            self._facts_timer = self.set_timer(FACTS_SECONDS, self._facts_due)
+    def _due(self) -> None:
+        if self._due_timer is None:
+            self._due_timer = self.set_timer(DUE_SECONDS, self._draw_pending)
+
+    def _draw_pending(self) -> None:
+        """Draw the sizes and facts that changed since the last tick."""
+        if self._due_timer is not None:
+            self._due_timer.stop()
+            self._due_timer = None
+        for key in self._order.apply_held():
+            self._measure(self.jobs[key])
+            self._refresh_row(key)
 
     def _count_waiting(self, key: str, job: Job | None) -> None:
         if job is not None and _waits(job):
@@ -256,36 +240,24 @@ class JobTable(ScrollView, can_focus=True):
 
     def discard(self, job_dir: Path) -> None:
         key = str(job_dir)
-        self._facts.pop(key, None)
         self._count_waiting(key, None)
-        job = self.jobs.pop(key, None)
-        if job is not None:
-            del self._order[bisect_left(self._order, (sort_key(job), key))]
+        if self._order.pop(key) is not None:
             self._changed()
 
     def set_size(self, job_dir: Path, size: int) -> None:
-        """The job's output grew: its output cell, a few times a second at most (a firehose
-        grows it with every batch; redrawing it as often would keep the screen busy)."""
-        self._sizes[str(job_dir)] = size
-        if self._sizes_timer is None:
-            self._sizes_timer = self.set_timer(SIZE_SECONDS, self._flush_sizes)
-
-    def _flush_sizes(self) -> None:
-        self._sizes_timer = None
-        sizes, self._sizes = self._sizes, {}
-        for key, size in sizes.items():
-            job = self.jobs.get(key)
-            if job is not None and job.output_bytes != size:
-                self.jobs[key] = job = replace(job, output_bytes=size)
-                self._measure(job)
-                self._refresh_row(key)
+        """The job's output grew: its output cell, with the next tick (a firehose grows it
+        with every batch; redrawing it as often would keep the screen busy)."""
+        self._order.hold_size(str(job_dir), size)
+        self._due()
 
     def tick(self) -> None:
-        """The clock moved: running jobs' runtimes (running jobs are the top rows). Only
-        their rows are drawn again: an idle viewer's second costs a few lines, not the
-        table (a column that grew redraws it all, in :meth:`_measure`)."""
+        """The clock moved: running jobs' runtimes (running jobs are the top rows), and the
+        sizes and facts that changed since the last tick. Only their rows are drawn again: an
+        idle viewer's second costs a few lines, not the table (a column that grew redraws it
+        all, in :meth:`_measure`)."""
         self._now = self.clock()
-        for _, key in self._order:
+        self._draw_pending()
+        for key in self._order.rows():
             job = self.jobs[key]
             if not job.running:
                 break
@@ -293,13 +265,7 @@ class JobTable(ScrollView, can_focus=True):
             self._refresh_row(key)
 
     def _measure(self, job: Job) -> None:
-        natural = self._natural
-        grown = False
-        for column, width in widths_of(job, self._shown_clock).items():
-            if width > natural[column]:
-                natural[column] = width
-                grown = True
-        if grown:
+        if self._order.measure(job, self._shown_clock):
             self.refresh()
 
     def _changed(self, *, keep_cursor: bool = True) -> None:
@@ -327,7 +293,7 @@ class JobTable(ScrollView, can_focus=True):
     def _move(self, row: int) -> None:
         row = max(0, min(row, len(self._order) - 1))
         self._cursor = row
-        key = self._order[row][1] if self._order else None
+        key = self._order.key_at(row) if self._order else None
         self._scroll_into_view(row)
         if key != self._cursor_key:
             self._cursor_key = key
@@ -398,57 +364,26 @@ class JobTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
+        widths = fit(width, self._order.natural)
         if y == 0:
             header = {column.key: Text(column.label) for column in COLUMNS}
             style = base + self.get_component_rich_style("job-table--header")
-            return self._line(header, width, style, style)
+            return draw_row(header, widths, width, style, style, self.app.console)
         row = int(self.scroll_y) + y - 1
         if row >= len(self._order):
             return Strip.blank(width, base)
-        job = self.jobs[self._order[row][1]]
-        texts = self._cells(job)
+        key = self._order.key_at(row)
+        job = self.jobs[key]
+        styles: tuple[Style, Style | None]
         if row == self._cursor:
-            cursor = self.get_component_rich_style("job-table--cursor")
-            return self._line(texts, width, base + cursor, base + cursor, job)
-        if _waits(job):
-            waiting = base + self.get_component_rich_style("job-table--waiting")
-            return self._line(texts, width, waiting, None, job)
-        return self._line(texts, width, base, None, job)
-
-    def _line(
-        self,
-        texts: dict[str, Text],
-        width: int,
-        style: Style,
-        over: Style | None,
-        job: Job | None = None,
-    ) -> Strip:
-        """One row: each cell padded, justified and cut to its column; ``over`` (the
-        cursor's or the header's style) overrides the cells' own colours."""
-        widths = fit(width, self._natural)
-        line = Text(no_wrap=True, end="")
-        pad = " " * PAD
-        for column in COLUMNS:
-            cell_width = widths[column.key]
-            if not cell_width:
-                continue  # a column of facts no job has
-            text = texts[column.key]
-            if column.key == "status" and job is not None:
-                text = status_cell(job, cell_width)
-            elif column.key == "serves" and job is not None:
-                text = serves_cell(job, cell_width)
-            text = text.copy()
-            text.truncate(cell_width, overflow="ellipsis")
-            if column.justify == "right":
-                text.pad_left(cell_width - text.cell_len)
-            else:
-                text.pad_right(cell_width - text.cell_len)
-            line.append(pad)
-            line.append_text(text)  # its own style becomes a span of the line
-            line.append(pad)
-        segments = Segment.apply_style(line.render(self.app.console), style, over)
-        strip = Strip(segments)
-        return strip.crop_extend(0, width, style)
+            cursor = base + self.get_component_rich_style("job-table--cursor")
+            styles = (cursor, cursor)
+        elif _waits(job):
+            styles = (base + self.get_component_rich_style("job-table--waiting"), None)
+        else:
+            styles = (base, None)
+        texts = self._cells(job)
+        return self._strips.row(key, job, texts, widths, width, styles, self.app.console)
 
 
 def _waits(job: Job) -> bool:
