@@ -128,62 +128,76 @@ class JobFeed:
         self._last = time.monotonic()
 
     def _run(self) -> None:
-        # The first batch always comes, even for an empty store: a face knows it has looked.
-        jobs = self.watcher.scan()
-        events = [JobEvent(EventKind.STARTED, job.dir, job, job.output_bytes) for job in jobs]
-        self._publish(events, always=True)
-        if self._stop.is_set():
-            return
+        # The store's directories are watched before it is read: whatever changes while it is
+        # read is then an event, and the store (10,000 jobs: a second) is read only once.
+        notify: Inotify | None = None
+        watches: _Watches | None = None
         try:
-            self._watch()
+            notify = Inotify()
+            watches = _Watches(notify, self.watcher)
+            watches.sync()
         except Unwatchable:
+            watches = None
+        try:
+            # The first batch always comes, even for an empty store: a face knows it looked.
+            jobs = self.watcher.scan()
+            events = [JobEvent(EventKind.STARTED, j.dir, j, j.output_bytes) for j in jobs]
+            self._publish(events, always=True)
+            if self._stop.is_set():
+                return
+            if watches is not None:
+                try:
+                    self._watch(watches)
+                    return
+                except Unwatchable:  # no watches left for the running jobs' directories
+                    pass
             self.polling = True
             self.loaded.set()
             self._poll()
-
-    def _watch(self) -> None:
-        notify = Inotify()
-        try:
-            watches = _Watches(notify, self.watcher)
-            watches.sync()
-            # Whatever started between the scan and the watches being in place: jobs with a
-            # record are read now, those still being created are watched for their record.
-            watches.adopt_unknown()
-            self._publish(self.watcher.rescan())
-            self.loaded.set()
-            poller = select.poll()
-            poller.register(notify.fd, select.POLLIN)
-            poller.register(self._wake_r, select.POLLIN)
-            next_check = time.monotonic() + self.recheck
-            while not self._stop.is_set():
-                timeout = max(0.0, next_check - time.monotonic())
-                ready = poller.poll(int(timeout * 1000) + 1)
-                if self._stop.is_set():
-                    return
-                events: list[JobEvent] = []
-                if any(fd == self._wake_r for fd, _ in ready):
-                    _drain(self._wake_r)
-                    events += self._take_noted()
-                if any(fd == notify.fd for fd, _ in ready):
-                    # Group a burst: what arrives within GROUP of the last batch waits for it.
-                    wait = self._last + GROUP - time.monotonic()
-                    if wait > 0:
-                        time.sleep(wait)
-                    paths, lost = watches.paths(notify.read())
-                    if lost:  # events were dropped, or a project appeared: look at it all
-                        watches.sync()
-                        watches.adopt_unknown()  # jobs of a new project still being created
-                        events += self.watcher.rescan()
-                    else:
-                        events += self.watcher.classify(paths)
-                if time.monotonic() >= next_check:
-                    next_check = time.monotonic() + self.recheck
-                    events += self.watcher.recheck_running()
-                if any(event.kind is not EventKind.OUTPUT for event in events):
-                    watches.sync()  # a job started or ended: its directory is watched or not
-                self._publish(events)
         finally:
-            notify.close()
+            if notify is not None:
+                notify.close()
+
+    def _watch(self, watches: _Watches) -> None:
+        """Watch the store until stopped (its own directories are watched already)."""
+        notify = watches.notify
+        watches.sync()  # the running jobs' directories, now that they are known
+        # Jobs still being created when the store was read are watched for their record;
+        # running jobs are read again: what they did before their watch is not lost.
+        watches.adopt_unknown()
+        self._publish(self.watcher.recheck_running())
+        self.loaded.set()
+        poller = select.poll()
+        poller.register(notify.fd, select.POLLIN)
+        poller.register(self._wake_r, select.POLLIN)
+        next_check = time.monotonic() + self.recheck
+        while not self._stop.is_set():
+            timeout = max(0.0, next_check - time.monotonic())
+            ready = poller.poll(int(timeout * 1000) + 1)
+            if self._stop.is_set():
+                return
+            events: list[JobEvent] = []
+            if any(fd == self._wake_r for fd, _ in ready):
+                _drain(self._wake_r)
+                events += self._take_noted()
+            if any(fd == notify.fd for fd, _ in ready):
+                # Group a burst: what arrives within GROUP of the last batch waits for it.
+                wait = self._last + GROUP - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                paths, lost = watches.paths(notify.read())
+                if lost:  # events were dropped, or a project appeared: look at it all
+                    watches.sync()
+                    watches.adopt_unknown()  # jobs of a new project still being created
+                    events += self.watcher.rescan()
+                else:
+                    events += self.watcher.classify(paths)
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + self.recheck
+                events += self.watcher.recheck_running()
+            if any(event.kind is not EventKind.OUTPUT for event in events):
+                watches.sync()  # a job started or ended: its directory is watched or not
+            self._publish(events)
 
     def _poll(self) -> None:
         """No inotify: look at the store every :attr:`fallback` seconds."""
@@ -248,11 +262,14 @@ class _Watches:
 
     def adopt_unknown(self) -> None:
         """Watch every job directory the watcher has no record of (yet)."""
-        known = {job.dir for job in self.watcher.jobs()}
+        # By name: 10,000 paths made and hashed were a fifth of a big store's first look.
+        known = {str(job.dir) for job in self.watcher.jobs()}
         for project in self.watcher.projects():
+            jobs_dir = project.jobs_dir
+            prefix = f"{jobs_dir}{os.sep}"
             for job_id in project.job_ids():
-                path = project.jobs_dir / job_id
-                if path not in known:
+                if prefix + job_id not in known:
+                    path = jobs_dir / job_id
                     self.new.add(path)
                     self._add(path)
 
