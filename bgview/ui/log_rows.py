@@ -45,6 +45,9 @@ RESTART_BYTES = 128 * 1024
 """How much before the end such a new start takes in."""
 TAKE_OVER_BYTES = 64 * 1024
 """How far back a new terminal looks for the lines it takes over."""
+LOOK_BYTES = 1024 * 1024
+"""How much of the log is told plain or not at a time (a log that redraws stops at the first
+piece that does: its whole tail is not read for that)."""
 MAX_FINAL_ROWS = 100_000
 """Final rows one splice keeps (the oldest go first)."""
 _MOVES = re.compile(_MOVES_CURSOR.pattern.replace("\\x9b", "\\xc2\\x9b").encode(), re.VERBOSE)
@@ -228,14 +231,22 @@ class TermRows:
             if follow and end - self.pos > BEHIND_BYTES:
                 self._restart(read, end)
             return self._work(end)
-        data = read(self.pos, end)
-        cut = data.rfind(b"\n") + 1
-        plain = plain_prefix(data[:cut], self.columns) if cut else 0
-        self.pos += plain
-        rest = data[plain:]
-        if not rest or (plain == cut and plain_prefix(rest + b"\n", self.columns) > len(rest)):
-            return None  # all plain (a partial last line is drawn by the view as it grows)
-        return self._start_terminal(read, end, follow)
+        while True:  # a piece at a time: a log that redraws stops at the first that does
+            data = read(self.pos, min(end, self.pos + LOOK_BYTES))
+            last = self.pos + len(data) >= end
+            cut = data.rfind(b"\n") + 1
+            if not cut and not last:  # a line longer than a piece: looked at whole
+                data, last = read(self.pos, end), True
+                cut = data.rfind(b"\n") + 1
+            plain = plain_prefix(data[:cut], self.columns) if cut else 0
+            self.pos += plain
+            if plain < cut:
+                return self._start_terminal(read, end, follow)
+            if last:
+                rest = data[plain:]
+                if not rest or plain_prefix(rest + b"\n", self.columns) > len(rest):
+                    return None  # all plain (a partial last line: drawn by the view as it grows)
+                return self._start_terminal(read, end, follow)
 
     def _start_terminal(self, read: Read, end: int, follow: bool) -> Work:
         """A terminal from ``pos``, taking over the lines before it still on its screen."""

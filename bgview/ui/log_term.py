@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,11 @@ from bgview.ui.log_lines import CACHE_LINES, LogLines
 from bgview.ui.log_rows import Result, Splice, TermRows, Work
 
 WORKER_NICENESS = 10
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread holds the GIL while another waits for it, once a terminal is fed in a
+worker (Python's default is 5 ms). pyte is pure Python: feeding it, the worker asks for the
+GIL back as soon as the UI thread releases it (every write to the terminal, every poll), so at
+the default a key's handling waits up to 5 ms for each of these, many times over."""
 Layout = list[tuple[int, int, Splice]]
 """Each splice with the model rows it stands in for, ``[first, last)``."""
 
@@ -103,6 +109,8 @@ class TermLines(LogLines):
         # UI thread, which answers keys, gets the CPU first whenever both could run.
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
 
         def read(start: int, stop: int) -> bytes:
             try:
