@@ -109,9 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = status(raw)
         if code is not None:
             return code
-    from bgview.cli.run import split_run_args
+    head, argv_cmd = raw, None
+    if "run" in raw:  # `bgview run … -- PROGRAM`; cli.run (and what it starts with) loads only then
+        from bgview.cli.run import split_run_args
 
-    head, argv_cmd = split_run_args(raw)
+        head, argv_cmd = split_run_args(raw)
     # The usual call names its command first: build only that part of the parser.
     only = head[0] if head and head[0] in COMMANDS else None
     args = build_parser(only).parse_args(head)

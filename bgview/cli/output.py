@@ -10,9 +10,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from bgview.cli import args as types
-from bgview.runtime import BgviewError, Runtime
+from bgview.runtime import BgviewError
 from bgview.runtime.limits import DEFAULT_TAIL
-from bgview.runtime.present import format_size
+from bgview.runtime.store import Project
 
 if TYPE_CHECKING:
     from bgview.cli.args import Subparsers
@@ -43,17 +43,22 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
-    rt = Runtime(args.project)
+    # The project and the reading code, not the whole Runtime: starting and controlling jobs
+    # is not needed to read one, and loading it costs a filter over a big log a good part of
+    # its time.
+    project = Project.open(args.project)
     if args.all or args.raw or args.since is not None:
-        return _export(rt, args)
+        return _export(project, args)
     if args.peek:
         if args.filter or args.exclude or args.wait is not None:
             raise BgviewError(
                 "--peek shows the raw tail: it takes no --filter, --exclude or --wait"
             )
         from bgview.runtime.clean import clean_bytes
+        from bgview.runtime.output import peek as peek_at
+        from bgview.runtime.present import format_size
 
-        peek = rt.peek(args.id, tail=args.tail)
+        peek = peek_at(project, args.id, tail=args.tail)
         if peek.truncated:
             print(
                 f"[showing the last {format_size(len(peek.data))} of {format_size(peek.end)}]",
@@ -62,14 +67,21 @@ def run(args: argparse.Namespace, argv_cmd: list[str] | None) -> int:
         text = clean_bytes(peek.data)
         sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
         return 0
-    result = rt.read(
-        args.id, consumer=args.consumer, filter=args.filter, exclude=args.exclude, wait=args.wait
+    from bgview.runtime.output import read
+
+    result = read(
+        project,
+        args.id,
+        consumer=args.consumer,
+        filter=args.filter,
+        exclude=args.exclude,
+        wait=args.wait,
     )
     sys.stdout.write(result.render())
     return 0
 
 
-def _export(rt: Runtime, args: argparse.Namespace) -> int:
+def _export(project: Project, args: argparse.Namespace) -> int:
     """``--all``, ``--raw``, ``--since``: no cursor moves."""
     from bgview.runtime import export
     from bgview.runtime.patterns import compile_pattern
@@ -78,7 +90,6 @@ def _export(rt: Runtime, args: argparse.Namespace) -> int:
         raise BgviewError("--all, --raw and --since read the log as it is: no --peek or --wait")
     if args.raw and (args.filter or args.exclude):
         raise BgviewError("--raw gives the bytes as written: it takes no --filter or --exclude")
-    project = rt.project
     start = 0
     if args.since is not None:
         when = export.parse_since(args.since)
