@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -28,6 +28,7 @@ from bgview.runtime.emulation import Emulation, Saved, job_size, load_saved, sto
 from bgview.runtime.errors import InvalidRequest
 from bgview.runtime.limits import DEFAULT_TAIL, MAX_CHARS, MAX_TAIL
 from bgview.runtime.linefilter import count_lines, filter_block, filter_line, select_lines
+from bgview.runtime.logblocks import READ_CHUNK, blocks, looked_at, split_lines
 from bgview.runtime.logstate import consistent_read
 from bgview.runtime.model import Job
 from bgview.runtime.patterns import UserPattern, compile_pattern
@@ -39,49 +40,6 @@ NOTE_ROOM = 200
 """Characters of a read's budget kept for :meth:`Output.render`'s notes, so the rendered text
 with its notes stays within the cap (for caps of at least ten times this; a smaller cap keeps a
 tenth, and its notes may pass it)."""
-READ_CHUNK = 1 << 20
-MAX_LINE_BYTES = 1 << 20
-"""A partial line longer than this is delivered without waiting for its newline: a program
-that never ends its line must not hide its output forever."""
-
-
-def _blocks(fd: int, pos: int, size: int, final: bool) -> Iterator[tuple[int, bytes, int]]:
-    """Yield ``(physical_start, data, end)``, oldest first: ``data[:end]`` is a block of whole
-    lines; the rest of ``data``, the start of the next line, is read again with the next block
-    (cheaper than copying every block to cut it there).
-
-    A trailing partial line is yielded only when the job has ended (``final``) or it has grown
-    past :data:`MAX_LINE_BYTES`.
-    """
-    want = READ_CHUNK
-    while pos < size:
-        data = os.pread(fd, min(want, size - pos), pos)
-        if not data:
-            break
-        end = data.rfind(b"\n") + 1
-        if end == 0:
-            if len(data) >= MAX_LINE_BYTES:
-                end = len(data)
-            elif pos + len(data) < size:
-                want *= 2  # a line longer than a block, not yet over the limit: read it whole
-                continue
-            else:
-                if final:
-                    yield pos, data, len(data)
-                return
-        yield pos, data, end
-        pos += end
-        want = READ_CHUNK
-
-
-def _split_lines(block: bytes) -> Iterator[bytes]:
-    """The lines of ``block``, each with its ``\\n`` (not ``bytes.splitlines``, which also
-    splits at ``\\r`` and would tear a progress bar's rewrites apart)."""
-    start = 0
-    while start < len(block):
-        end = block.find(b"\n", start) + 1 or len(block)
-        yield block[start:end]
-        start = end
 
 
 def _cut_line(text: str, budget: int) -> str:
@@ -164,11 +122,14 @@ def scan(
     screen: Saved | None = None,
     winsize: Callable[[], tuple[int, int]] = lambda: (PTY_COLS, PTY_ROWS),
     job_dir: Path | None = None,
+    read_ahead: bool = True,
 ) -> _Scan:
     """Read cleaned lines from logical ``offset``; the heart of :func:`read`. ``screen`` is
     the terminal a previous read left (used only if it is for ``offset``); ``winsize`` gives the
     job's terminal size, asked only when output needs it; ``job_dir``, where the log's map of
-    regions that need cleaning is (:mod:`~bgview.runtime.dirtymap`)."""
+    regions that need cleaning is (:mod:`~bgview.runtime.dirtymap`). A filtered read reads
+    and looks at the log on a second thread (:class:`~bgview.runtime.logblocks.ReadAhead`)
+    unless ``read_ahead`` is false: the same blocks, the same answer, only sooner."""
     patterns = [p for p in (keep, drop) if p is not None]
     if patterns:  # the fallback's time bound is per read (not per wait), for both at once
         deadline = time.monotonic() + max(p.budget for p in patterns)
@@ -191,40 +152,43 @@ def scan(
     parts = _Parts(max_chars, keep, drop)
     more = not emulation.drain(parts)  # lines the last read's cap kept back come first
     if fd >= 0 and pos < size and not more:
-        for start, block, end in _blocks(fd, pos, size, final):
-            plain = regions is not None and regions.plain(start + dropped, len(block))
-            cleaned = emulation.classify(block, end, plain)
-            if cleaned is True:  # through the terminal
-                fed = emulation.feed(block, end, start, final, parts)
-                pos = start + fed
-                if emulation.term is not None and emulation.term.pending:
-                    more = True  # the cap: what did not fit is kept with the terminal
+        ahead = read_ahead and bool(patterns) and size - pos > READ_CHUNK
+        with looked_at(blocks(fd, pos, size, final), ahead) as looked:
+            for start, block, end, plain in looked:
+                if not plain and regions is not None:
+                    plain = regions.plain(start + dropped, len(block))
+                cleaned = emulation.classify(block, end, plain)
+                if cleaned is True:  # through the terminal
+                    fed = emulation.feed(block, end, start, final, parts)
+                    pos = start + fed
+                    if emulation.term is not None and emulation.term.pending:
+                        more = True  # the cap: what did not fit is kept with the terminal
+                        break
+                    if fed < end:
+                        break  # a long line's last rewrite waits for the rest of it
+                    continue
+                if not emulation.drain(parts):  # a settled terminal's last lines first
+                    more = True
                     break
-                if fed < end:
-                    break  # a long line's last rewrite waits for the rest of it
-                continue
-            if not emulation.drain(parts):  # a settled terminal's last lines first
+                text, count = filter_block(block, end, keep, drop, cleaned, True if plain else None)
+                if len(text) <= parts.budget:
+                    parts.add(text, count)
+                    pos = start + end
+                    emulation.plain_read(block, end, start)
+                    continue
+                # The block does not fit: take whole lines while they do, and stop before the
+                # first that does not, so the next read resumes exactly there.
                 more = True
+                for raw in split_lines(block[:end]):
+                    text, count = filter_line(raw, keep, drop, emulation.size[0])
+                    if len(text) > parts.budget:
+                        if not parts.lines:  # one line larger than a whole read: give its start
+                            parts.add(_cut_line(text, parts.budget), 1)
+                            pos += len(raw)
+                        break
+                    parts.add(text, count)
+                    pos += len(raw)
                 break
-            text, count = filter_block(block, end, keep, drop, cleaned, True if plain else None)
-            if len(text) <= parts.budget:
-                parts.add(text, count)
-                pos = start + end
-                emulation.plain_read(block, end, start)
-                continue
-            # The block does not fit: take whole lines while they do, and stop before the
-            # first that does not, so the next read resumes exactly there.
-            more = True
-            for raw in _split_lines(block[:end]):
-                text, count = filter_line(raw, keep, drop, emulation.size[0])
-                if len(text) > parts.budget:
-                    if not parts.lines:  # one line larger than a whole read: give its start
-                        parts.add(_cut_line(text, parts.budget), 1)
-                        pos += len(raw)
-                    break
-                parts.add(text, count)
-                pos += len(raw)
-            break
     if not more:
         more = not emulation.finish(final, parts)
     return _Scan(
