@@ -23,6 +23,11 @@ from textual.screen import Screen
 from bgview.ui.format import Clock
 from bgview.ui.jobs_screen import JobsScreen
 
+FREEZE_AFTER = 1.0
+"""Seconds after start-up that what it built is frozen out of the collector's way: a full
+collection takes tens of milliseconds, and at the first frame the jobs and the log's tail are
+still on their way to the next (the last line of a gigabyte log came 50 ms later for it)."""
+
 
 class BgviewApp(App[int]):
     """``bgview`` with no arguments: the jobs of a project (or of every project)."""
@@ -60,7 +65,8 @@ class BgviewApp(App[int]):
         if self._exit_asked is not None:  # asked before the app was up
             self.exit(return_code=self._exit_asked)
             return
-        self.call_after_refresh(self._freeze_startup_objects)
+        # Not at the first frame: the jobs and the log's tail are being read for the next.
+        self.set_timer(FREEZE_AFTER, self._freeze_startup_objects)
 
     def request_exit(self, code: int = 0) -> None:
         """Leave the viewer with ``code``, from any thread, whether it runs yet or not (the

@@ -30,10 +30,13 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from bgview.runtime.clean import _MOVES_CURSOR, needs_cleaning, plain_text
 from bgview.runtime.notices import format_size
-from bgview.ui.styled_term import StyledTerminal
+
+if TYPE_CHECKING:  # imported when a log first needs a terminal: pyte is not needed before
+    from bgview.ui.styled_term import StyledTerminal
 
 STEP_BYTES = 256 * 1024
 """The most output one :class:`Work` feeds before handing back what it drew."""
@@ -91,6 +94,14 @@ def _first_move(data: bytes) -> int | None:
         return None
     found = _MOVES.search(data, min(others))  # rare: the slow look, from there on
     return found.start() if found is not None else None
+
+
+def _terminal(columns: int, lines: int) -> StyledTerminal:
+    """A new terminal for a splice; pyte is imported with the first (a viewer of plain logs
+    starts without it: it and its wcwidth tables are a tenth of the viewer's imports)."""
+    from bgview.ui.styled_term import StyledTerminal
+
+    return StyledTerminal(columns, lines)
 
 
 @dataclass
@@ -263,7 +274,7 @@ class TermRows:
                 break
             start, end_of_line = lo + newline + 1, newline
         self.pos = start
-        self.term = StyledTerminal(self.columns, self.lines)
+        self.term = _terminal(self.columns, self.lines)
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.splices.append(Splice(start, marks=[(0, start)]))
         if follow and end - start > BEHIND_BYTES:
@@ -285,7 +296,7 @@ class TermRows:
         )
         splice.marks.append((len(splice.final), start))
         self.pos = start
-        self.term = StyledTerminal(self.columns, self.lines)
+        self.term = _terminal(self.columns, self.lines)
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def _work(self, end: int) -> Work:
