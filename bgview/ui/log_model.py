@@ -399,6 +399,7 @@ class LogModel:
             problem=self.problem,
             busy=busy,
             match=self.match_text(),
+            full="filter" in self.scans and self.scans["filter"].matches.full,
         )
 
 

@@ -341,6 +341,8 @@ class LogPanel(Vertical):
         lines = f"{'~' if state.counting else ''}{state.lines:,}"
         if self.filter is not None:
             bar.append(f" · filter /{visible(self.filter)}/: {state.shown:,} of {lines} lines")
+            if state.full:
+                bar.append(f" · ⚠ no more kept ({state.shown:,} at most)", style="bold yellow")
         if self.search is not None:
             bar.append(f" · search /{visible(self.search)}/")
             if state.match:

@@ -26,6 +26,9 @@ class LogState:
     """A scan under way, and how far it got: ``filtering… 40%``."""
     match: str | None = None
     """Where the search stands: ``match 3 of 41`` (``41+`` while it scans)."""
+    full: bool = False
+    """The filter holds as many matches as it keeps (:data:`~bgview.ui.log_matches.MAX_MATCHES`):
+    lines matching after those are not shown."""
 
 
 @dataclass(frozen=True)
