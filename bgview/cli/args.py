@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import TYPE_CHECKING, NoReturn, TypeAlias
+import os
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from bgview.runtime.limits import MAX_TAIL
 from bgview.runtime.logstate import parse_size
@@ -18,11 +20,45 @@ from bgview.runtime.text import visible
 USAGE_ERROR = 2
 
 
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` finds it (``COLUMNS``, else the
+    terminal on stdout, else 80), without importing shutil: argparse makes a formatter for
+    every option it is given, and shutil (with bz2, lzma) is slow to import on a busy machine."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        stream = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns if stream else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, given the width (see :func:`_columns`)."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width or _columns())
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line that names the problem (and exit status 2).
 
     The message can quote what was typed (``unrecognized arguments: …``): it is shown
     :func:`visible`, so a pasted escape sequence stays on its line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE_ERROR, f"{self.prog}: {visible(message)} (see {self.prog} --help)\n")

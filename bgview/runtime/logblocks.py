@@ -19,6 +19,7 @@ would find nothing. A block said not plain is looked at again by the caller, as 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -35,6 +36,10 @@ that never ends its line must not hide its output forever."""
 DEPTH = 2
 """Blocks read ahead of the caller at most (1 MiB each): enough to keep the reader busy, and
 little read for nothing when the caller stops early (a read's character cap)."""
+AHEAD_SHARE = 2 / 3
+"""How much of each block the thread looks at; the caller looks at the rest as it takes the
+block. The thread also reads the block, the caller also searches it: so each core has about
+as much to do (the look costs about what the read and the search cost together)."""
 
 
 def blocks(fd: int, pos: int, size: int, final: bool) -> Iterator[tuple[int, bytes, int]]:
@@ -76,9 +81,11 @@ def split_lines(block: bytes) -> Iterator[bytes]:
         start = end
 
 
-def _strspn() -> Callable[[bytes, bytes], int] | None:
-    """The C library's ``strspn`` (it releases the GIL, and is several times quicker than a
-    ``translate``), or ``None`` where ctypes or the library cannot be had."""
+@functools.cache
+def _strspn() -> Callable[[bytes | int, bytes], int] | None:
+    """The C library's ``strspn`` (it releases the GIL, and is quicker than a ``translate``),
+    taking a ``bytes`` or an address in one, or ``None`` where ctypes or the library cannot
+    be had. Looked up on first use: a small read does not pay for importing ctypes."""
     try:
         import ctypes
 
@@ -86,28 +93,40 @@ def _strspn() -> Callable[[bytes, bytes], int] | None:
     except (ImportError, OSError, AttributeError):
         return None
     function.restype = ctypes.c_size_t
-    function.argtypes = (ctypes.c_char_p, ctypes.c_char_p)
-    spn: Callable[[bytes, bytes], int] = function
+    function.argtypes = (ctypes.c_void_p, ctypes.c_char_p)
+    spn: Callable[[bytes | int, bytes], int] = function
     return spn
 
 
-_STRSPN = _strspn()
-
-
-def is_plain(data: bytes, end: int) -> bool:
-    """Whether ``data[:end]`` is plain (see the module docstring).
+def plain_between(data: bytes, start: int, end: int) -> bool:
+    """Whether ``data[start:end]`` is plain (see the module docstring).
 
     ``strspn`` reads a C string: a ``bytes`` object always ends in a NUL past its last byte,
     and a NUL inside it, not being plain, stops the count before ``end`` just as any other
-    such byte does. ``data`` itself is passed, never a copy.
+    such byte does. It reads ``data`` where it lies, never a copy.
     """
-    if _STRSPN is not None:
-        return _STRSPN(data, PLAIN) >= end
-    return not (data if end == len(data) else data[:end]).translate(None, PLAIN)
+    if start >= end:
+        return True
+    strspn = _strspn()
+    if strspn is None:
+        return not data[start:end].translate(None, PLAIN)
+    if start == 0:
+        return strspn(data, PLAIN) >= end
+    import ctypes  # loaded already: _strspn found it
+
+    address = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
+    assert address is not None
+    return strspn(address + start, PLAIN) >= end - start
+
+
+def is_plain(data: bytes, end: int) -> bool:
+    """Whether ``data[:end]`` is plain."""
+    return plain_between(data, 0, end)
 
 
 class ReadAhead:
-    """``blocks`` read by a thread ahead of the caller, each with whether it is plain.
+    """``blocks`` read by a thread ahead of the caller, each with whether it is plain (the
+    thread looks at most of it, the caller at the rest: :data:`AHEAD_SHARE`).
 
     Iterate it for ``(start, data, end, plain)``; :meth:`close` it (or use ``with``) when
     done, before the log's descriptor is closed: it stops the thread and waits for it. An
@@ -116,7 +135,9 @@ class ReadAhead:
 
     def __init__(self, blocks: Iterator[Block], depth: int = DEPTH) -> None:
         self._blocks = blocks
-        self._queue: SimpleQueue[Looked | BaseException | None] = SimpleQueue()
+        self._queue: SimpleQueue[tuple[int, bytes, int, int, bool] | BaseException | None] = (
+            SimpleQueue()
+        )
         self._room = threading.Semaphore(depth)
         self._stopped = False
         self._thread = threading.Thread(target=self._read, name="bgview-readahead", daemon=True)
@@ -132,7 +153,8 @@ class ReadAhead:
                 if block is None:
                     break
                 start, data, end = block
-                self._queue.put((start, data, end, is_plain(data, end)))
+                cut = int(end * AHEAD_SHARE)
+                self._queue.put((start, data, end, cut, plain_between(data, 0, cut)))
         except BaseException as exc:  # handed to the caller, raised there
             self._queue.put(exc)
             return
@@ -146,7 +168,8 @@ class ReadAhead:
             if isinstance(item, BaseException):
                 raise item
             self._room.release()
-            yield item
+            start, data, end, cut, head = item
+            yield start, data, end, head and plain_between(data, cut, end)
 
     def close(self) -> None:
         self._stopped = True

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bgview.runtime import logblocks, output
 from bgview.runtime.dirtymap import PLAIN
 from bgview.runtime.emulation import Saved
-from bgview.runtime.logblocks import ReadAhead, blocks, is_plain
+from bgview.runtime.logblocks import ReadAhead, blocks, is_plain, plain_between
 from bgview.runtime.output import scan
 from bgview.runtime.patterns import compile_pattern
 
@@ -135,9 +135,12 @@ def test_reading_ahead_gives_exactly_what_reading_in_turn_gives(
     assert ahead == in_turn
 
 
-@given(data=st.binary(max_size=300), cut=st.integers(0, 300))
-def test_plain_is_printable_ascii_tabs_and_newlines_only(data: bytes, cut: int) -> None:
-    end = min(cut, len(data))
+@given(data=st.binary(max_size=300), first=st.integers(0, 300), last=st.integers(0, 300))
+def test_plain_is_printable_ascii_tabs_and_newlines_only(
+    data: bytes, first: int, last: int
+) -> None:
+    start, end = sorted((min(first, len(data)), min(last, len(data))))
+    assert plain_between(data, start, end) == (not data[start:end].translate(None, PLAIN))
     assert is_plain(data, end) == (not data[:end].translate(None, PLAIN))
 
 
