@@ -48,9 +48,9 @@ RESTART_BYTES = 128 * 1024
 """How much before the end such a new start takes in."""
 TAKE_OVER_BYTES = 64 * 1024
 """How far back a new terminal looks for the lines it takes over."""
-LOOK_BYTES = 1024 * 1024
+LOOK_BYTES = 256 * 1024
 """How much of the log is told plain or not at a time (a log that redraws stops at the first
-piece that does: its whole tail is not read for that)."""
+piece that does: its whole tail is not read for that, on the UI thread)."""
 MAX_FINAL_ROWS = 100_000
 """Final rows one splice keeps (the oldest go first)."""
 _MOVES = re.compile(_MOVES_CURSOR.pattern.replace("\\x9b", "\\xc2\\x9b").encode(), re.VERBOSE)

@@ -19,6 +19,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,11 @@ SWITCH_INTERVAL = 0.001
 worker (Python's default is 5 ms). pyte is pure Python: feeding it, the worker asks for the
 GIL back as soon as the UI thread releases it (every write to the terminal, every poll), so at
 the default a key's handling waits up to 5 ms for each of these, many times over."""
+DRAW_GAP = 0.08
+"""The least time between two of the terminal's steps drawn in the pane (a redraw-heavy job
+is drawn ~12 times a second, not once per 50 ms beat of its output): each draws the pane
+anew on the UI thread, which answers keys. The worker waits out the rest before handing a
+step over, and the next one takes in all that came meanwhile."""
 Layout = list[tuple[int, int, Splice]]
 """Each splice with the model rows it stands in for, ``[first, last)``."""
 
@@ -68,11 +74,14 @@ class TermLines(LogLines):
         self._tail: object | None = None
         """The model's tail index the splices were made for (a new one: a new window)."""
         self._term_cache: LRUCache[tuple[str, int], Strip] = LRUCache(CACHE_LINES)
+        self._drawn_at = 0.0
+        """When the terminal's last step was drawn (monotonic seconds)."""
 
     # ---- taking the log in --------------------------------------------------------------
 
     def open(self, job_dir: Path | None) -> None:
         self._tail = None
+        self._drawn_at = 0.0  # another log's first step is drawn at once
         self.workers.cancel_group(self, "terminal")
         super().open(job_dir)
         self._take_in()
@@ -119,6 +128,9 @@ class TermLines(LogLines):
                 return b""
 
         result = job.run(read, lambda: worker.is_cancelled)
+        wait = self._drawn_at + DRAW_GAP - time.monotonic()
+        if wait > 0 and not result.released:
+            time.sleep(wait)
         if not worker.is_cancelled:
             self.post_message(self._Drawn(result))
 
@@ -127,6 +139,7 @@ class TermLines(LogLines):
         gone = self.term_rows.apply(message.result)
         if gone is None:
             return
+        self._drawn_at = time.monotonic()
         if gone and not self.follow:
             self._scroll_quietly(self.scroll_y - gone)
         self._sync_size()
