@@ -100,8 +100,46 @@ def _mixed_rows(
     return sorted(rows)
 
 
+_LITERAL = re.compile(r"[A-Za-z0-9 _\-:=/,'\"@#%&<>!~`]+")
+"""Queries that are plain text in a regex too (no character in them means anything else)."""
+
+
+def literal_of(pattern: UserPattern) -> bytes | None:
+    """The text ``pattern`` stands for when it is a plain word or phrase (most filters:
+    ``ERROR``, ``status=500``), lower-cased when it ignores case; ``None`` for a regex."""
+    source = pattern.source
+    if not _LITERAL.fullmatch(source):
+        return None
+    return (source.lower() if pattern.ignore_case else source).encode()
+
+
+def _literal_rows(data: bytes, count: int, literal: bytes, ignore_case: bool) -> list[int]:
+    """:func:`_raw_rows` for a plain word on ASCII text: ``bytes.find`` from line to line, a
+    tenth of what a regex search costs a match (a filter keeping most lines of a firehose)."""
+    hay = data.lower() if ignore_case else data
+    rows: list[int] = []
+    pos = row = 0
+    find, counted = hay.find, data.count
+    while row < count:
+        at = find(literal, pos)
+        if at < 0:
+            break
+        row += counted(b"\n", pos, at)
+        if row >= count:
+            break
+        rows.append(row)
+        newline = find(b"\n", at)
+        if newline < 0:
+            break
+        pos, row = newline + 1, row + 1
+    return rows
+
+
 def _raw_rows(data: bytes, count: int, pattern: UserPattern) -> list[int]:
     """:func:`matching_rows` on text that needs no cleaning."""
+    literal = literal_of(pattern)
+    if literal is not None and data.isascii():
+        return _literal_rows(data, count, literal, pattern.ignore_case)
     search = pattern.byte_search(data.isascii())
     if search is None:  # the fallback engine: one line at a time, each within its budget
         lines = data.decode("utf-8", "surrogatepass").split("\n")[:count]
