@@ -1,5 +1,6 @@
 """The viewer's scenes of a log in a person's hands: a search over the whole log saying
-`match k of m`, the gutter of arrival times, wrapped lines, a selection in visual mode. Shared
+`match k of m`, the gutter of arrival times, wrapped lines, a selection in visual mode, a
+filter over a multi-bar progress. Shared
 by the snapshot tests (``test_snapshots_log.py``) and ``make screenshots``, like
 :mod:`tests.ui.scenarios`.
 """
@@ -17,6 +18,7 @@ from bgview.ui.job_screen import JobScreen
 from bgview.ui.log_view import LogView
 from tests.ui.helpers import until
 from tests.ui.scenarios import Scenario, loaded
+from tests.ui.scenarios_term import downloads
 from tests.ui.store_builder import T0, StoreBuilder
 
 
@@ -96,6 +98,19 @@ async def selecting(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def filtered_bars(pilot: Pilot[int]) -> None:
+    """The download opened (the newest job, the top row), ``f`` for ``whl``: its three bars."""
+    await loaded(pilot)
+    await pilot.press("enter")
+    app = pilot.app
+    assert isinstance(app, BgviewApp)
+    await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job's screen")
+    view = app.screen.query_one(LogView)
+    await pilot.press("f", *"whl", "enter")
+    await until(pilot, lambda: view.row_count == 3 and view.state.busy is None, what="3 rows")
+    await pilot.pause()
+
+
 LOG_SCENARIOS = [
     Scenario(
         "search",
@@ -107,4 +122,11 @@ LOG_SCENARIOS = [
     Scenario("times", served, (120, 30), timed, "t: when each line came, in a gutter"),
     Scenario("wrap", served, (120, 30), wrapped, "w: a long line wrapped"),
     Scenario("visual", served, (120, 30), selecting, "v: four lines selected to copy"),
+    Scenario(
+        "filtered-bars",
+        downloads,
+        (120, 20),
+        filtered_bars,
+        "f over a rich three-bar download: its bars as a terminal draws them",
+    ),
 ]

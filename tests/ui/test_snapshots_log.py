@@ -59,3 +59,12 @@ def test_v_selects_lines(snap_compare: SnapCompare, home: Path) -> None:
     """From line 1,250: its first four lines (items 1249 to 1252) in the selection colour;
     the footer still lists the log's keys."""
     _check(snap_compare, home, "visual")
+
+
+def test_f_over_a_multi_bar_progress_shows_its_bars_as_drawn(
+    snap_compare: SnapCompare, home: Path
+) -> None:
+    """The download's screen, its bar saying "filter /whl/: 3 of … lines": three rows, torch at
+    36%, numpy at 50%, pillow at 82%, each bar drawn in its colours as in the unfiltered pane —
+    no frames run together, no escape shown."""
+    _check(snap_compare, home, "filtered-bars")
