@@ -109,8 +109,10 @@ def _exec_child(
         stage = "exec"
         env = dict(os.environ)
         env.setdefault("TERM", "xterm-256color")
-        size = os.get_terminal_size(0)  # the pty's, as set by open_pty
-        env["COLUMNS"], env["LINES"] = str(size.columns), str(size.lines)
+        # No COLUMNS or LINES, as in a tmux pane: the pty's size is the one to read, and it
+        # changes (a terminal attached); curses prefers them to it and would never follow.
+        env.pop("COLUMNS", None)
+        env.pop("LINES", None)
         env[MARK] = mark  # every process of the job inherits it: see bgview.runtime.tree
         env.pop(SUPERVISOR, None)  # that is the supervisor's own, not its job's
         os.execvpe(argv[0], argv, env)

@@ -10,10 +10,12 @@ from bgview.runtime import InvalidRequest, Runtime
 
 
 def test_a_job_starts_with_the_size_it_was_given(rt: Runtime) -> None:
-    job = rt.start("stty size; echo $COLUMNS $LINES", size=(77, 11))
+    # Its pty's size, and no COLUMNS or LINES (as in a tmux pane): curses would take them
+    # over the pty's and never follow a resize.
+    job = rt.start(["sh", "-c", "stty size; printenv COLUMNS LINES || echo unset"], size=(77, 11))
     done, ended = rt.wait(job.id, timeout=10)
     assert ended
-    assert done.log_path.read_text().split() == ["11", "77", "77", "11"]
+    assert done.log_path.read_text().split() == ["11", "77", "unset"]
 
 
 def test_the_default_size_is_unchanged(rt: Runtime) -> None:

@@ -9,6 +9,8 @@ import re
 import sys
 import time
 
+import pytest
+
 from bgview.runtime import Runtime
 from bgview.runtime.attaching import Attachment
 
@@ -58,3 +60,36 @@ def test_output_of_a_job_that_prints_only_when_typed_to_is_handed_over(rt: Runti
         got = _follow(attachment, b"got [hello]")
     assert got.startswith(b"hello")  # the echo first, once
     assert got.count(b"hello") == 2
+
+
+CURSES = """
+import curses
+
+def main(scr):
+    curses.halfdelay(1)
+    def show():
+        scr.erase()
+        scr.addstr(0, 0, f"size {curses.COLS}x{curses.LINES}")
+        scr.refresh()
+    show()
+    while True:
+        if scr.getch() == curses.KEY_RESIZE:
+            curses.update_lines_cols()
+            show()
+
+curses.wrapper(main)
+"""
+"""A full-screen program that draws its size, and draws it again when the terminal's changes."""
+
+
+def test_a_curses_program_follows_the_size_an_attachment_gives_it(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # stale ones from whoever started it are not passed on
+    monkeypatch.setenv("LINES", "24")
+    job = rt.start([PY, "-c", CURSES], size=(80, 24))
+    with Attachment(rt.project, job.id) as attachment:
+        got = _follow(attachment, b"size 80x24", attachment.seed())
+        attachment.resize(100, 30)  # htop, vim: curses takes the pty's size, not the env's
+        _follow(attachment, b"size 100x30", got)
+    rt.kill(job.id, grace=0.5)
