@@ -49,7 +49,7 @@ from textual.timer import Timer
 from bgview.runtime.model import Job
 from bgview.ui.format import Clock
 from bgview.ui.table_layout import COLUMNS, FIXED, cells, fit
-from bgview.ui.table_order import JobOrder
+from bgview.ui.table_order import JobOrder, facts_only, waits
 from bgview.ui.table_row import RowStrips, draw_row
 
 DUE_SECONDS = 1.0
@@ -146,8 +146,8 @@ class JobTable(ScrollView, can_focus=True):
         self._cursor_key: str | None = None
         self._due_timer: Timer | None = None
         """Draws sizes and facts left waiting when no tick comes (see :data:`DUE_SECONDS`)."""
-        self._waiting: set[str] = set()
         self._strips = RowStrips()
+        self._styles: dict[str, Style] = {}
 
     # ---- what is where ----------------------------------------------------------------------
 
@@ -186,8 +186,7 @@ class JobTable(ScrollView, can_focus=True):
         self._order.load(jobs, self._shown_clock, MEASURED_FIRST)
         if self._order.unmeasured:
             self.call_after_refresh(self._measure_rest)
-        self._waiting = {key for key, job in self.jobs.items() if _waits(job)}
-        self.waiting = len(self._waiting)
+        self.waiting = len(self._order.waiting)
         self._cursor = 0
         self._changed(keep_cursor=False)
 
@@ -195,8 +194,8 @@ class JobTable(ScrollView, can_focus=True):
         """Add or update the job's row (moving it if its place in the order changed)."""
         key = str(job.dir)
         old = self.jobs.get(key)
-        self._count_waiting(key, job)
-        if old is not None and _facts_only(old, job) and _waits(old) == _waits(job):
+        self.waiting = self._order.note_waiting(key, job)
+        if old is not None and facts_only(old, job) and waits(old) == waits(job):
             # CPU and memory change with every sample: drawn with the next tick.
             self._order.hold_facts(job)
             self._due()
@@ -231,16 +230,9 @@ class JobTable(ScrollView, can_focus=True):
             self._measure(self.jobs[key])
             self._refresh_row(key)
 
-    def _count_waiting(self, key: str, job: Job | None) -> None:
-        if job is not None and _waits(job):
-            self._waiting.add(key)
-        else:
-            self._waiting.discard(key)
-        self.waiting = len(self._waiting)
-
     def discard(self, job_dir: Path) -> None:
         key = str(job_dir)
-        self._count_waiting(key, None)
+        self.waiting = self._order.note_waiting(key, None)
         if self._order.pop(key) is not None:
             self._changed()
 
@@ -345,12 +337,29 @@ class JobTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self._order) + 1)
         self._scroll_into_view(self._cursor)
 
+    def _style(self, component: str) -> Style:
+        """The widget's style (plus a component's), worked out once per change of styles:
+        walking the CSS for every row drawn was a third of an idle frame."""
+        style = self._styles.get(component)
+        if style is None:
+            style = self.rich_style
+            if component:
+                style += self.get_component_rich_style(component)
+            self._styles[component] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
+        self._styles.clear()
         self.refresh()  # the cursor's colours change with the focus
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
+        self._styles.clear()
         self.refresh()
 
     def _refresh_row(self, key: str) -> None:
@@ -363,11 +372,11 @@ class JobTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._style("")
         widths = fit(width, self._order.natural)
         if y == 0:
             header = {column.key: Text(column.label) for column in COLUMNS}
-            style = base + self.get_component_rich_style("job-table--header")
+            style = self._style("job-table--header")
             return draw_row(header, widths, width, style, style, self.app.console)
         row = int(self.scroll_y) + y - 1
         if row >= len(self._order):
@@ -376,23 +385,14 @@ class JobTable(ScrollView, can_focus=True):
         job = self.jobs[key]
         styles: tuple[Style, Style | None]
         if row == self._cursor:
-            cursor = base + self.get_component_rich_style("job-table--cursor")
+            cursor = self._style("job-table--cursor")
             styles = (cursor, cursor)
-        elif _waits(job):
-            styles = (base + self.get_component_rich_style("job-table--waiting"), None)
+        elif waits(job):
+            styles = (self._style("job-table--waiting"), None)
         else:
             styles = (base, None)
         texts = self._cells(job)
         return self._strips.row(key, job, texts, widths, width, styles, self.app.console)
-
-
-def _waits(job: Job) -> bool:
-    return job.running and job.facts.waiting_for_input
-
-
-def _facts_only(old: Job, new: Job) -> bool:
-    """Whether ``new`` differs from ``old`` in its facts alone."""
-    return old.facts != new.facts and replace(new, facts=old.facts) == old
 
 
 __all__ = ["FIXED", "JobTable"]

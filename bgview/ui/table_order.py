@@ -33,6 +33,8 @@ class JobOrder:
         """The widest cell of each fixed column so far."""
         self.unmeasured: list[Job] = []
         """Jobs of the first look not measured yet (see :meth:`load`)."""
+        self.waiting: set[str] = set()
+        """Row keys of the jobs waiting for input."""
         self._sizes: dict[str, int] = {}
         self._facts: dict[str, Job] = {}
 
@@ -49,6 +51,15 @@ class JobOrder:
         for key in self.rows(0, measured):
             self.measure(self.jobs[key], clock)
         self.unmeasured = [self.jobs[key] for key in self.rows(measured)]
+        self.waiting = {key for key, job in self.jobs.items() if waits(job)}
+
+    def note_waiting(self, key: str, job: Job | None) -> int:
+        """Whether the job under ``key`` (``None``: gone) waits for input; how many do."""
+        if job is not None and waits(job):
+            self.waiting.add(key)
+        else:
+            self.waiting.discard(key)
+        return len(self.waiting)
 
     def measure(self, job: Job, clock: Clock) -> bool:
         """Take ``job``'s cells into the columns' widths; whether a column grew."""
@@ -129,3 +140,13 @@ class JobOrder:
         if job is not None:
             del self._order[bisect_left(self._order, (sort_key(job), key))]
         return job
+
+
+def waits(job: Job) -> bool:
+    """Whether ``job`` runs and waits for input (its row stands out)."""
+    return job.running and job.facts.waiting_for_input
+
+
+def facts_only(old: Job, new: Job) -> bool:
+    """Whether ``new`` differs from ``old`` in its facts alone."""
+    return old.facts != new.facts and replace(new, facts=old.facts) == old
