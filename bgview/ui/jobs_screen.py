@@ -324,11 +324,13 @@ class JobsScreen(LogScreen, JobActions):
         if not self._pane_due:
             self._pane_due = True
             self.call_after_refresh(self._show_pane)
-        self.refresh_bindings()  # kill for a running job, restart and delete for an ended one
 
     def _show_pane(self) -> None:
         """The one place that decides what the log pane shows: the job under the cursor."""
         self._pane_due = False
+        # The footer with the log: kill for a running job, restart and delete for an ended one.
+        # Both lay the screen out again; in one frame they cost a key one layout, not two.
+        self.refresh_bindings()
         job = self.query_one(JobTable).selected()
         panel = self.query_one(LogPanel)
         if job is None:
