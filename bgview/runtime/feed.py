@@ -9,8 +9,12 @@ How it learns of changes:
 
 - inotify (:mod:`bgview.runtime.inotify`) on the jobs directory and on each running job's
   directory: woken by the kernel, never by a timer, so an idle viewer costs nothing;
-- once a second, running jobs are read again: a supervisor killed outright writes nothing, and
-  reading its job is what records it ``lost`` (so it shows within 2 s);
+- a supervisor killed outright writes nothing, and reading its job is what records it
+  ``lost``: each running job's supervisor is watched through a pidfd, which the kernel wakes
+  when it exits, so the job is read again at once. Running jobs are also read again every
+  :data:`SLOW_RECHECK` seconds (a supervisor stopped by SIGSTOP), or every :data:`RECHECK`
+  seconds where there are no pidfds; and a job whose facts changed sooner than the watcher
+  reads them is read again when they are due;
 - where the store cannot be watched (no inotify, no watches left), a cheap look every half
   second instead: which job directories exist, and the running jobs' records.
 
@@ -31,11 +35,15 @@ from pathlib import Path
 from bgview.runtime.events import EventKind, JobEvent
 from bgview.runtime.inotify import IN_CREATE, IN_MOVED_TO, Change, Inotify, Unwatchable
 from bgview.runtime.model import Job
+from bgview.runtime.record import JobFiles
 from bgview.runtime.store import Project
-from bgview.runtime.watch import JobWatcher
+from bgview.runtime.watch import FACTS_EVERY, JobWatcher
 
 RECHECK = 1.0
-"""Seconds between looks at running jobs (a vanished supervisor shows lost within 2 s)."""
+"""Seconds between looks at running jobs without pidfds (a vanished supervisor shows lost
+within 2 s)."""
+SLOW_RECHECK = 5.0
+"""Seconds between looks at running jobs whose supervisors are watched through pidfds."""
 FALLBACK = 0.5
 """Seconds between looks at the store when it cannot be watched."""
 GROUP = 0.02
@@ -77,6 +85,10 @@ class JobFeed:
         self._thread: threading.Thread | None = None
         self._last = 0.0
         self._noted: list[Path] = []
+        self._pidfds: dict[Path, int] = {}
+        """A pidfd for each running job's supervisor (readable once it has exited)."""
+        self._facts_due: dict[Path, float] = {}
+        """Jobs whose facts changed, and when to read them again (see :meth:`_facts_changed`)."""
 
     # ---- for faces ------------------------------------------------------------------------
 
@@ -165,14 +177,27 @@ class JobFeed:
         # Jobs still being created when the store was read are watched for their record;
         # running jobs are read again: what they did before their watch is not lost.
         watches.adopt_unknown()
-        self._publish(self.watcher.recheck_running())
-        self.loaded.set()
         poller = select.poll()
         poller.register(notify.fd, select.POLLIN)
         poller.register(self._wake_r, select.POLLIN)
-        next_check = time.monotonic() + self.recheck
+        self._sync_pidfds(poller)
+        self._publish(self.watcher.recheck_running())
+        self.loaded.set()
+        try:
+            self._loop(watches, poller)
+        finally:
+            for fd in self._pidfds.values():
+                os.close(fd)
+            self._pidfds.clear()
+
+    def _loop(self, watches: _Watches, poller: select.poll) -> None:
+        notify = watches.notify
+        supervisors = {fd: job_dir for job_dir, fd in self._pidfds.items()}
+        recheck = self._recheck_every()
+        next_check = time.monotonic() + recheck
         while not self._stop.is_set():
-            timeout = max(0.0, next_check - time.monotonic())
+            due = min([next_check, *self._facts_due.values()])
+            timeout = max(0.0, due - time.monotonic())
             ready = poller.poll(int(timeout * 1000) + 1)
             if self._stop.is_set():
                 return
@@ -180,6 +205,9 @@ class JobFeed:
             if any(fd == self._wake_r for fd, _ in ready):
                 _drain(self._wake_r)
                 events += self._take_noted()
+            ended = [supervisors[fd] for fd, _ in ready if fd in supervisors]
+            if ended:  # a supervisor exited: its result, or its job lost
+                events += self.watcher.reload(ended)
             if any(fd == notify.fd for fd, _ in ready):
                 # Group a burst: what arrives within GROUP of the last batch waits for it.
                 wait = self._last + GROUP - time.monotonic()
@@ -192,12 +220,67 @@ class JobFeed:
                     events += self.watcher.rescan()
                 else:
                     events += self.watcher.classify(paths)
-            if time.monotonic() >= next_check:
-                next_check = time.monotonic() + self.recheck
+                self._facts_changed(paths)
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + recheck
                 events += self.watcher.recheck_running()
+            elif self._facts_due and min(self._facts_due.values()) <= now:
+                due_now = [d for d, at in self._facts_due.items() if at <= now]
+                for job_dir in due_now:
+                    del self._facts_due[job_dir]
+                events += self.watcher.reload(due_now)
             if any(event.kind is not EventKind.OUTPUT for event in events):
                 watches.sync()  # a job started or ended: its directory is watched or not
+                self._sync_pidfds(poller)
+                supervisors = {fd: job_dir for job_dir, fd in self._pidfds.items()}
+                recheck = self._recheck_every()
+                next_check = min(next_check, time.monotonic() + recheck)
             self._publish(events)
+
+    def _facts_changed(self, paths: list[str]) -> None:
+        """The watcher reads a job's facts at most every ``FACTS_EVERY`` seconds: a change that
+        came sooner is read when that is up (the last of a burst, a job that went quiet)."""
+        ending = os.sep + JobFiles.FACTS
+        for path in paths:
+            if path.endswith(ending):
+                job_dir = Path(path).parent
+                self._facts_due.setdefault(job_dir, time.monotonic() + FACTS_EVERY + 0.05)
+
+    def _recheck_every(self) -> float:
+        """Seconds between looks at running jobs: slow while every one has a pidfd."""
+        running = sum(1 for job in self.watcher.jobs() if job.running)
+        return max(self.recheck, SLOW_RECHECK) if running == len(self._pidfds) else self.recheck
+
+    def _sync_pidfds(self, poller: select.poll) -> None:
+        """A pidfd for every running job's supervisor, none for the others."""
+        running = {
+            job.dir: job.supervisor_pid
+            for job in self.watcher.jobs()
+            if job.running and job.supervisor_pid
+        }
+        for job_dir in [d for d in self._pidfds if d not in running]:
+            fd = self._pidfds.pop(job_dir)
+            poller.unregister(fd)
+            os.close(fd)
+        opened: list[Path] = []
+        for job_dir, pid in running.items():
+            if job_dir in self._pidfds or pid is None:
+                continue
+            try:
+                fd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                opened.append(job_dir)  # gone already: read it again (lost, or its result)
+                continue
+            except (OSError, AttributeError):  # no pidfds here: the periodic look instead
+                continue
+            self._pidfds[job_dir] = fd
+            poller.register(fd, select.POLLIN)
+            opened.append(job_dir)
+        if opened:
+            # Read again from the feed's loop: a supervisor that died (its pid taken by another
+            # process) just before its pidfd was taken would never wake it.
+            self.note(opened)
 
     def _poll(self) -> None:
         """No inotify: look at the store every :attr:`fallback` seconds."""
