@@ -118,6 +118,8 @@ class Scan:
     holes: list[tuple[int, int]]
     """Stretches ``[a, b)`` of the log not matched yet (a worker's), in order."""
     matches: Matches = field(default_factory=Matches)
+    live: TermScan | None = None
+    """The terminal drawing at the end of the log as last matched (see :func:`scan_range`)."""
 
     @property
     def done(self) -> bool:
@@ -143,6 +145,8 @@ class Scan:
     def forget_before(self, offset: int) -> int:
         """The cap dropped everything before ``offset``; the matches that went with it."""
         self.holes = [(max(lo, offset), hi) for lo, hi in self.holes if hi > offset]
+        if self.live is not None and self.live.rows.pos <= offset:
+            self.live = None
         return self.matches.drop_before(offset)
 
     def plan(self, pos: int) -> list[tuple[int, int]]:
@@ -194,12 +198,15 @@ def scan_range(
     pattern: UserPattern,
     cancelled: Callable[[], bool],
     drawn: dict[int, str] | None = None,
+    carry: list[TermScan | None] | None = None,
 ) -> Iterator[Found]:
     """The matching lines in ``[start, stop)`` (both line starts), a block at a time, until
     done or ``cancelled()``. Lines the size cap drops meanwhile are passed over. Rows a
-    terminal drew are matched as drawn, their text put in ``drawn``."""
+    terminal drew are matched as drawn, their text put in ``drawn``. ``carry``: the terminal
+    to go on with (``start`` is where it got to) and, afterwards, the one to go on with next
+    (following a job: a progress drawing across reads is fed each byte once)."""
     pos = start
-    term: TermScan | None = None
+    term: TermScan | None = carry[0] if carry else None
     columns: int | None = None
     while pos < stop:
         if cancelled():
@@ -243,6 +250,8 @@ def scan_range(
         pos += len(data)
     if term is not None and not cancelled():
         yield _pieces(pos, b"", [term.finish()], pattern, drawn)
+    if carry is not None:
+        carry[0] = term if term is not None and term.drawing else None
 
 
 def _pieces(

@@ -178,6 +178,8 @@ class LogModel:
             if self.tail.base > skipped_from:
                 scan.holes.append((skipped_from, self.tail.base))
         self.live_from = self.tail.base
+        for scan in self.scans.values():
+            scan.live = None  # what it drew is behind the jump now
         self._match_new()
         return Update(changed=True, jumped=True, took=self.tail.size, rows_gone=gone)
 
@@ -367,12 +369,21 @@ class LogModel:
         if self.file is None or (end <= self.live_from and only is None):
             return
         for scan in [only] if only is not None else list(self.scans.values()):
-            scan.matches.drop_from(self.live_from)
+            live = scan.live if only is None else None
+            start = self.live_from
+            if live is not None:  # a progress drawing: on from where its terminal got to
+                screen = live.take_back_screen()
+                scan.matches.drop_from(screen if screen is not None else live.rows.pos)
+                start = live.rows.pos
+            else:
+                scan.matches.drop_from(start)
+            carry = [live]
             found = scan_range(
-                self.file, self.live_from, end, scan.pattern, _never, scan.matches.drawn
+                self.file, start, end, scan.pattern, _never, scan.matches.drawn, carry
             )
             for _, starts, stops in found:
                 scan.matches.add(starts, stops)
+            scan.live = carry[0]
         if only is None:
             self.live_from = self._complete_end()
 

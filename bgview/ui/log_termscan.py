@@ -46,6 +46,9 @@ class TermScan:
         """Final rows of :attr:`_splice` handed out."""
         self._last = start - 1
         """The offset the last row handed out stands at."""
+        self._before_screen = self._last
+        self.screen_from: int | None = None
+        """Where the rows of the screen :meth:`finish` gave begin."""
 
     @property
     def drawing(self) -> bool:
@@ -76,18 +79,31 @@ class TermScan:
             if self._splice is rows.splices[-1]:
                 self._emitted = max(0, self._emitted - gone)
             out += self._pieces(before, rows.pos)
-            if result.pos <= before and not result.released:
-                break  # nothing more could be read (the log went)
+            if result.pos <= before:
+                # No byte fed: the log went, or a terminal given plain lines it takes over
+                # let go of them at once (and would again). What is left is drawn plain.
+                break
         if not cancelled():
             out += self._pieces(rows.pos, end)
         return out
 
     def finish(self) -> Rows:
-        """The end of the stretch: a terminal still drawing gives its screen as it is now."""
+        """The end of the stretch: a terminal still drawing gives its screen as it is now
+        (not final: :meth:`take_back_screen` before going on with more of the log)."""
         splice = self.rows.drawing
+        self._before_screen = self._last
         if splice is None or splice is not self._splice:
+            self.screen_from = None
             return []
-        return self._spread(splice.live, self._last + 1, self.rows.pos, self.rows.pos)
+        rows = self._spread(splice.live, self._last + 1, self.rows.pos, self.rows.pos)
+        self.screen_from = rows[0][0] if rows else None
+        return rows
+
+    def take_back_screen(self) -> int | None:
+        """Going on with what the log gained: the screen :meth:`finish` gave is to be given
+        again as it is then; where its rows began (their matches are to go)."""
+        self._last = self._before_screen
+        return self.screen_from
 
     def _pieces(self, fed_from: int, upto: int) -> list[Piece]:
         """What is known up to ``upto`` since the last call: plain lines before a splice, the

@@ -7,19 +7,36 @@ of those rows, and a copy of them is their text."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bgview.ui import make_app
 from bgview.ui.ansi import render_row
 from bgview.ui.log_file import LogFile
 from bgview.ui.log_matches import scan_range
 from bgview.ui.log_scan import compile_query
+from bgview.ui.log_view import LogView
 from tests.runtime.test_screen import RECORDINGS
-from tests.ui.helpers import until, visible_lines, widget_text
+from tests.ui.helpers import log_view, until, visible_lines, widget_text
 from tests.ui.store_builder import StoreBuilder
 from tests.ui.test_log_keys import job_log
 from tests.ui.test_log_term import tmux_view
+
+
+@asynccontextmanager
+async def job_log_running(
+    home: Path, tmp_path: Path, store: StoreBuilder, job_dir: Path
+) -> AsyncIterator[tuple[Any, LogView]]:
+    """The viewer on the running job's log, in the table's pane."""
+    app = make_app(tmp_path / "proj", home=home)
+    async with app.run_test(size=(130, 30)) as pilot:
+        view = log_view(app)
+        await until(pilot, lambda: view.row_count > 0, what="the log")
+        yield pilot, view
 
 
 @pytest.mark.parametrize(
@@ -75,5 +92,30 @@ def test_a_scan_matches_a_progress_as_its_rows_between_plain_lines(
             *(f"step {i}{bar}" for i in range(3)),
             "plain step after",
         ]
+    finally:
+        store.close()
+
+
+async def test_a_filter_follows_a_progress_as_it_is_drawn(home: Path, tmp_path: Path) -> None:
+    """The filter on a running job while rich draws its bars, 700 bytes a read: the bars as
+    they end up, each byte fed to the filter's terminal once (its screen given again as it
+    changes), not a row per frame. A bar's first frame, written whole before the terminal
+    could be told it moves the cursor up into it (a read of its own), may stay above them."""
+    data = (RECORDINGS / "rich_bars.bytes").read_bytes()
+    store = StoreBuilder(home, tmp_path / "proj")
+    job_dir = store.add("./bars", b"start\n", status="running")
+    try:
+        async with job_log_running(home, tmp_path, store, job_dir) as (pilot, view):
+            await pilot.press("f", *"step", "enter")
+            with open(job_dir / "output.log", "ab") as log:
+                for at in range(0, len(data), 700):
+                    log.write(data[at : at + 700])
+                    log.flush()
+                    view.update_log()  # what the live feed does as the log grows
+                    await pilot.pause()
+            bar = " " + "━" * 40 + " 100% 0:00:00"
+            want = [f"step {i}{bar}" for i in range(3)]
+            await until(pilot, lambda: visible_lines(view)[-3:] == want, what="the bars")
+            assert view.row_count <= 4  # was a row per frame redrawn: 65
     finally:
         store.close()
