@@ -27,6 +27,7 @@ from bgview.runtime.emulation import job_size
 from bgview.runtime.patterns import UserPattern
 from bgview.ui.ansi import render_row
 from bgview.ui.log_file import LogFile, LogGone
+from bgview.ui.log_rows import TAKE_OVER_BYTES
 from bgview.ui.log_scan import LINE_CAP, matching_rows
 from bgview.ui.log_termscan import Piece, Rows, TermScan, needs_terminal
 
@@ -76,6 +77,13 @@ class Matches:
         del self.stops[:gone]
         self._forget_drawn(lambda at: at < offset)
         return gone
+
+    def drop_between(self, a: int, b: int) -> None:
+        """Forget matches that start in ``[a, b)`` (lines a terminal took over)."""
+        i, j = bisect_left(self.starts, a), bisect_left(self.starts, b)
+        del self.starts[i:j]
+        del self.stops[i:j]
+        self._forget_drawn(lambda at: a <= at < b)
 
     def drop_from(self, offset: int) -> None:
         """Forget matches that start at ``offset`` or later (a line matched again as it grew)."""
@@ -199,14 +207,18 @@ def scan_range(
     cancelled: Callable[[], bool],
     drawn: dict[int, str] | None = None,
     carry: list[TermScan | None] | None = None,
+    file_floor: int = 0,
 ) -> Iterator[Found]:
     """The matching lines in ``[start, stop)`` (both line starts), a block at a time, until
     done or ``cancelled()``. Lines the size cap drops meanwhile are passed over. Rows a
     terminal drew are matched as drawn, their text put in ``drawn``. ``carry``: the terminal
     to go on with (``start`` is where it got to) and, afterwards, the one to go on with next
-    (following a job: a progress drawing across reads is fed each byte once)."""
+    (following a job: a progress drawing across reads is fed each byte once); a terminal
+    it starts may take over lines before ``start`` (not before ``file_floor``), as the pane's
+    does (:attr:`TermScan.taken_from`)."""
     pos = start
     term: TermScan | None = carry[0] if carry else None
+    floor = None if term is not None or not carry else max(file_floor, start - TAKE_OVER_BYTES)
     columns: int | None = None
     while pos < stop:
         if cancelled():
@@ -244,14 +256,14 @@ def scan_range(
             yield _block(pos, data, pattern, dirty)
             pos += len(data)
             continue
-        term = term or TermScan(file, pos)
+        term = term or TermScan(file, pos, floor)
         pieces = term.block(pos, pos + len(data), cancelled)
         yield _pieces(pos, data, pieces, pattern, drawn)
         pos += len(data)
     if term is not None and not cancelled():
         yield _pieces(pos, b"", [term.finish()], pattern, drawn)
     if carry is not None:
-        carry[0] = term if term is not None and term.drawing else None
+        carry[0] = term
 
 
 def _pieces(

@@ -378,12 +378,16 @@ class LogModel:
             else:
                 scan.matches.drop_from(start)
             carry = [live]
+            drawn = scan.matches.drawn
             found = scan_range(
-                self.file, start, end, scan.pattern, _never, scan.matches.drawn, carry
+                self.file, start, end, scan.pattern, _never, drawn, carry, self.tail.base
             )
             for _, starts, stops in found:
                 scan.matches.add(starts, stops)
-            scan.live = carry[0]
+            term = carry[0]
+            if term is not None and live is None and term.taken_from is not None:
+                scan.matches.drop_between(term.taken_from, start)  # its rows now
+            scan.live = term if term is not None and term.drawing else None
         if only is None:
             self.live_from = self._complete_end()
 

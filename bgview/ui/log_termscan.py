@@ -35,10 +35,18 @@ class TermScan:
     """One scan's terminal over a stretch of a log, block after block (see the module's
     docstring)."""
 
-    def __init__(self, file: LogFile, start: int) -> None:
+    def __init__(self, file: LogFile, start: int, floor: int | None = None) -> None:
+        """From ``start``; ``floor``: a terminal starting in the first block may take over the
+        lines back to there (already matched as plain lines: see :attr:`taken_from`)."""
         self.file = file
         self.columns, self.lines = job_size(file.job_dir)
-        self.rows = TermRows((self.columns, self.lines), start)
+        self.rows = TermRows((self.columns, self.lines), start if floor is None else floor)
+        self.rows.pos = start
+        self._floor = floor
+        self.taken_from: int | None = None
+        """Where a terminal that took over lines before ``start`` began: the plain lines'
+        matches from there to ``start`` are the terminal's rows now."""
+        self._start = start
         self.cursor = start
         """Everything before this has been handed out, as plain lines or as rows."""
         self._splice: Splice | None = None
@@ -65,8 +73,11 @@ class TermScan:
         """Whole lines ``[pos, end)``, the next block of the stretch, told apart."""
         rows = self.rows
         if not self.drawing:
-            # What came before was matched: no terminal takes over lines before the block.
-            rows.trim(pos)
+            # What came before was matched: no terminal takes over lines before the block
+            # (but for the first, back to the floor it was given).
+            rows.trim(pos if self._floor is None else self._floor)
+            rows.pos = max(rows.pos, pos)
+            self._floor = None
             self.cursor = max(self.cursor, pos)
         out: list[Piece] = []
         while rows.pos < end and not cancelled():
@@ -76,6 +87,9 @@ class TermScan:
             before = rows.pos
             result = work.run(self._read, cancelled)
             gone = rows.apply(result) or 0
+            first = rows.splices[0].start if rows.splices else None
+            if first is not None and first < self._start and self.taken_from is None:
+                self.taken_from = first
             if self._splice is rows.splices[-1]:
                 self._emitted = max(0, self._emitted - gone)
             out += self._pieces(before, rows.pos)
@@ -122,7 +136,9 @@ class TermScan:
             self._emitted = len(splice.final)
             stop = splice.end if splice.end is not None else self.rows.pos
             if new:
-                out.append(self._spread(new, max(fed_from, self.cursor), stop, stop))
+                lo = max(fed_from, self.cursor)
+                # Over the first half of the bytes: the screen given at the end needs room.
+                out.append(self._spread(new, lo, lo + max(0, stop - lo) // 2, stop))
             if splice.end is None:
                 self.cursor = max(self.cursor, self.rows.pos)
                 return out
