@@ -266,6 +266,35 @@ def scan_range(
         carry[0] = term
 
 
+def match_new(scan: Scan, file: LogFile, start: int, end: int, floor: int, fresh: bool) -> None:
+    """Match what the log gained from ``start`` (a line start; a partial line that grew is
+    matched again) to ``end`` for ``scan``, as the view takes it in. A progress drawing at the
+    log's end goes on in the terminal that drew it (each byte fed once), the screen it gave
+    last time taken back; a terminal starting here takes over lines back to ``floor`` at most.
+    ``fresh``: the scan is new (nothing matched from ``start`` on yet)."""
+    live = None if fresh else scan.live
+    matches = scan.matches
+    if live is not None:  # on from where its terminal got to
+        screen = live.take_back_screen()
+        matches.drop_from(screen if screen is not None else live.rows.pos)
+        start = live.rows.pos
+    else:
+        matches.drop_from(start)
+    carry = [live]
+    for _, starts, stops in scan_range(
+        file, start, end, scan.pattern, _never, matches.drawn, carry, floor
+    ):
+        matches.add(starts, stops)
+    term = carry[0]
+    if term is not None and live is None and term.taken_from is not None:
+        matches.drop_between(term.taken_from, start)  # its rows now
+    scan.live = term if term is not None and term.drawing else None
+
+
+def _never() -> bool:
+    return False
+
+
 def _pieces(
     pos: int, data: bytes, pieces: list[Piece], pattern: UserPattern, drawn: dict[int, str] | None
 ) -> Found:

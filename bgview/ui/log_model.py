@@ -28,7 +28,7 @@ from bgview.runtime.patterns import UserPattern
 from bgview.ui.log_file import LogFile, LogGone
 from bgview.ui.log_index import LineIndex
 from bgview.ui.log_map import LineMap, next_line_start, read_seat
-from bgview.ui.log_matches import Kind, Scan, scan_range
+from bgview.ui.log_matches import Kind, Scan, match_new
 from bgview.ui.log_state import LogState, Update
 
 OPEN_WINDOW = 4 * 1024 * 1024
@@ -369,25 +369,7 @@ class LogModel:
         if self.file is None or (end <= self.live_from and only is None):
             return
         for scan in [only] if only is not None else list(self.scans.values()):
-            live = scan.live if only is None else None
-            start = self.live_from
-            if live is not None:  # a progress drawing: on from where its terminal got to
-                screen = live.take_back_screen()
-                scan.matches.drop_from(screen if screen is not None else live.rows.pos)
-                start = live.rows.pos
-            else:
-                scan.matches.drop_from(start)
-            carry = [live]
-            drawn = scan.matches.drawn
-            found = scan_range(
-                self.file, start, end, scan.pattern, _never, drawn, carry, self.tail.base
-            )
-            for _, starts, stops in found:
-                scan.matches.add(starts, stops)
-            term = carry[0]
-            if term is not None and live is None and term.taken_from is not None:
-                scan.matches.drop_between(term.taken_from, start)  # its rows now
-            scan.live = term if term is not None and term.drawing else None
+            match_new(scan, self.file, self.live_from, end, self.tail.base, fresh=only is not None)
         if only is None:
             self.live_from = self._complete_end()
 
@@ -416,7 +398,3 @@ class LogModel:
             match=self.match_text(),
             full="filter" in self.scans and self.scans["filter"].matches.full,
         )
-
-
-def _never() -> bool:
-    return False
