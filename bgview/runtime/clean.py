@@ -13,7 +13,8 @@ is given to a terminal emulator instead (:mod:`bgview.runtime.screen`, imported 
 needs pyte, and nothing on ``bgview run``'s path may). :func:`plain_text` says which is which.
 
 Speed matters (``bgview output --filter`` over 100 MB): plain text is detected on the bytes
-with one ``translate`` and skips every other step.
+(:mod:`bgview.runtime.plainbytes`) and skips every other step, and in a block that needs
+cleaning only the lines that hold such a byte are cleaned.
 """
 
 from __future__ import annotations
@@ -98,9 +99,78 @@ def plain_text(data: bytes, columns: int = PTY_COLS) -> str | None:
     """``data`` cleaned without a terminal, or ``None`` when only a terminal can say what it
     shows: an escape that moves the cursor, or a ``\r``, backspace or erase that lands on a
     row wrapped at ``columns`` (or on a line of wide or combining characters)."""
-    if not needs_cleaning(data):
-        return data.decode("utf-8", "replace")
-    return clean_text(data.decode("utf-8", "replace"), columns)
+    return _clean_lines_that_need_it(data, columns)
+
+
+MAX_SPARSE_LINES = 2_000
+"""Lines needing cleaning past which :func:`_clean_lines_that_need_it` cleans all the text:
+picking them out one by one then costs more than it saves."""
+
+
+def _clean_lines_that_need_it(data: bytes, columns: int) -> str | None:
+    """:func:`plain_text`: ``data`` as it is if it is all plain (:mod:`bgview.runtime.plainbytes`),
+    else ``clean_text(data.decode("utf-8", "replace"), columns)``, cleaning only the lines
+    that hold a byte that is not plain.
+
+    The same text, always: every step of :func:`clean_text` acts within a line (no escape,
+    rewrite or invalid sequence runs across a newline, and no line is merged or split), a
+    plain line comes out as it went in and decides nothing, and the lines that need cleaning
+    are cleaned together, in order, so that what is asked of the whole text (whether it holds
+    an escape, whether one moves the cursor, whether each line fits) has the same answer.
+    A log with a coloured line among thousands of plain ones is cleaned at the speed of
+    finding that line.
+    """
+    from bgview.runtime.plainbytes import plain_run
+
+    runs: list[bytes] = []  # the plain lines between those that need cleaning
+    dirty: list[bytes] = []
+    pos, size = 0, len(data)
+    while True:
+        stop = plain_run(data, pos)
+        if stop >= size or len(dirty) >= MAX_SPARSE_LINES:
+            if dirty and stop < size:  # too many to pick out: clean it all
+                return clean_text(data.decode("utf-8", "replace"), columns)
+            runs.append(data[pos:])
+            break
+        start = max(data.rfind(b"\n", pos, stop) + 1, pos)  # pos is a line's start
+        end = data.find(b"\n", stop) + 1 or size
+        runs.append(data[pos:start])
+        dirty.append(data[start:end])
+        pos = end
+    if not dirty:
+        return data.decode("ascii")
+    cleaned = clean_text(b"".join(dirty).decode("utf-8", "replace"), columns)
+    if cleaned is None:
+        return None
+    out = [runs[0].decode("ascii")]
+    out_bytes = [runs[0]]
+    at = 0
+    for run in runs[1:]:
+        newline = cleaned.find("\n", at)
+        stop = len(cleaned) if newline < 0 else newline + 1
+        out.append(cleaned[at:stop])
+        out.append(run.decode("ascii"))
+        out_bytes.append(cleaned[at:stop].encode("utf-8", "surrogatepass"))
+        out_bytes.append(run)
+        at = stop
+    text = "".join(out)
+    global _last_utf8
+    _last_utf8 = (text, b"".join(out_bytes))
+    return text
+
+
+_last_utf8: tuple[str, bytes] | None = None
+"""The text :func:`_clean_lines_that_need_it` last built, with its UTF-8 (see :func:`utf8`)."""
+
+
+def utf8(text: str) -> bytes:
+    """``text.encode("utf-8", "surrogatepass")``; for the text :func:`plain_text` last gave,
+    the bytes it built beside it (the plain lines as they were read), at no cost: encoding a
+    megabyte that is not all ASCII again costs more than cleaning it did."""
+    last = _last_utf8
+    if last is not None and last[0] is text:
+        return last[1]
+    return text.encode("utf-8", "surrogatepass")
 
 
 def moves_cursor(text: str) -> bool:

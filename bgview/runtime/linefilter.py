@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import AnyStr
 
-from bgview.runtime.clean import clean_bytes, plain_text
+from bgview.runtime.clean import clean_bytes, plain_text, utf8
 from bgview.runtime.patterns import UserPattern
 
 
@@ -44,7 +44,7 @@ def filter_block(
     if cleaned is False and (block.isascii() if ascii is None else ascii):
         return _select(block, end, True, keep, drop)
     text = cleaned if isinstance(cleaned, str) else block[:end].decode("utf-8", "replace")
-    data = text.encode("utf-8", "surrogatepass")
+    data = utf8(text)
     return _select(data, len(data), data.isascii(), keep, drop)
 
 

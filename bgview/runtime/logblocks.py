@@ -10,22 +10,20 @@ read (``os.pread``), the look (the C library's ``strspn``, through ctypes) and R
 run without holding the GIL, so the two cores work at once. The blocks and what is done with
 them do not change: only when they are read and looked at.
 
-*Plain* means printable ASCII, tabs and newlines only (:data:`dirtymap.PLAIN`): text that the
-cleaned read gives exactly as written, whose ``translate`` look (``clean.needs_cleaning``)
-would find nothing. A block said not plain is looked at again by the caller, as before; only
-*plain* is trusted.
+*Plain* is :mod:`bgview.runtime.plainbytes`'s: text that the cleaned read gives exactly as
+written. A block said not plain is looked at again by the caller, as before; only *plain* is
+trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from queue import SimpleQueue
 
-from bgview.runtime.dirtymap import PLAIN
+from bgview.runtime.plainbytes import plain_between
 
 Block = tuple[int, bytes, int]
 """``(physical_start, data, end)``: ``data[:end]`` is whole lines (see :func:`blocks`)."""
@@ -79,49 +77,6 @@ def split_lines(block: bytes) -> Iterator[bytes]:
         end = block.find(b"\n", start) + 1 or len(block)
         yield block[start:end]
         start = end
-
-
-@functools.cache
-def _strspn() -> Callable[[bytes | int, bytes], int] | None:
-    """The C library's ``strspn`` (it releases the GIL, and is quicker than a ``translate``),
-    taking a ``bytes`` or an address in one, or ``None`` where ctypes or the library cannot
-    be had. Looked up on first use: a small read does not pay for importing ctypes."""
-    try:
-        import ctypes
-
-        function = ctypes.CDLL(None).strspn
-    except (ImportError, OSError, AttributeError):
-        return None
-    function.restype = ctypes.c_size_t
-    function.argtypes = (ctypes.c_void_p, ctypes.c_char_p)
-    spn: Callable[[bytes | int, bytes], int] = function
-    return spn
-
-
-def plain_between(data: bytes, start: int, end: int) -> bool:
-    """Whether ``data[start:end]`` is plain (see the module docstring).
-
-    ``strspn`` reads a C string: a ``bytes`` object always ends in a NUL past its last byte,
-    and a NUL inside it, not being plain, stops the count before ``end`` just as any other
-    such byte does. It reads ``data`` where it lies, never a copy.
-    """
-    if start >= end:
-        return True
-    strspn = _strspn()
-    if strspn is None:
-        return not data[start:end].translate(None, PLAIN)
-    if start == 0:
-        return strspn(data, PLAIN) >= end
-    import ctypes  # loaded already: _strspn found it
-
-    address = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
-    assert address is not None
-    return strspn(address + start, PLAIN) >= end - start
-
-
-def is_plain(data: bytes, end: int) -> bool:
-    """Whether ``data[:end]`` is plain."""
-    return plain_between(data, 0, end)
 
 
 class ReadAhead:
