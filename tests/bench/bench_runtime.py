@@ -266,11 +266,14 @@ def bench_supervisor(home: Path, project: Path) -> None:
 LOG_WRITER = """
 import os, sys
 size = int(sys.argv[1])
+coloured = len(sys.argv) > 2  # a red word and a progress bar's rewrite in every 1 MiB block
 lines = []
 for i in range(50_000):
     status = 500 if i % 24_999 == 0 else 200  # rare: the whole log is read
+    level = "\\x1b[31mWARN\\x1b[0m" if coloured and i % 5000 == 1 else "INFO"
+    bar = f"{i % 100}%\\r\\x1b[K" if coloured and i % 777 == 2 else ""
     lines.append(
-        f"2026-11-21T00:{i % 60:02d}:{i % 59:02d}.{i % 997:03d}Z INFO http request "
+        f"{bar}2026-11-21T00:{i % 60:02d}:{i % 59:02d}.{i % 997:03d}Z {level} http request "
         f"id={i * 7919 % 1000003:07d} method=GET path=/api/items/{i % 1000} status={status} "
         f"took={i % 250}ms\\n"
     )
@@ -287,11 +290,24 @@ while written < size:
 
 def bench_filter(home: Path, project: Path) -> None:
     rt = Runtime(project, home=home)
+    env = {**os.environ, "BGVIEW_HOME": str(home)}
+    load = os.getloadavg()[0]
+    _filter_figure(rt, env, project, coloured=False)
+    _filter_figure(rt, env, project, coloured=True)
+    _row("  load average (1 min) before", f"{load:.2f}", "", f"{os.cpu_count()} cores")
+    bench_pathological(rt, env, project)
+
+
+def _filter_figure(rt: Runtime, env: dict[str, str], project: Path, coloured: bool) -> None:
+    """``bgview output ID --filter`` over a 100 MB log written by a real job, beside ``grep -E``
+    on the same file; ``coloured``: a red word and a progress bar in every 1 MiB block, so
+    that every block needs cleaning somewhere (grep, which cleans nothing, is the same)."""
     size = FILTER_MB * 1000 * 1000
-    job = rt.start([sys.executable, "-c", LOG_WRITER, str(size)])
+    job = rt.start(
+        [sys.executable, "-c", LOG_WRITER, str(size), *(["coloured"] if coloured else [])]
+    )
     job, done = rt.wait(job.id, timeout=300)
     assert done and job.output_bytes == size, job
-    env = {**os.environ, "BGVIEW_HOME": str(home)}
     pattern = r"status=5[0-9][0-9]"
     samples, grep_samples = [], []
     for i in range(3):
@@ -314,16 +330,21 @@ def bench_filter(home: Path, project: Path) -> None:
     assert matched == grep.stdout.count(b"\n"), (matched, grep.stdout.count(b"\n"))
     rate = FILTER_MB / statistics.median(samples)
     grep_rate = FILTER_MB / statistics.median(grep_samples)
+    what = "coloured" if coloured else "plain"
     _row(
-        f"output --filter over {FILTER_MB} MB ({matched} hits)",
+        f"output --filter, {FILTER_MB} MB {what} ({matched} hits)",
         f"{rate:.0f} MB/s",
         "≥ 100 MB/s",
         f"grep -E {grep_rate:.0f} MB/s",
         rate >= 100,
     )
-    _row("  bgview / grep -E", f"{rate / grep_rate:.2f}×", "≥ 0.6×", "", rate >= 0.6 * grep_rate)
+    if coloured:  # the issue's budget is for the plain log; this one is for the record
+        _row("  bgview / grep -E", f"{rate / grep_rate:.2f}×", "", "")
+    else:
+        _row(
+            "  bgview / grep -E", f"{rate / grep_rate:.2f}×", "≥ 0.6×", "", rate >= 0.6 * grep_rate
+        )
     job.log_path.unlink()
-    bench_pathological(rt, env, project)
 
 
 PATHOLOGICAL = [
