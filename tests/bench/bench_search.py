@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from bgview.runtime.store import Project
-from tests.bench.bench_viewer import (
+from tests.bench.bench_viewer import GIB
+from tests.bench.viewer_kit import (
     BENCH,
-    GIB,
     TOOLONG,
     fake_job,
     peer,
