@@ -154,8 +154,9 @@ def _clean_lines_that_need_it(data: bytes, columns: int) -> str | None:
         out_bytes.append(run)
         at = stop
     text = "".join(out)
-    global _last_utf8
-    _last_utf8 = (text, b"".join(out_bytes))
+    if not cleaned.isascii():  # (an ASCII text encodes as quickly as it is copied)
+        global _last_utf8
+        _last_utf8 = (text, b"".join(out_bytes))
     return text
 
 
