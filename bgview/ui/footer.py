@@ -3,18 +3,16 @@
 Textual's ``Footer`` recomposes whenever the bindings change, so a chip mounted into it from
 outside would vanish; this subclass yields the chip from its own ``compose`` and binds the
 count to its own reactive, which survives every recompose. A recompose is a key press's
-biggest cost (every key and the chip mounted and styled anew), so it is skipped when the keys
-shown are the same ones, and the new widgets are born with the state they would otherwise be
-given just after mounting (compact or not, busy or not): each such change re-applies the
-stylesheet to the widget — twice per key, before. How many jobs wait for input is
+biggest cost when the cursor moves between a running and an ended job (every key and the chip
+mounted and styled anew), so the new widgets are born with the state they would otherwise be
+given just after mounting (compact or not, busy or not): each such change re-applied the
+stylesheet to the widget, twice per key. How many jobs wait for input is
 the job table's to count (:attr:`JobTable.waiting <bgview.ui.job_table.JobTable.waiting>`):
 the footer watches the nearest table on the screen stack (its own screen's, or under a job's
 screen the table's below it).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.reactive import reactive
@@ -23,9 +21,6 @@ from textual.widgets._footer import FooterKey
 
 from bgview.runtime.events import chip_text
 from bgview.ui.job_table import JobTable
-
-if TYPE_CHECKING:
-    from textual.screen import Screen
 
 
 class JobsChip(Static):
@@ -70,9 +65,6 @@ class JobsFooter(Footer):
     waiting: reactive[int] = reactive(0)
     """Jobs waiting for input now, as the nearest job table counts them."""
 
-    _shown: tuple[object, ...] = ()
-    """The keys the footer shows now (as :meth:`bindings_changed` compares them)."""
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, show_command_palette=False)
 
@@ -96,19 +88,6 @@ class JobsFooter(Footer):
     def on_resize(self) -> None:
         # Narrow terminals: less space between keys, so more of them fit beside the chip.
         self.compact = self.size.width < 110
-
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        recomposes = screen.app.app_focus and self.is_attached and screen is self.screen
-        if recomposes:
-            shown = tuple(
-                (binding.key, binding.description, binding.group, enabled, tooltip)
-                for (_, binding, enabled, tooltip) in screen.active_bindings.values()
-                if binding.show
-            )
-            if self._bindings_ready and shown == self._shown:
-                return  # the same keys: nothing to draw anew
-            self._shown = shown
-        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
         compact = self.compact
