@@ -39,6 +39,11 @@ from bgview.runtime.model import Job, JobStatus
 
 CACHE = "ended.cache"
 FORMAT = 2
+REWRITE_EVERY = 100
+"""The cache is written again once the ended jobs it lacks are a hundredth of those it would
+hold: reading a few of them from their directories costs less than writing ten thousand
+snapshots at each listing (an agent starting a job between two listings would pay that every
+time)."""
 """The layout of :data:`Snapshot`: a cache of another layout is ignored."""
 
 

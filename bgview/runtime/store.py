@@ -184,7 +184,8 @@ class Project:
 
         Ended jobs come from their snapshots in ``ended.cache`` (:mod:`~bgview.runtime.ended`)
         where it holds them, taken from the same directory; the others are read from their
-        directories, and the ones found ended are added to it.
+        directories, and the ones found ended are added to it once they are more than a
+        hundredth of it (:data:`~bgview.runtime.ended.REWRITE_EVERY`).
         """
         from bgview.runtime import ended
 
@@ -202,6 +203,7 @@ class Project:
         found.sort()
         kept = ended.load(os.fspath(self.dir))
         fresh: ended.Snapshots = {}
+        added = 0  # ended jobs it does not hold yet
         result = []
         for _, job_id, inode in found:
             held = kept.get(job_id)
@@ -217,7 +219,8 @@ class Project:
                 # Ended, and its record written (not a lost job kept in memory for want
                 # of room): it will not change.
                 fresh[job_id] = (inode, ended.snapshot(job))
-        if len(fresh) > len(kept) or any(k not in fresh for k in kept):
+                added += 1
+        if added and added * ended.REWRITE_EVERY >= len(fresh):
             ended.save(os.fspath(self.dir), fresh)
         return result
 

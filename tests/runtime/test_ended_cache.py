@@ -12,6 +12,7 @@ from bgview.runtime.ended import CACHE
 from bgview.runtime.jobread import supervisor_alive
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.prune import prune
+from tests.bench.bench_store import fill
 from tests.conftest import RunCli
 
 
@@ -139,3 +140,18 @@ def test_a_pruned_job_leaves_the_listing_and_the_cache(rt: Runtime, cli: RunCli)
     assert kept.id in listed
     assert rt.project.jobs() == _uncached(rt)
     rt.kill(kept.id, grace=0)
+
+
+def test_a_big_cache_is_not_rewritten_for_each_job_that_ends(rt: Runtime) -> None:
+    """With 150 ended jobs kept, one more that ends is listed at once (read from its
+    directory) while the cache stays as it was: rewriting every snapshot at each listing
+    would cost an agent that starts a job between two listings more than it saves."""
+    fill(rt, 150)
+    rt.project.jobs()
+    written = _cache(rt).stat().st_mtime_ns
+    late = rt.start("echo late; exit 5")
+    rt.wait(late.id, timeout=30)
+    listed = rt.project.jobs()
+    assert (listed[-1].id, listed[-1].exit_code) == (late.id, 5)
+    assert _cache(rt).stat().st_mtime_ns == written
+    assert listed == _uncached(rt)
