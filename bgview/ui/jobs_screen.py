@@ -37,7 +37,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Middle
 from textual.reactive import reactive
-from textual.timer import Timer
 from textual.widgets import Static
 
 from bgview.runtime.events import EventKind, JobEvent
@@ -56,6 +55,7 @@ from bgview.ui.live import FeedLink
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
 from bgview.ui.messages import FeedLoaded, JobRestarted, JobsChanged
+from bgview.ui.ticker import Ticker
 from bgview.ui.toasts import GATHER, TIMEOUT, EndedJobs, ended_toast, fact_toast
 
 JOB_ACTIONS = frozenset(
@@ -74,16 +74,6 @@ JOB_ACTIONS = frozenset(
     }
 )
 """Actions that need a job: hidden from the footer while the store is empty."""
-TICK_SECONDS = 1.0
-"""How often running jobs' runtimes move on screen."""
-TICK_EARLY = 0.5
-"""A tick is taken this long after the last one, instead of when due, along with a frame drawn
-anyway (new output): a job printing a line a second then costs one frame a second, not two."""
-TICK_SLACK = 0.1
-"""After a tick taken early, the next comes this much later than a second on: the next line of
-a job printing a line a second comes first and takes it along, rather than racing it."""
-
-
 _STRUCTURAL = frozenset({EventKind.STARTED, EventKind.ENDED, EventKind.REMOVED})
 
 
@@ -173,8 +163,7 @@ class JobsScreen(LogScreen, JobActions):
         self._pane_due = False
         self._opened = time.time()
         """When this screen first looked at the store: facts older than that are no news."""
-        self._ticker: Timer | None = None
-        self._ticked = time.monotonic()
+        self._ticker: Ticker | None = None
 
     def compose(self) -> ComposeResult:
         yield JobTable(self.clock, show_project=self.all_projects, id="jobs")
@@ -209,7 +198,7 @@ class JobsScreen(LogScreen, JobActions):
         else:  # its first batch is on its way (none, for an empty store: then this says so)
             self.run_worker(self._link.wait_loaded, thread=True, group="feed")
         if self.live:
-            self._ticker = self.set_interval(TICK_SECONDS, self._tick)
+            self._ticker = Ticker(self, self._tick)
 
     def on_unmount(self) -> None:
         self._stop_feed()
@@ -273,8 +262,8 @@ class JobsScreen(LogScreen, JobActions):
                 if event.kind is not EventKind.OUTPUT:  # its bar: ended, output lost
                     panel.show(job.dir, job.id, job.output_lost, ended=job.status.ended)
                 panel.update_log()
-        if any(_draws(event, panel.view.job_dir) for event in events):
-            self._tick_early()
+        if self._ticker is not None and any(_draws(e, panel.view.job_dir) for e in events):
+            self._ticker.along()
         if any(event.kind in _STRUCTURAL for event in events):
             # A job started, ended or went: what k, r and d offer may change. Not for a running
             # job's record changing (its facts, each second): rebuilding the footer then cost
@@ -293,20 +282,7 @@ class JobsScreen(LogScreen, JobActions):
             self.app.notify(text, severity=severity, markup=False, timeout=TIMEOUT)
             notify_ended(self.app, jobs)  # on the desktop too, if asked and not in front
 
-    def _tick_early(self) -> None:
-        """Tick now if one is nearly due: in the frame being drawn anyway, the next a second on."""
-        if self._ticker is not None and time.monotonic() - self._ticked >= TICK_EARLY:
-            self._tick()
-            self._ticker.stop()
-            self._ticker = self.set_timer(TICK_SECONDS + TICK_SLACK, self._tick_again)
-
-    def _tick_again(self) -> None:
-        """No frame took the tick along: tick, and every second from now."""
-        self._tick()
-        self._ticker = self.set_interval(TICK_SECONDS, self._tick)
-
     def _tick(self) -> None:
-        self._ticked = time.monotonic()
         self.query_one(JobTable).tick()
 
     def _refresh_empty(self) -> None:
