@@ -116,3 +116,6 @@ class TmuxPane:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # tmux leaves the socket of a server whose last session ended behind: it is ours alone.
+        tmpdir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (tmpdir / self.socket).unlink(missing_ok=True)
