@@ -21,7 +21,7 @@ def _whole(data: bytes, columns: int) -> str | None:
 
 
 @pytest.mark.timeout(300)  # a few hundred random logs on a shared machine
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=logs(), columns=st.sampled_from([8, 30, 120]))
 def test_cleaning_the_lines_that_need_it_is_cleaning_the_whole(data: bytes, columns: int) -> None:
     text = plain_text(data, columns)
@@ -31,7 +31,7 @@ def test_cleaning_the_lines_that_need_it_is_cleaning_the_whole(data: bytes, colu
 
 
 @pytest.mark.timeout(300)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(data=logs())
 def test_past_the_limit_of_lines_the_whole_is_cleaned_the_same(data: bytes) -> None:
     limit = clean.MAX_SPARSE_LINES

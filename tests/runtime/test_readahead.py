@@ -76,7 +76,7 @@ def _reads(
 
 @pytest.mark.timeout(300)  # 80 random logs, each read many times over, on a shared machine
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     log=logs(),
