@@ -85,6 +85,9 @@ class _Session:
             restore = self.modes.restore()
             if restore:
                 write_all(self.stdout_fd, restore)
+        # Before the words that say it is over: whoever reads them may close this terminal
+        # at once, and the job must not be left at this terminal's size.
+        self.attachment.give_size_back()
         job = self.attachment.job
         if ended:
             end = f"\r\n[{job.id} {status_words(job)}]\r\n"

@@ -195,12 +195,16 @@ class Attachment:
             with contextlib.suppress(BgviewError):  # it ended meanwhile: nothing to resize
                 control.resize(self.project, self.job.id, *size)
 
-    def close(self) -> None:
-        """End the attachment: the job's terminal gets its size back."""
+    def give_size_back(self) -> None:
+        """The job's terminal gets the size it had before the attachment (once)."""
         if self.size != self.size_before:
             with contextlib.suppress(BgviewError, OSError):
                 control.resize(self.project, self.job.id, *self.size_before)
             self.size = self.size_before
+
+    def close(self) -> None:
+        """End the attachment: the job's terminal gets its size back."""
+        self.give_size_back()
         self.input.close()
         self._forget_log()
         if self._notify is not None:

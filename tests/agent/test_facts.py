@@ -37,7 +37,15 @@ def test_ready_auto_answers_once_a_real_server_is_up(handler: ToolHandler) -> No
     assert "[bg:bash_1 ready" not in listing
     assert f"running http://127.0.0.1:{port}/" in listing.splitlines()[1]
     pid = handler.runtime.job("bash_1").pid
-    assert f"bash_1: listening on 127.0.0.1:{port} (pid {pid})" in listing
+    # Ready came from the URL it printed; its port is in the facts by the next sampling.
+    listening = f"bash_1: listening on 127.0.0.1:{port} (pid {pid})"
+
+    def with_port() -> str | None:
+        shown = ok(handler.call("list_shells"))
+        return shown if listening in shown else None
+
+    if listening not in listing:
+        listing = until(with_port, what="the port in list_shells")
     assert re.search(r"bash_1: 1 process, [\d.]+% CPU, [\d.]+MB resident", listing)
     assert "bash_1: ready after" in listing
 
