@@ -36,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bgview.runtime import Runtime
-from tests.bench.bench_viewer import BENCH, percentile, scratch
+from tests.bench.viewer_kit import chosen_parts, percentile, scratch
 
 SOCKET = f"bgview-bench-attach-{os.getpid()}"
 KEYS = 150
@@ -239,11 +239,7 @@ PARTS = {
 
 
 def main(parts: list[str] | None = None) -> None:
-    BENCH.mkdir(exist_ok=True)
-    chosen = parts or list(PARTS)
-    unknown = set(chosen) - set(PARTS)
-    if unknown:
-        raise SystemExit(f"no such part: {', '.join(sorted(unknown))} (parts: {', '.join(PARTS)})")
+    chosen = chosen_parts(parts, PARTS)
     if "cat" not in chosen:
         chosen = ["cat", *chosen]  # the peer, in every run
     results = {name: PARTS[name]() for name in chosen}

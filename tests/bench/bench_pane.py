@@ -22,7 +22,6 @@ from bgview.runtime import Runtime
 from bgview.runtime.store import Project
 from tests.bench.bench_viewer import (
     BARE_APP,
-    BENCH,
     GIB,
     fake_job,
     open_big,
@@ -32,6 +31,7 @@ from tests.bench.bench_viewer import (
     viewer,
     write_big_log,
 )
+from tests.bench.viewer_kit import BENCH, chosen_parts
 from tests.ui.ptyterm import PtyTerm
 
 RECORDING = Path(__file__).resolve().parents[1] / "recordings" / "rich_download.bytes"
@@ -153,11 +153,7 @@ PARTS = {"biglog": bench_big_log, "redraw": bench_redraw}
 
 
 def main(parts: list[str] | None = None) -> None:
-    BENCH.mkdir(exist_ok=True)
-    chosen = parts or list(PARTS)
-    unknown = set(chosen) - set(PARTS)
-    if unknown:
-        raise SystemExit(f"no such part: {', '.join(sorted(unknown))} (parts: {', '.join(PARTS)})")
+    chosen = chosen_parts(parts, PARTS)
     rows: list[Row] = []
     for name in chosen:
         PARTS[name](rows)

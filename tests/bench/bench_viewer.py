@@ -34,8 +34,8 @@ from bgview.runtime.store import Project
 from tests.bench import bench_store
 from tests.bench.tmuxpane import TmuxPane
 from tests.bench.viewer_kit import (
-    BENCH,
     TOOLONG,
+    chosen_parts,
     cpu_seconds,
     env_for,
     fake_job,
@@ -316,11 +316,7 @@ PARTS = {
 
 
 def main(parts: list[str] | None = None) -> None:
-    BENCH.mkdir(exist_ok=True)
-    chosen = parts or list(PARTS)
-    unknown = set(chosen) - set(PARTS)
-    if unknown:
-        raise SystemExit(f"no such part: {', '.join(sorted(unknown))} (parts: {', '.join(PARTS)})")
+    chosen = chosen_parts(parts, PARTS)
     have_toolong = bool({"tail", "biglog"} & set(chosen)) and toolong_available()
     rows: list[tuple[str, ...]] = []
     for name in chosen:

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,3 +104,15 @@ def cpu_seconds(pid: int) -> float:
     """CPU time (user and system, every thread) a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def chosen_parts(parts: list[str] | None, known: Iterable[str]) -> list[str]:
+    """The parts of a bench to run: those named (all when none are), and the bench's own
+    ``BENCH`` directory made; an unknown name ends the run in one line."""
+    BENCH.mkdir(exist_ok=True)
+    names = list(known)
+    chosen = parts or names
+    unknown = set(chosen) - set(names)
+    if unknown:
+        raise SystemExit(f"no such part: {', '.join(sorted(unknown))} (parts: {', '.join(names)})")
+    return chosen
