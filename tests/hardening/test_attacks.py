@@ -90,6 +90,10 @@ def test_a_running_supervisor_writes_only_where_it_holds(
 
 # Numbered lines, then quiet until the flag file exists (so nothing replaces what was planted
 # while the readers look at it), then numbered lines again, forever.
+TIMED = 12
+"""The timed job's ``--timeout``: long enough that it still runs, and writes, once the readers
+above have answered on a loaded machine (6 s ran out before it wrote to its fresh log)."""
+
 TALKER = """
 import os, sys, time
 flag, n = sys.argv[1], 0
@@ -180,7 +184,7 @@ def test_a_log_replaced_by_what_is_not_a_file_blocks_nothing(
     supervisor writes the new output to a fresh ``output.log`` that readers carry on with; the
     job with a ``--timeout`` times out on time and ``bgview kill`` ends the other as asked."""
     flag = tmp_path / "go"
-    timed = rt.start([PY, "-c", TALKER, str(flag)], timeout=6)
+    timed = rt.start([PY, "-c", TALKER, str(flag)], timeout=TIMED)
     killed = rt.start([PY, "-c", TALKER, str(flag)])
     for job in (timed, killed):
         rt.wait(job.id, timeout=10, pattern="ready")
@@ -216,10 +220,10 @@ def test_a_log_replaced_by_what_is_not_a_file_blocks_nothing(
     done = rt.job(killed.id)
     assert (done.status, done.killed_by, done.reason) == (JobStatus.KILLED, "user", None)
 
-    timed_out, finished = rt.wait(timed.id, timeout=10)
+    timed_out, finished = rt.wait(timed.id, timeout=TIMED + 5)
     assert finished and timed_out.status is JobStatus.TIMEOUT
     assert timed_out.ended_at is not None
-    assert timed_out.ended_at - timed_out.started_at < 6 + 2
+    assert timed_out.ended_at - timed_out.started_at < TIMED + 2
     for job in (timed, killed):
         assert "Traceback" not in supervisor_log(job.dir)
 
