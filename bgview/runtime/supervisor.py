@@ -69,6 +69,8 @@ EXIT_DRAIN = 0.5
 exited by itself; whatever is left then is ended."""
 ENDING_LOOK = 0.25
 """While ending, how often to look for processes no pidfd told us about (new forks)."""
+TIMEOUT_GRACE = 3.0
+"""Seconds a job past its ``--timeout`` has between SIGTERM and SIGKILL."""
 SHORT_READ = 2048
 """A pty read shorter than this, while the job runs, is handed over at once, without a
 read to be told EAGAIN (a typed key's echo is a system call sooner; poll says when there is
@@ -103,7 +105,12 @@ class Supervisor:
         self.deadline: float | None = None
         """When the current phase's wait runs out (STOPPING's grace, DRAINING's drain,
         WAITING's backoff)."""
-        self.timeout_at = time.monotonic() + request.timeout if request.timeout else None
+        self.timeout_at: float | None = None
+        """When ``--timeout`` runs out: counted from ``started_at``, when ``bgview run`` was
+        asked, not from this process's start (seconds later on a loaded machine)."""
+        if request.timeout:
+            late = max(0.0, time.time() - request.started_at)
+            self.timeout_at = time.monotonic() + max(0.0, request.timeout - late)
         self.pending_input = b""
         self.facts: FactKeeper | None = None
         """What the job is doing; ``None`` before it starts, or once gathering failed."""
@@ -330,7 +337,7 @@ class Supervisor:
         phase = self.phase
         timed_out = self.timeout_at is not None and now >= self.timeout_at
         if phase in (Phase.RUNNING, Phase.WAITING) and timed_out:
-            self.request_kill(KillRequest(KillReason.TIMEOUT, 3.0))
+            self.request_kill(KillRequest(KillReason.TIMEOUT, TIMEOUT_GRACE))
         elif phase in (Phase.STOPPING, Phase.DRAINING) and self.deadline and now >= self.deadline:
             self.enter(Phase.ENDING)
         elif phase is Phase.ENDING:
