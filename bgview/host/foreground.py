@@ -271,6 +271,8 @@ class Foreground:
             self._pump()
             self._finish(backgrounded=True)
             return
+        if self.reading and self.terminal is not None and self.terminal.leader_exited():
+            self._on_leader_exit()  # these keys came after: the prompt's, not the pty's
         self.pending_input += data
         self._send_input()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import stat
 import termios
 from pathlib import Path
@@ -58,6 +59,11 @@ class JobTerminal:
             os.close(leader)
             return None
         return cls(fd, leader)
+
+    def leader_exited(self) -> bool:
+        """Whether the leader has exited, asked now rather than when the loop gets to the
+        pidfd: keys read in the same turn as its exit must not go to a pty nobody reads."""
+        return bool(select.select([self.leader], [], [], 0)[0])
 
     def take_unread(self) -> bytes:
         """Everything queued in the pty's input that nobody read, half-typed lines included.
