@@ -5,8 +5,10 @@ its own unless one is given): the feed reads the store in its own thread, and it
 arrive here as :class:`~bgview.ui.messages.JobsChanged` (:mod:`bgview.ui.live`). Until the
 feed's first look is done the table shows that it is loading. Nothing here reads the store;
 the job actions run in workers (:mod:`bgview.ui.job_actions`) and tell the feed what they
-changed. Another Textual app can ``push_screen(JobsScreen(...))``: the layout is in this
-screen's own CSS, and ``q`` there leaves the screen, not the app.
+changed; which job they act on, and which of them it allows, is
+:mod:`bgview.ui.highlighted_actions`'s. Another Textual app can
+``push_screen(JobsScreen(...))``: the layout is in this screen's own CSS, and ``q`` there
+leaves the screen, not the app.
 
 Bindings:
 
@@ -41,39 +43,22 @@ from textual.widgets import Static
 
 from bgview.runtime.events import EventKind, JobEvent
 from bgview.runtime.feed import JobFeed
-from bgview.runtime.model import Job
 from bgview.runtime.paths import store_root
 from bgview.runtime.store import Project
 from bgview.runtime.text import visible
 from bgview.ui.desktop_notify import notify_ended
 from bgview.ui.footer import JobsFooter
 from bgview.ui.format import Clock
-from bgview.ui.job_actions import JobActions
+from bgview.ui.highlighted_actions import HighlightedJobActions
 from bgview.ui.job_screen import JOB_BINDINGS, JobScreen
 from bgview.ui.job_table import JobTable
 from bgview.ui.live import FeedLink
 from bgview.ui.log_panel import LogPanel
 from bgview.ui.log_screen import LogScreen
-from bgview.ui.messages import FeedLoaded, JobRestarted, JobsChanged
+from bgview.ui.messages import FeedLoaded, JobsChanged
 from bgview.ui.ticker import Ticker
 from bgview.ui.toasts import GATHER, TIMEOUT, EndedJobs, ended_toast, fact_toast
 
-JOB_ACTIONS = frozenset(
-    {
-        "open_job",
-        "kill",
-        "type_line",
-        "attach",
-        "restart",
-        "delete",
-        "search",
-        "next_match",
-        "previous_match",
-        "filter",
-        "follow",
-    }
-)
-"""Actions that need a job: hidden from the footer while the store is empty."""
 _STRUCTURAL = frozenset({EventKind.STARTED, EventKind.ENDED, EventKind.REMOVED})
 
 
@@ -91,7 +76,7 @@ class EmptyState(Static):
     """
 
 
-class JobsScreen(LogScreen, JobActions):
+class JobsScreen(LogScreen, HighlightedJobActions):
     """Every job of a project (or of all projects) and the highlighted one's live log."""
 
     DEFAULT_CSS = """
@@ -367,14 +352,8 @@ class JobsScreen(LogScreen, JobActions):
         # The footer lists only keys that do something now, so it fits a narrow terminal.
         if action == "back_left":
             return self.host_mode
-        if action in JOB_ACTIONS:
-            job = self.query_one(JobTable).selected()
-            if job is None:
-                return False  # nothing to act on: keep the footer to what can be done
-            if action in ("kill", "type_line", "attach") and not job.running:
-                return False
-            if action in ("restart", "delete") and job.running:
-                return False  # kill it first
+        if not self._job_allows(action):
+            return False
         panel = self.query_one(LogPanel)
         if action == "back":  # leaves a REPL's viewer, a pushed screen, or a search
             return (
@@ -390,46 +369,4 @@ class JobsScreen(LogScreen, JobActions):
         # End moves the cursor in the query line rather than following.
         return not (
             action == "follow" and self.focused is not None and self.focused.id == "log-query"
-        )
-
-    # ---- job actions ----------------------------------------------------------------------------
-
-    def _selected_job(self) -> Job | None:
-        return self.query_one(JobTable).selected()
-
-    def action_kill(self) -> None:
-        job = self._selected_job()
-        if job is not None:
-            self.kill_job(job)
-
-    def action_type_line(self) -> None:
-        job = self._selected_job()
-        if job is not None:
-            self.type_into(job)
-
-    def action_attach(self) -> None:
-        job = self._selected_job()
-        if job is not None:
-            self.attach_to(job)
-
-    def action_restart(self) -> None:
-        job = self._selected_job()
-        if job is not None:
-            self.restart_job(job)
-
-    def action_delete(self) -> None:
-        job = self._selected_job()
-        if job is not None:
-            self.delete_job(job)
-
-    @on(JobRestarted)
-    def _restarted(self, message: JobRestarted) -> None:
-        table = self.query_one(JobTable)
-        if str(message.new.dir) not in table.jobs:  # the feed tells of it in a moment
-            table.upsert(message.new)
-            self._refresh_empty()
-        table.move_to(message.new.dir)
-        self.app.notify(
-            f"restarted {message.old.id} as {message.new.id}: {visible(message.shown)}",
-            markup=False,
         )
