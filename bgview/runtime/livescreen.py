@@ -5,7 +5,7 @@ final lines given once), an attached terminal needs the screen itself, cell by c
 with the cursor, as the job keeps drawing on it — vim, htop, a REPL. pyte keeps it; this adds
 what pyte lacks and a job's terminal needs: the alternate screen (``?1049``, ``?1047``,
 ``?47``), scroll up and down and repeat (``CSI S``/``T``/``b``, through
-:class:`~bgview.runtime.vtscreen.Stream`), ``\\n`` returning to column 0 (a job's pty does no
+:class:`~bgview.runtime.vtstream.Stream`), ``\\n`` returning to column 0 (a job's pty does no
 output processing), no 132-column switch (``?3``, which tmux ignores too), and answers to the
 job's questions (cursor position, device attributes) sent back only while live.
 
@@ -24,7 +24,7 @@ import pyte
 from pyte import modes as mo
 from pyte.screens import StaticDefaultDict
 
-from bgview.runtime.vtscreen import Stream
+from bgview.runtime.vtstream import Stream
 
 _ALT_MODES = frozenset({47, 1047, 1049})
 CURSOR_KEYS_APP = 1 << 5

@@ -31,7 +31,8 @@ from pyte import charsets as cs
 from pyte import modes as mo
 from pyte.screens import Margins
 
-from bgview.runtime.vtscreen import CELLS, DEFAULT_MODES, STRIP, Row, Screen, Stream, row_text
+from bgview.runtime.vtscreen import CELLS, DEFAULT_MODES, Row, Screen, row_text
+from bgview.runtime.vtstream import STRIP, Stream
 
 FULL_SCREEN_NOTE = "[full-screen program: its current screen]"
 _OPEN_ESCAPE = re.compile(r"(?:\x1b\[?|\x9b)[\x20-\x3f\x07-\x0d]*\Z")

@@ -1,5 +1,6 @@
-"""The terminal under :mod:`bgview.runtime.screen`: pyte's parser and screen, with a reader's
-bookkeeping and the terminal behaviour pyte lacks or gets wrong here.
+"""The terminal under :mod:`bgview.runtime.screen`: pyte's screen, with a reader's bookkeeping
+and the terminal behaviour pyte lacks or gets wrong here (its parser, shared with the other
+screens, is :mod:`bgview.runtime.vtstream`).
 
 * ``\\n`` also returns to column 0: a job's pty does not post-process output, so the ``\\r`` a
   terminal's ONLCR would add is not in the log (a vertical tab or form feed does not: they
@@ -15,7 +16,7 @@ bookkeeping and the terminal behaviour pyte lacks or gets wrong here.
   (a full-screen program).
 
 Colours do not matter for text, so SGR, OSC and DCS strings are removed before pyte parses
-(:data:`STRIP`: most of a coloured progress bar's bytes), every cell is an unstyled
+(:data:`~bgview.runtime.vtstream.STRIP`), every cell is an unstyled
 :class:`pyte.screens.Char`, and erasing removes cells rather than writing blanks, so that a
 row holds what was drawn on it. This module imports pyte: nothing on ``bgview run``'s or the
 supervisor's start path may import it (``tests/hardening/test_layers.py``).
@@ -23,7 +24,6 @@ supervisor's start path may import it (``tests/hardening/test_layers.py``).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -32,21 +32,11 @@ from pyte import charsets as cs
 from pyte import modes as mo
 from pyte.screens import Char, Margins, StaticDefaultDict, wcwidth
 
+# Re-exported: bgview.ui.styled_term takes the parser from here with the screen it subclasses.
+from bgview.runtime.vtstream import Stream as Stream
+
 _ALT_MODES = frozenset({47, 1047, 1049})
 DEFAULT_MODES = frozenset({mo.DECAWM, mo.DECTCEM, mo.LNM})
-STRIP = re.compile(
-    r"""
-    \x1b\[[0-9;:]*m                              # SGR: colours
-  | \x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?          # OSC: titles, links (never across a line)
-  | \x9d[^\x07\x1b\n]*(?:\x07|\x1b\\)?
-  | \x1b[PX^_][^\x1b\n]*(?:\x1b\\)?              # DCS, SOS, PM, APC strings
-  | \x1b(?=[\x00-\x1f])                            # a lone ESC: the control after it acts
-  | \x1b\[\?[0-9;:]*[@-IL-gi-km-~]                 # private CSI pyte has no handler for
-  | [\x00-\x07\x10-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c\x9e\x9f]  # controls a terminal ignores
-    """,
-    re.VERBOSE,
-)
-"""What is removed before pyte parses: nothing that moves the cursor or changes a cell."""
 
 
 class Row(StaticDefaultDict[int, Char]):
@@ -77,39 +67,6 @@ def row_text(row: Row | None, columns: int) -> str:
     if not row:
         return ""
     return "".join([row[x].data for x in range(min(max(row) + 1, columns))])
-
-
-class Stream(pyte.Stream):
-    """pyte's parser, with scroll up/down and repeat, which tmux and ncurses use."""
-
-    csi = {  # noqa: RUF012 (pyte reads it from the class; it is never changed)
-        **pyte.Stream.csi,
-        "S": "scroll_up",
-        "T": "scroll_down",
-        "b": "repeat",
-    }
-    events = pyte.Stream.events | {"scroll_up", "scroll_down", "repeat"}
-    # A vertical tab or form feed moves down a row in the same column: the CR that ``\n``
-    # gets (a terminal's ONLCR) is not theirs.
-    basic = {**pyte.Stream.basic, "\x0b": "index", "\x0c": "index"}  # noqa: RUF012
-
-    def _send_to_parser(self, data: str) -> bool | None:
-        """One character of an escape to pyte's parser. A sequence pyte dispatches to a
-        handler that does not take its arguments (``CSI ? @`` passes ``private`` to
-        ``insert_characters``) is dropped, as a terminal drops what it does not know; a non-ASCII
-        digit inside a sequence is passed over, as tmux does."""
-        if not data.isascii() and data.isdigit():
-            # pyte takes any Unicode digit ("₂", "٣") as a parameter digit and then fails on
-            # int(); tmux passes over it and the sequence goes on.
-            return False
-        try:
-            return self._parser.send(data)  # type: ignore[union-attr]
-        except TypeError:
-            self._initialize_parser()
-            return True  # plain text comes next
-        except Exception:
-            self._initialize_parser()  # as pyte does: usable again after any error
-            raise
 
 
 class Screen(pyte.Screen):
