@@ -424,11 +424,12 @@ async def test_the_footer_offers_only_keys_that_do_something(rt: Runtime, projec
     """`enter Open` is listed; `esc` only while a search is on (the table itself has nothing to
     go back to); `n`/`N` only while searching; `end Follow` only once scrolling stopped
     following."""
-    job = rt.start(COUNTER)
+    # A log to scroll and search, then quiet: pilot's key presses wait for the app to idle.
+    job = rt.start("seq -f 'line %g' 1 80; sleep 60")
     app = make_app(project, home=rt.project.dir.parent.parent)
     async with app.run_test(size=SIZE) as pilot:
         view = log_view(app)
-        await until(pilot, lambda: len(view.index) > 60 and view.follow, what="a full log")
+        await until(pilot, lambda: len(view.index) >= 80 and view.follow, what="a full log")
         keys = footer_keys(app)
         assert keys == ["select_cursor", "kill", "type_line", "attach", "search", "filter", "quit"]
         assert "back" not in keys and "next_match" not in keys and "follow" not in keys
