@@ -38,7 +38,8 @@ from bgview.runtime.record import (
     Result,
     RunState,
 )
-from bgview.runtime.starter import StartRequest, check_size, shell_argv, start, which
+from bgview.runtime.startcheck import check_size, shell_argv, which
+from bgview.runtime.starter import StartRequest, start
 from bgview.runtime.store import Project
 
 

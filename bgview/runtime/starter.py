@@ -2,8 +2,8 @@
 
 Starting a job writes its record and hands it to a fresh supervisor process, then returns at
 once: the caller never waits for the command. On a full disk nothing is left behind and the
-start is refused (:class:`~bgview.runtime.errors.NoRoom`). A job's readiness condition and
-watched pattern are checked by :mod:`bgview.runtime.readiness` before anything is created.
+start is refused (:class:`~bgview.runtime.errors.NoRoom`). A request is checked by
+:mod:`bgview.runtime.startcheck` before anything is created.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import errno
 import fcntl
 import json
 import os
-import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -33,19 +32,11 @@ from bgview.runtime.fsio import (
 )
 from bgview.runtime.jobpty import caller_size
 from bgview.runtime.journal import finalize_path, promise_notice_room, release_notice_room
-from bgview.runtime.logstate import MIN_MAX_LOG
 from bgview.runtime.model import Job, JobStatus
 from bgview.runtime.paths import digest
-from bgview.runtime.readiness import check_pattern, ready_condition
-from bgview.runtime.record import (
-    FinalRecord,
-    JobFiles,
-    Request,
-    Result,
-    RunState,
-    check_winsize,
-)
+from bgview.runtime.record import FinalRecord, JobFiles, Request, Result, RunState
 from bgview.runtime.restarts import RestartPolicy
+from bgview.runtime.startcheck import cannot_start, check_request
 from bgview.runtime.store import Project
 
 _spawned: list[int] = []
@@ -61,7 +52,8 @@ _SUPERVISOR_BOOT = (
 
 @dataclass(frozen=True)
 class StartRequest:
-    """Everything needed to start a job; validated by :func:`start`."""
+    """Everything needed to start a job; checked by
+    :func:`~bgview.runtime.startcheck.check_request` when :func:`start` is given it."""
 
     command: str | Sequence[str]
     name: str | None = None
@@ -90,22 +82,6 @@ class StartRequest:
     """The id of the job this one restarts (:func:`~bgview.runtime.control.restart`)."""
 
 
-def shell_argv(command: str) -> list[str]:
-    """How a shell string runs: bash if there is one (agents write bash), else sh."""
-    shell = which("bash") or "/bin/sh"
-    return [shell, "-c", command]
-
-
-def which(program: str) -> str | None:
-    """The executable ``program`` on ``$PATH`` (``shutil.which`` without loading shutil and
-    its compression modules on ``bgview run``'s path)."""
-    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        path = os.path.join(directory or ".", program)
-        if os.access(path, os.X_OK) and os.path.isfile(path):
-            return path
-    return None
-
-
 def _reap_spawned() -> None:
     for pid in list(_spawned):
         try:
@@ -123,35 +99,7 @@ def start(project: Project, request: StartRequest) -> Job:
     out for a job whose record could not be written.
     """
     _reap_spawned()
-    if isinstance(request.command, str):
-        if not request.command.strip():
-            raise InvalidRequest("empty command: give a command to run")
-        argv = shell_argv(request.command)
-        display = request.command
-    else:
-        argv = [str(a) for a in request.command]
-        if not argv or not argv[0]:
-            raise InvalidRequest("empty command: give a command to run")
-        display = shlex.join(argv)
-    if any("\0" in part for part in argv):
-        raise InvalidRequest("a command cannot contain a NUL byte")
-    if request.timeout is not None and not (0 < request.timeout <= 7 * 24 * 3600):
-        raise InvalidRequest(f"timeout {request.timeout:g}s is out of range (0 < timeout ≤ 604800)")
-    if request.size is not None:
-        check_size(*request.size)
-    if request.max_log is not None and request.max_log < MIN_MAX_LOG:
-        raise InvalidRequest(f"log cap {request.max_log} is too small (at least {MIN_MAX_LOG})")
-    if request.name is not None and (not request.name.strip() or len(request.name) > 200):
-        raise InvalidRequest("a job name must be 1 to 200 characters")
-    if request.name is not None and "\0" in request.name:
-        raise InvalidRequest("a job name cannot contain a NUL byte")
-    cwd = os.path.abspath(os.fspath(request.cwd)) if request.cwd is not None else os.getcwd()
-    condition = ready_condition(request.ready, request.ready_port)
-    if request.notify_on is not None:
-        check_pattern(request.notify_on, "notify-on")
-    cooldown = request.notify_cooldown
-    if cooldown is not None and not (0.1 <= cooldown <= 3600):  # also refuses NaN
-        raise InvalidRequest(f"a notify cooldown of {cooldown:g}s is out of range (0.1 to 3600)")
+    argv, display, cwd, condition = check_request(request)
 
     try:
         project.ensure()
@@ -188,7 +136,7 @@ def start(project: Project, request: StartRequest) -> Job:
     # The lock is held until the job is read back: a prune running beside us skips a job
     # whose lock is held, so the job it just created is always there to return.
     try:
-        problem = _cannot_start(argv, cwd)
+        problem = cannot_start(argv, cwd)
         try:
             if problem is not None:
                 result = Result(JobStatus.FAILED, time.time(), reason=problem)
@@ -361,23 +309,6 @@ class _name_lock:
         os.close(self.fd)
 
 
-def _cannot_start(argv: list[str], cwd: str) -> str | None:
-    """The reasons we can give at once, before any process exists (the supervisor catches
-    the rest, such as a binary that fails to exec)."""
-    if not os.path.isdir(cwd):
-        what = "does not exist" if not os.path.exists(cwd) else "is not a directory"
-        return f"cannot use working directory {cwd}: it {what}"
-    program = argv[0]
-    if "/" not in program:
-        return f"command not found: {program}" if which(program) is None else None
-    path = os.path.join(cwd, program)  # a relative path is relative to the job's cwd
-    if not os.path.exists(path):
-        return f"command not found: {program}"
-    if os.path.isdir(path) or not os.access(path, os.X_OK):
-        return f"cannot run {program}: it is not an executable file"
-    return None
-
-
 def _spawn_supervisor(job_dir: Path, lock_fd: int, record: Request) -> None:
     """Start the supervisor in its own session with the liveness lock already held.
 
@@ -430,11 +361,3 @@ def _spawn_supervisor(job_dir: Path, lock_fd: int, record: Request) -> None:
         project_fd.close()
         os.close(err_fd)
     _spawned.append(pid)
-
-
-def check_size(columns: int, rows: int) -> None:
-    """A pty size a terminal could have (1 to 10000 each way)."""
-    try:
-        check_winsize(columns, rows)
-    except ValueError as exc:
-        raise InvalidRequest(str(exc)) from None
