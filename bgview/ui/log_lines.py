@@ -4,13 +4,9 @@
 Only the lines on screen are read (one open, one ``pread`` each), styled
 (:mod:`bgview.ui.ansi`) and kept in a bounded :class:`~textual.cache.LRUCache`. New output
 is read when the screen says the log grew (its live feed is woken by inotify), never on a
-timer of the view's own. :class:`~bgview.ui.log_view.LogView` adds search and filter.
-
-Bindings (on top of ScrollView's arrows, page keys and home):
-
-| key | action |
-| --- | --- |
-| end | scroll to the end and follow new output again |
+timer of the view's own. Following the tail until a person scrolls up is
+:class:`~bgview.ui.log_follow.FollowingView`'s (``end`` follows again);
+:class:`~bgview.ui.log_view.LogView` adds search and filter.
 """
 
 from __future__ import annotations
@@ -22,13 +18,10 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
-from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
@@ -36,6 +29,7 @@ from bgview.runtime.patterns import UserPattern
 from bgview.runtime.text import visible
 from bgview.ui.ansi import render_line
 from bgview.ui.log_file import LogFile, LogGone
+from bgview.ui.log_follow import FollowingView
 from bgview.ui.log_index import LineIndex
 from bgview.ui.log_model import LogModel, LogState
 
@@ -54,12 +48,8 @@ CacheKey = tuple[int, int, int, bool]
 """A drawn line: its byte span, the search it was drawn for, whether it is the current match."""
 
 
-class LogLines(ScrollView, can_focus=True):
+class LogLines(FollowingView, can_focus=True):
     """A job's output, following its tail until you scroll up."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("end", "follow", "Follow", tooltip="Scroll to the end and follow new output"),
-    ]
 
     DEFAULT_CSS = """
     LogLines {
@@ -72,8 +62,6 @@ class LogLines(ScrollView, can_focus=True):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"log--match", "log--current", "log--note"}
 
-    follow: reactive[bool] = reactive(True, bindings=True)
-    """Whether new output scrolls into view. Scrolling up stops it; ``end`` resumes."""
     search: reactive[UserPattern | None] = reactive(None)
     """What is highlighted (and what ``LogView.find`` looks for)."""
 
@@ -95,8 +83,6 @@ class LogLines(ScrollView, can_focus=True):
         self._cache: LRUCache[CacheKey, Strip] = LRUCache(CACHE_LINES)
         self._max_width = 0
         self._style: Style | None = None
-        self._quiet = False
-        """Set while the view scrolls itself: only a person's scrolling changes ``follow``."""
         self._last_update = 0.0
         self._update_timer: Timer | None = None
         self._redraw_timer: Timer | None = None
@@ -336,73 +322,7 @@ class LogLines(ScrollView, can_focus=True):
     def _changed(self) -> None:
         self.post_message(self.Changed(self, self.state))
 
-    # ---- following ----------------------------------------------------------------------
-
-    def watch_follow(self, value: bool) -> None:
-        if value:
-            self._scroll_to_end()
-        self._changed()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # `end Follow` is offered only when it would do something.
-        return not (action == "follow" and self.follow)
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._scroll_to_end_if_following)
-
-    def _scroll_to_end_if_following(self) -> None:
-        if self.follow:
-            self._scroll_to_end()
-
-    def _scroll_to_end(self) -> None:
-        target = max(
-            self.max_scroll_y, self.model.row_count - self.scrollable_content_region.height
-        )
-        self._scroll_quietly(target)
-        if self.scroll_y < target:
-            # The first time the log outgrows the view its scrollbar is not laid out yet and
-            # the scroll is clamped short: finish it once the layout has caught up.
-            self.call_after_refresh(self._scroll_to_end_if_following)
-
-    def _scroll_quietly(self, y: float) -> None:
-        self._quiet = True
-        try:
-            self.scroll_to(y=max(0, y), animate=False, immediate=True)
-        finally:
-            self._quiet = False
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if self._quiet:
-            return
-        if new < old <= self.max_scroll_y:
-            self.follow = False
-        elif new < old:
-            pass  # fewer rows than before (a filter, a jump to the tail): clamped, not scrolled
-        elif new >= self.max_scroll_y and self.model.row_count:
-            self.follow = True
-
-    # A person scrolling up means "stop here": say so at once, not when an animation ends.
-    def action_scroll_up(self) -> None:
-        self.follow = False
-        super().action_scroll_up()
-
-    def action_page_up(self) -> None:
-        self.follow = False
-        super().action_page_up()
-
-    def action_scroll_home(self) -> None:
-        self.follow = False
-        super().action_scroll_home()
-
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self.follow = False
-        super()._on_mouse_scroll_up(event)
-
-    def action_follow(self) -> None:
-        """``end``: back to the tail, following."""
-        self.follow = True
-        self._scroll_to_end()
+    # ---- searching -------------------------------------------------------------------
 
     def watch_search(self) -> None:
         self._search_gen += 1
