@@ -32,9 +32,6 @@ from pyte import charsets as cs
 from pyte import modes as mo
 from pyte.screens import Char, Margins, StaticDefaultDict, wcwidth
 
-# Re-exported: bgview.ui.styled_term takes the parser from here with the screen it subclasses.
-from bgview.runtime.vtstream import Stream as Stream
-
 _ALT_MODES = frozenset({47, 1047, 1049})
 DEFAULT_MODES = frozenset({mo.DECAWM, mo.DECTCEM, mo.LNM})
 

@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 from pyte.screens import Char
 
 from bgview.runtime.screen import _MAX_HELD, _OPEN_ESCAPE, Terminal
-from bgview.runtime.vtscreen import Row, Screen, Stream
+from bgview.runtime.vtscreen import Row, Screen
+from bgview.runtime.vtstream import Stream
 
 DEFAULT_KEY = "default"
 """The key of the default pen: pyte's own default ``fg``, so unstyled cells are shared."""
