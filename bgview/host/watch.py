@@ -22,7 +22,7 @@ from bgview.runtime import Job, Runtime
 from bgview.runtime.events import EventKind, JobEvent, running_count, waiting_count
 from bgview.runtime.feed import JobFeed
 
-TOLD = frozenset({EventKind.STARTED, EventKind.ENDED, EventKind.REMOVED})
+TOLD = frozenset({EventKind.STARTED, EventKind.ENDED, EventKind.REMOVED, EventKind.NOTICE})
 """The events that change the chip or bring a notice (not a log that grew)."""
 
 

@@ -29,6 +29,11 @@ class EventKind(StrEnum):
     """It reached a final status; ``job`` says which."""
     REMOVED = "removed"
     """Its directory is gone (``bgview prune``, or ``d`` in the viewer)."""
+    NOTICE = "notice"
+    """The project's ``notices.log`` grew (a job's end, or a fact event: ready, waiting for
+    input, a match); ``job_dir`` is the project's directory, ``job`` is ``None``. A supervisor
+    writes a fact to ``facts.json`` a moment before its notice: one told only of the facts
+    would drain too soon and hear nothing more."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class JobEvent:
     job_dir: Path
     """The job's directory: unique across projects, unlike its id."""
     job: Job | None
-    """The job as last read (``None`` only for ``REMOVED`` of a job never read)."""
+    """The job as last read (``None`` for ``NOTICE``, and for ``REMOVED`` of a job never read)."""
     size: int = 0
     """Bytes of output so far, including any the size cap dropped (``OUTPUT`` events)."""
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bgview.runtime.events import EventKind, JobEvent
 from bgview.runtime.inotify import IN_CREATE, IN_MOVED_TO, Change, Inotify, Unwatchable
+from bgview.runtime.journal import NOTICES_LOG
 from bgview.runtime.model import Job
 from bgview.runtime.record import JobFiles
 from bgview.runtime.store import Project
@@ -214,6 +215,7 @@ class JobFeed:
                 if wait > 0:
                     time.sleep(wait)
                 paths, lost = watches.paths(notify.read())
+                events += watches.take_noticed()
                 if lost:  # events were dropped, or a project appeared: look at it all
                     watches.sync()
                     watches.adopt_unknown()  # jobs of a new project still being created
@@ -230,7 +232,7 @@ class JobFeed:
                 for job_dir in due_now:
                     del self._facts_due[job_dir]
                 events += self.watcher.reload(due_now)
-            if any(event.kind is not EventKind.OUTPUT for event in events):
+            if any(event.kind not in _NOT_STRUCTURAL for event in events):
                 watches.sync()  # a job started or ended: its directory is watched or not
                 self._sync_pidfds(poller)
                 supervisors = {fd: job_dir for job_dir, fd in self._pidfds.items()}
@@ -284,17 +286,36 @@ class JobFeed:
 
     def _poll(self) -> None:
         """No inotify: look at the store every :attr:`fallback` seconds."""
+        sizes: dict[Path, int] = {}
         while not self._stop.is_set():
-            events = self._take_noted() + self.watcher.look()
+            events = self._take_noted() + self.watcher.look() + self._notices_grown(sizes)
             self._publish(events)
             ready, _, _ = select.select([self._wake_r], [], [], self.fallback)
             if ready:
                 _drain(self._wake_r)
 
+    def _notices_grown(self, sizes: dict[Path, int]) -> list[JobEvent]:
+        """Polling: a ``NOTICE`` event for each project whose ``notices.log`` changed size
+        since the last look (``sizes``, kept by the caller)."""
+        events = []
+        for project in self.watcher.projects():
+            try:
+                size = os.stat(project.dir / NOTICES_LOG).st_size
+            except OSError:
+                size = 0
+            if sizes.get(project.dir, size) != size:
+                events.append(JobEvent(EventKind.NOTICE, project.dir, None))
+            sizes[project.dir] = size
+        return events
+
     def _take_noted(self) -> list[JobEvent]:
         with self._lock:
             noted, self._noted = self._noted, []
         return self.watcher.reload(noted) if noted else []
+
+
+_NOT_STRUCTURAL = frozenset({EventKind.OUTPUT, EventKind.NOTICE})
+"""Events after which no directory needs watching anew."""
 
 
 class _Watches:
@@ -310,6 +331,13 @@ class _Watches:
         self.new: set[Path] = set()
         """Job directories that appeared and have no readable record yet: watched, so the
         record's arrival (a moment after the directory's) is seen."""
+        self.noticed: set[Path] = set()
+        """Projects whose ``notices.log`` grew since :meth:`take_noticed`."""
+
+    def take_noticed(self) -> list[JobEvent]:
+        """A ``NOTICE`` event for each project whose ``notices.log`` grew."""
+        noticed, self.noticed = self.noticed, set()
+        return [JobEvent(EventKind.NOTICE, path, None) for path in sorted(noticed)]
 
     def _add(self, path: Path) -> None:
         if path in self.by_path:
@@ -376,6 +404,8 @@ class _Watches:
                     self._add(base / change.name)
             elif base.parent.name == "projects":  # a project's own directory
                 whole = whole or change.name in ("jobs", "project.json")
+                if change.name == NOTICES_LOG:
+                    self.noticed.add(base)
             else:  # a jobs directory, or a running job's directory
                 path = base / change.name if change.name else base
                 if base.name == "jobs" and change.mask & (IN_CREATE | IN_MOVED_TO):

@@ -110,10 +110,12 @@ class JobWatcher:
 
     def watched_dirs(self) -> list[Path]:
         """The directories whose entries tell of jobs (and, for every project, of projects)
-        appearing and going: what a feed watches besides the running jobs' own."""
+        appearing and going, and of notices: what a feed watches besides the running jobs'
+        own."""
         if self.project is not None:
             self.project.ensure()
-            return [self.project.jobs_dir]
+            # Its own directory too: its notices.log growing is a NOTICE (see EventKind).
+            return [self.project.dir, self.project.jobs_dir]
         assert self.root is not None
         projects = private_dir(self.root / "projects")
         dirs = [projects]

@@ -91,6 +91,8 @@ class FeedLink:
     # ---- the feed's thread ----------------------------------------------------------------
 
     def _listen(self, events: list[JobEvent]) -> None:
+        # Notices are the REPL's to print: the viewer toasts from the records themselves.
+        events = [e for e in events if e.kind is not EventKind.NOTICE]
         mine = [e for e in events if self.only is None or e.job_dir == self.only]
         with self._lock:
             before = len(self._running)

@@ -154,3 +154,28 @@ def test_a_store_that_cannot_be_watched_is_looked_at_instead(
     report = json.loads(result.stdout)
     assert report["polling"] is True
     assert ["ended", "bash_1"] in report["seen"]
+
+
+def test_a_notice_is_told_when_it_lands(rt: Runtime, feed: tuple[JobFeed, Seen]) -> None:
+    """A match of ``--notify-on`` is a line in the project's ``notices.log``: the feed tells
+    ``NOTICE`` for the project once it is there, not only when the job's facts change. (The
+    supervisor writes the facts a moment before the notice: a REPL told only of the facts
+    drained too soon, and heard nothing more; its notice never printed.) What each
+    ``NOTICE`` finds in the log is read as it is told, as a REPL draining then would."""
+    job_feed, _ = feed
+    log = rt.project.dir / "notices.log"
+    found: list[bytes] = []
+
+    def on_notice(events: list[JobEvent]) -> None:
+        for event in events:
+            if event.kind is EventKind.NOTICE:
+                assert event.job is None and event.job_dir == rt.project.dir
+                found.append(log.read_bytes() if log.exists() else b"")
+
+    job_feed.subscribe(on_notice)
+    job = rt.start("sleep 0.3; echo ERROR in the build; exec sleep 30", notify_on="ERROR")
+    line = f'{job.id} {{"kind":"match","text":"ERROR in the build"'.encode()
+    try:
+        until(lambda: any(line in text for text in found), 10, "a NOTICE with the match in")
+    finally:
+        rt.kill(job.id, grace=0)
