@@ -18,16 +18,21 @@ import re
 
 import pyte
 
-STRIP = re.compile(
-    r"""
-    \x1b\[[0-9;:]*m                              # SGR: colours
-  | \x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?          # OSC: titles, links (never across a line)
+INERT = r"""
   | \x9d[^\x07\x1b\n]*(?:\x07|\x1b\\)?
   | \x1b[PX^_][^\x1b\n]*(?:\x1b\\)?              # DCS, SOS, PM, APC strings
   | \x1b(?=[\x00-\x1f])                            # a lone ESC: the control after it acts
   | \x1b\[\?[0-9;:]*[@-IL-gi-km-~]                 # private CSI pyte has no handler for
   | [\x00-\x07\x10-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c\x9e\x9f]  # controls a terminal ignores
-    """,
+"""
+"""The alternatives (a verbose regex's) every screen removes before pyte parses: strings and
+controls that move no cursor and change no cell; each screen adds what else it drops."""
+
+STRIP = re.compile(
+    r"""
+    \x1b\[[0-9;:]*m                              # SGR: colours
+  | \x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?          # OSC: titles, links (never across a line)"""
+    + INERT,
     re.VERBOSE,
 )
 """What is removed before pyte parses: nothing that moves the cursor or changes a cell."""

@@ -23,7 +23,7 @@ from pyte.screens import Char
 
 from bgview.runtime.screen import _MAX_HELD, _OPEN_ESCAPE, Terminal
 from bgview.runtime.vtscreen import Row, Screen
-from bgview.runtime.vtstream import Stream
+from bgview.runtime.vtstream import INERT, Stream
 
 DEFAULT_KEY = "default"
 """The key of the default pen: pyte's own default ``fg``, so unstyled cells are shared."""
@@ -33,13 +33,8 @@ MAX_LINK = 2048
 
 _STYLED_STRIP = re.compile(
     r"""
-    \x1b\](?!8;)[^\x07\x1b\n]*(?:\x07|\x1b\\)?     # OSC but a link: titles, colours, clipboard
-  | \x9d[^\x07\x1b\n]*(?:\x07|\x1b\\)?
-  | \x1b[PX^_][^\x1b\n]*(?:\x1b\\)?              # DCS, SOS, PM, APC strings
-  | \x1b(?=[\x00-\x1f])                            # a lone ESC: the control after it acts
-  | \x1b\[\?[0-9;:]*[@-IL-gi-km-~]                 # private CSI pyte has no handler for
-  | [\x00-\x07\x10-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c\x9e\x9f]  # controls a terminal ignores
-    """,
+    \x1b\](?!8;)[^\x07\x1b\n]*(?:\x07|\x1b\\)?     # OSC but a link: titles, colours, clipboard"""
+    + INERT,
     re.VERBOSE,
 )
 """What the plain terminal's ``STRIP`` removes, but for colours and links (kept for the pen)."""
