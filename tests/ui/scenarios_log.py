@@ -54,14 +54,19 @@ def served(store: StoreBuilder) -> None:
     os.close(fd)
 
 
-async def open_log(pilot: Pilot[int]) -> LogView:
-    """The server's screen, its log counted and focused."""
+async def top_job_screen(pilot: Pilot[int]) -> LogView:
+    """``enter`` on the top row (the newest job): its screen's log view."""
     await loaded(pilot)
     await pilot.press("enter")
     app = pilot.app
     assert isinstance(app, BgviewApp)
     await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job's screen")
-    view = app.screen.query_one(LogView)
+    return app.screen.query_one(LogView)
+
+
+async def open_log(pilot: Pilot[int]) -> LogView:
+    """The server's screen, its log counted and focused."""
+    view = await top_job_screen(pilot)
     await until(pilot, lambda: view.row_count == 3000 and not view.model.gap, what="the log")
     await pilot.pause()
     return view
@@ -100,12 +105,7 @@ async def selecting(pilot: Pilot[int]) -> None:
 
 async def filtered_bars(pilot: Pilot[int]) -> None:
     """The download opened (the newest job, the top row), ``f`` for ``whl``: its three bars."""
-    await loaded(pilot)
-    await pilot.press("enter")
-    app = pilot.app
-    assert isinstance(app, BgviewApp)
-    await until(pilot, lambda: isinstance(app.screen, JobScreen), what="the job's screen")
-    view = app.screen.query_one(LogView)
+    view = await top_job_screen(pilot)
     await pilot.press("f", *"whl", "enter")
     await until(pilot, lambda: view.row_count == 3 and view.state.busy is None, what="3 rows")
     await pilot.pause()
