@@ -165,11 +165,12 @@ def test_a_notice_is_told_when_it_lands(rt: Runtime, feed: tuple[JobFeed, Seen])
     job_feed, _ = feed
     log = rt.project.dir / "notices.log"
     found: list[bytes] = []
+    told: list[JobEvent] = []
 
     def on_notice(events: list[JobEvent]) -> None:
         for event in events:
             if event.kind is EventKind.NOTICE:
-                assert event.job is None and event.job_dir == rt.project.dir
+                told.append(event)
                 found.append(log.read_bytes() if log.exists() else b"")
 
     job_feed.subscribe(on_notice)
@@ -177,5 +178,6 @@ def test_a_notice_is_told_when_it_lands(rt: Runtime, feed: tuple[JobFeed, Seen])
     line = f'{job.id} {{"kind":"match","text":"ERROR in the build"'.encode()
     try:
         until(lambda: any(line in text for text in found), 10, "a NOTICE with the match in")
+        assert all(e.job is None and e.job_dir == rt.project.dir for e in told), told
     finally:
         rt.kill(job.id, grace=0)
